@@ -1,0 +1,172 @@
+namespace Descent;
+
+/// <summary>One recorded operation: its inputs and the rule that turns the output's gradient into theirs.</summary>
+internal sealed class Node(string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward)
+{
+    public string Name { get; } = name;
+    public Tensor[] Inputs { get; private set; } = inputs;
+
+    /// <summary>Null once the graph has been released after a backward pass.</summary>
+    public Func<Tensor, Tensor?[]>? Backward { get; private set; } = backward;
+
+    public void Release()
+    {
+        Backward = null;
+    }
+}
+
+/// <summary>Records operations and runs reverse-mode differentiation.</summary>
+public static class Autograd
+{
+    [ThreadStatic] private static int t_noGradDepth;
+
+    /// <summary>True when operations are recorded (outside every <see cref="NoGrad"/> scope).</summary>
+    public static bool IsGradEnabled => t_noGradDepth == 0;
+
+    /// <summary>
+    /// A scope in which operations are not recorded, as PyTorch's <c>torch.no_grad()</c>:
+    /// <c>using (Autograd.NoGrad()) { ... }</c>.
+    /// </summary>
+    public static NoGradScope NoGrad()
+    {
+        t_noGradDepth++;
+        return new NoGradScope(false);
+    }
+
+    /// <summary>A scope in which operations are recorded even inside a <see cref="NoGrad"/> scope.</summary>
+    public static NoGradScope EnableGrad()
+    {
+        int saved = t_noGradDepth;
+        t_noGradDepth = 0;
+        return new NoGradScope(true, saved);
+    }
+
+    /// <summary>Ends a <see cref="NoGrad"/> or <see cref="EnableGrad"/> scope.</summary>
+    public readonly struct NoGradScope : IDisposable
+    {
+        private readonly bool _restore;
+        private readonly int _saved;
+
+        internal NoGradScope(bool restore, int saved = 0)
+        {
+            _restore = restore;
+            _saved = saved;
+        }
+
+        /// <summary>Leaves the scope.</summary>
+        public void Dispose()
+        {
+            if (_restore) t_noGradDepth = _saved;
+            else t_noGradDepth--;
+        }
+    }
+
+    /// <summary>Attaches a backward rule to <paramref name="result"/> when any input requires gradients and recording is on.</summary>
+    internal static Tensor Record(Tensor result, string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward)
+    {
+        if (!IsGradEnabled) return result;
+        bool any = false;
+        foreach (var t in inputs) any |= t.RequiresGrad;
+        if (!any) return result;
+        result.GradFn = new Node(name, inputs, backward);
+        result.SetRequiresGradInternal();
+        return result;
+    }
+
+    /// <summary>
+    /// Computes the gradient of <paramref name="root"/> with respect to every leaf that requires gradients and adds it to
+    /// their <see cref="Tensor.Grad"/>.
+    /// </summary>
+    internal static void Backward(Tensor root, Tensor? gradient, bool retainGraph, bool createGraph)
+    {
+        if (!root.RequiresGrad)
+            throw new InvalidOperationException("Backward() on a tensor that does not require gradients and has no grad_fn");
+        if (gradient is null)
+        {
+            if (root.NumEl != 1)
+                throw new InvalidOperationException($"Backward() without a gradient needs a scalar output; this one has shape {Shapes.Format(root.ShapeArray)} (pass a gradient of the same shape)");
+            gradient = Tensor.OnesLike(root);
+        }
+        else
+        {
+            if (!Shapes.SameShape(gradient.ShapeArray, root.ShapeArray))
+                throw new ArgumentException($"gradient has shape {Shapes.Format(gradient.ShapeArray)} but the output has shape {Shapes.Format(root.ShapeArray)}", nameof(gradient));
+            root.CheckSameDType(gradient, "Backward");
+        }
+
+        var order = TopologicalOrder(root);
+        var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance) { [root] = gradient };
+        int saved = t_noGradDepth;
+        t_noGradDepth = createGraph ? 0 : 1;
+        try
+        {
+            for (int k = order.Count - 1; k >= 0; k--)
+            {
+                var t = order[k];
+                if (!grads.Remove(t, out var g)) continue;
+                if (t.GradFn is null || t.RetainsGrad) Accumulate(t, g, createGraph);
+                if (t.GradFn is null) continue;
+                var rule = t.GradFn.Backward
+                    ?? throw new InvalidOperationException("Trying to backward through the graph a second time (its saved tensors were released after the first Backward); pass retainGraph: true to the first call");
+                var inputGrads = rule(g);
+                var inputs = t.GradFn.Inputs;
+                for (int i = 0; i < inputs.Length; i++)
+                {
+                    var gi = inputGrads[i];
+                    var input = inputs[i];
+                    if (gi is null || !input.RequiresGrad) continue;
+                    if (!Shapes.SameShape(gi.ShapeArray, input.ShapeArray))
+                        throw new InvalidOperationException($"internal error: {t.GradFn.Name} produced a gradient of shape {Shapes.Format(gi.ShapeArray)} for an input of shape {Shapes.Format(input.ShapeArray)}");
+                    grads[input] = grads.TryGetValue(input, out var prev) ? prev + gi : gi;
+                }
+                if (!retainGraph) t.GradFn.Release();
+            }
+        }
+        finally
+        {
+            t_noGradDepth = saved;
+        }
+    }
+
+    private static void Accumulate(Tensor t, Tensor g, bool createGraph)
+    {
+        if (t.Grad is null)
+        {
+            t.Grad = createGraph ? g : g.Detach().Clone().Detach();
+        }
+        else if (createGraph || t.Grad.RequiresGrad)
+        {
+            t.Grad = t.Grad + g;
+        }
+        else
+        {
+            t.Grad.AddInPlace(g);
+        }
+    }
+
+    /// <summary>Tensors reachable from <paramref name="root"/> through recorded operations, each after all its inputs.</summary>
+    private static List<Tensor> TopologicalOrder(Tensor root)
+    {
+        var order = new List<Tensor>();
+        var visited = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        var stack = new Stack<(Tensor Tensor, int Next)>();
+        stack.Push((root, 0));
+        visited.Add(root);
+        while (stack.Count > 0)
+        {
+            var (t, next) = stack.Pop();
+            var inputs = t.GradFn?.Inputs ?? [];
+            if (next < inputs.Length)
+            {
+                stack.Push((t, next + 1));
+                var child = inputs[next];
+                if (child.RequiresGrad && visited.Add(child)) stack.Push((child, 0));
+            }
+            else
+            {
+                order.Add(t);
+            }
+        }
+        return order;
+    }
+}

@@ -1,0 +1,195 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using Descent.Kernels;
+
+namespace Descent;
+
+internal readonly struct ExpOp : IUnaryOp
+{
+    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Exp(x, d);
+}
+
+internal readonly struct LogOp : IUnaryOp
+{
+    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Log(x, d);
+}
+
+internal readonly struct SqrtOp : IUnaryOp
+{
+    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Sqrt(x, d);
+}
+
+internal readonly struct AbsOp : IUnaryOp
+{
+    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Abs(x, d);
+}
+
+internal readonly struct SinOp : IUnaryOp
+{
+    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Sin(x, d);
+}
+
+internal readonly struct CosOp : IUnaryOp
+{
+    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Cos(x, d);
+}
+
+internal readonly struct TanhOp : IUnaryOp
+{
+    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Tanh(x, d);
+}
+
+internal readonly struct SigmoidOp : IUnaryOp
+{
+    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Sigmoid(x, d);
+}
+
+internal readonly struct ReluOp : IUnaryOp
+{
+    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Max(x, T.Zero, d);
+}
+
+internal readonly struct ReciprocalOp : IUnaryOp
+{
+    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Divide(T.One, x, d);
+}
+
+public sealed partial class Tensor
+{
+    /// <summary>Elementwise eˣ.</summary>
+    public Tensor Exp()
+    {
+        var y = UnaryKernel<ExpOp>(this, "exp");
+        return Autograd.Record(y, "ExpBackward", [this], g => [g * y.Detach()]);
+    }
+
+    /// <summary>Elementwise natural logarithm.</summary>
+    public Tensor Log()
+    {
+        var x = this;
+        return Autograd.Record(UnaryKernel<LogOp>(this, "log"), "LogBackward", [this], g => [g / x]);
+    }
+
+    /// <summary>Elementwise square root.</summary>
+    public Tensor Sqrt()
+    {
+        var y = UnaryKernel<SqrtOp>(this, "sqrt");
+        return Autograd.Record(y, "SqrtBackward", [this], g => [g / (2.0 * y.Detach())]);
+    }
+
+    /// <summary>Elementwise absolute value (gradient sign(x), 0 at 0).</summary>
+    public Tensor Abs()
+    {
+        var x = this;
+        return Autograd.Record(UnaryKernel<AbsOp>(this, "abs"), "AbsBackward", [this], g => [g * x.Sign()]);
+    }
+
+    /// <summary>Elementwise sign: −1, 0 or 1 (not differentiable: no graph).</summary>
+    public Tensor Sign() => MapScalar(v => Math.Sign(v), v => double.IsNaN(v) ? v : Math.Sign(v), "sign");
+
+    /// <summary>Elementwise x².</summary>
+    public Tensor Square()
+    {
+        var x = this;
+        return Autograd.Record(BinaryKernel<MulOp>(this, this, "square"), "PowBackward", [this], g => [g * 2.0 * x]);
+    }
+
+    /// <summary>Elementwise 1/x.</summary>
+    public Tensor Reciprocal()
+    {
+        var y = UnaryKernel<ReciprocalOp>(this, "reciprocal");
+        return Autograd.Record(y, "ReciprocalBackward", [this], g => [-g * y.Detach() * y.Detach()]);
+    }
+
+    /// <summary>Elementwise sine.</summary>
+    public Tensor Sin()
+    {
+        var x = this;
+        return Autograd.Record(UnaryKernel<SinOp>(this, "sin"), "SinBackward", [this], g => [g * x.Cos()]);
+    }
+
+    /// <summary>Elementwise cosine.</summary>
+    public Tensor Cos()
+    {
+        var x = this;
+        return Autograd.Record(UnaryKernel<CosOp>(this, "cos"), "CosBackward", [this], g => [-g * x.Sin()]);
+    }
+
+    /// <summary>Elementwise hyperbolic tangent.</summary>
+    public Tensor Tanh()
+    {
+        var y = UnaryKernel<TanhOp>(this, "tanh");
+        return Autograd.Record(y, "TanhBackward", [this], g => [g * (1.0 - y.Detach().Square())]);
+    }
+
+    /// <summary>Elementwise logistic sigmoid 1/(1+e⁻ˣ).</summary>
+    public Tensor Sigmoid()
+    {
+        var y = UnaryKernel<SigmoidOp>(this, "sigmoid");
+        return Autograd.Record(y, "SigmoidBackward", [this], g => { var s = y.Detach(); return [g * s * (1.0 - s)]; });
+    }
+
+    /// <summary>Elementwise max(x, 0).</summary>
+    public Tensor Relu()
+    {
+        var x = this;
+        return Autograd.Record(UnaryKernel<ReluOp>(this, "relu"), "ReluBackward", [this], g => [g * x.Gt(0.0)]);
+    }
+
+    /// <summary>Elementwise x for x &gt; 0, else negativeSlope·x.</summary>
+    public Tensor LeakyRelu(double negativeSlope = 0.01)
+    {
+        var x = this;
+        var y = MapScalar(v => v > 0 ? v : v * negativeSlope, v => v > 0 ? v : v * negativeSlope, "leaky_relu");
+        return Autograd.Record(y, "LeakyReluBackward", [this], g => [g * (x.Gt(0.0) * (1 - negativeSlope) + negativeSlope)]);
+    }
+
+    /// <summary>Elementwise log(1 + e^(βx))/β, linear above <paramref name="threshold"/> (as torch.nn.functional.softplus).</summary>
+    public Tensor Softplus(double beta = 1, double threshold = 20)
+    {
+        var x = this;
+        Func<double, double> f = v => v * beta > threshold ? v : Math.Log(1 + Math.Exp(v * beta)) / beta;
+        var y = MapScalar(f, v => v * beta > threshold ? v : double.LogP1(Math.Exp(v * beta)) / beta, "softplus");
+        return Autograd.Record(y, "SoftplusBackward", [this], g =>
+        {
+            var z = (x.Detach() * beta).Exp();
+            var slope = (z / (z + 1.0)).MaskedFill(x.Detach().Mul(beta).Gt(threshold), 1.0);
+            return [g * slope];
+        });
+    }
+
+    /// <summary>Exact GELU: x·Φ(x) with the normal CDF through erf.</summary>
+    public Tensor Gelu()
+    {
+        var x = this;
+        var y = MapScalar(v => v * SpecialFunctions.NormalCdf(v), v => v * SpecialFunctions.NormalCdf(v), "gelu");
+        return Autograd.Record(y, "GeluBackward", [this], g =>
+        {
+            var d = x.Detach().MapScalar(v => SpecialFunctions.NormalCdf(v) + v * SpecialFunctions.NormalPdf(v),
+                v => SpecialFunctions.NormalCdf(v) + v * SpecialFunctions.NormalPdf(v), "gelu");
+            return [g * d];
+        });
+    }
+
+    /// <summary>Elementwise ELU: x for x &gt; 0, else α(eˣ − 1).</summary>
+    public Tensor Elu(double alpha = 1)
+    {
+        var x = this;
+        var y = MapScalar(v => v > 0 ? v : alpha * (Math.Exp(v) - 1), v => v > 0 ? v : alpha * double.ExpM1(v), "elu");
+        return Autograd.Record(y, "EluBackward", [this], g =>
+        {
+            var d = x.Detach().MapScalar(v => v > 0 ? 1 : alpha * Math.Exp(v), v => v > 0 ? 1 : alpha * Math.Exp(v), "elu");
+            return [g * d];
+        });
+    }
+
+    /// <summary>Clamps every element into [min, max] (either bound may be null); the gradient passes where min ≤ x ≤ max.</summary>
+    public Tensor Clamp(double? min = null, double? max = null)
+    {
+        if (min is null && max is null) throw new ArgumentException("clamp needs at least one of min and max");
+        double lo = min ?? double.NegativeInfinity, hi = max ?? double.PositiveInfinity;
+        var x = this;
+        var y = MapScalar(v => double.IsNaN(v) ? v : Math.Min(Math.Max(v, lo), hi), v => double.IsNaN(v) ? v : Math.Min(Math.Max(v, lo), hi), "clamp");
+        return Autograd.Record(y, "ClampBackward", [this], g => [g * (x.Ge(lo) * x.Le(hi))]);
+    }
+}

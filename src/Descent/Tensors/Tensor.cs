@@ -1,0 +1,239 @@
+using System.Numerics;
+
+namespace Descent;
+
+/// <summary>
+/// An n-dimensional array of float32 (the default), float64 or int64 elements with reverse-mode automatic
+/// differentiation. Tensors are ordinary garbage-collected objects; views (reshape, transpose, narrow, expand…)
+/// share their storage with the tensor they come from.
+/// </summary>
+public sealed partial class Tensor
+{
+    // Storage is a float[], double[] or long[]; the tensor reads it through shape, strides and offset.
+    internal readonly Array Storage;
+    internal readonly int[] ShapeArray;
+    internal readonly int[] StridesArray;
+    internal readonly int Offset;
+    private bool _requiresGrad;
+    internal Node? GradFn;
+    internal bool RetainsGrad;
+
+    internal Tensor(Array storage, int[] shape, int[] strides, int offset, DType dtype)
+    {
+        Storage = storage;
+        ShapeArray = shape;
+        StridesArray = strides;
+        Offset = offset;
+        DType = dtype;
+        NumEl = Shapes.NumEl(shape);
+    }
+
+    /// <summary>A new contiguous tensor of the given shape and dtype, filled with zeros.</summary>
+    internal Tensor(int[] shape, DType dtype)
+        : this(AllocateStorage(dtype, Shapes.NumEl(shape)), shape, Shapes.ContiguousStrides(shape), 0, dtype)
+    {
+    }
+
+    internal static Array AllocateStorage(DType dtype, int n) => dtype switch
+    {
+        DType.Float32 => new float[n],
+        DType.Float64 => new double[n],
+        DType.Int64 => new long[n],
+        _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown dtype"),
+    };
+
+    /// <summary>The element type.</summary>
+    public DType DType { get; }
+
+    /// <summary>The number of elements.</summary>
+    public int NumEl { get; }
+
+    /// <summary>The number of dimensions (0 for a scalar).</summary>
+    public int Rank => ShapeArray.Length;
+
+    /// <summary>The size of each dimension (a copy).</summary>
+    public int[] Shape => (int[])ShapeArray.Clone();
+
+    /// <summary>The stride of each dimension in elements (a copy).</summary>
+    public int[] Strides => (int[])StridesArray.Clone();
+
+    /// <summary>The size of one dimension; negative indices count from the end.</summary>
+    public int Size(int dim) => ShapeArray[Shapes.NormalizeDim(dim, Rank)];
+
+    /// <summary>True when the elements lie in row-major order with no gaps (so the tensor can be read as one span).</summary>
+    public bool IsContiguous
+    {
+        get
+        {
+            int expected = 1;
+            for (int i = Rank - 1; i >= 0; i--)
+            {
+                if (ShapeArray[i] == 1) continue;
+                if (StridesArray[i] != expected) return false;
+                expected *= ShapeArray[i];
+            }
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Whether operations on this tensor are recorded for <see cref="Backward(Tensor?, bool, bool)"/>. Only leaf
+    /// tensors (created by the user, not by an operation) may have it set; gradients then accumulate in <see cref="Grad"/>.
+    /// </summary>
+    public bool RequiresGrad
+    {
+        get => _requiresGrad;
+        set
+        {
+            if (!value && GradFn is not null)
+                throw new InvalidOperationException("RequiresGrad can only be cleared on a leaf tensor; use Detach() to leave the graph");
+            if (value && !DType.IsFloatingPoint())
+                throw new InvalidOperationException($"only floating-point tensors can require gradients, this one is {DType.Name()}");
+            _requiresGrad = value;
+        }
+    }
+
+    /// <summary>Sets <see cref="RequiresGrad"/> and returns this tensor, for chaining.</summary>
+    public Tensor RequiresGrad_(bool requiresGrad = true)
+    {
+        RequiresGrad = requiresGrad;
+        return this;
+    }
+
+    /// <summary>The accumulated gradient, or null when none has been computed (or it was reset by ZeroGrad).</summary>
+    public Tensor? Grad { get; set; }
+
+    /// <summary>True when the tensor was created by the user rather than recorded from an operation.</summary>
+    public bool IsLeaf => GradFn is null;
+
+    /// <summary>The name of the operation that produced this tensor ("AddBackward"...), or null for a leaf.</summary>
+    public string? GradFnName => GradFn?.Name;
+
+    /// <summary>Asks a non-leaf tensor to keep its gradient in <see cref="Grad"/> during backward.</summary>
+    public void RetainGrad()
+    {
+        if (!_requiresGrad) throw new InvalidOperationException("RetainGrad() on a tensor that does not require gradients");
+        RetainsGrad = true;
+    }
+
+    internal void SetRequiresGradInternal() => _requiresGrad = true;
+
+    /// <summary>
+    /// The elements as a span, for contiguous tensors. Writing through it changes the tensor outside of autograd's
+    /// knowledge, as PyTorch's <c>.data</c> does.
+    /// </summary>
+    public Span<T> AsSpan<T>() where T : unmanaged
+    {
+        CheckElementType<T>();
+        if (!IsContiguous) throw new InvalidOperationException($"AsSpan needs a contiguous tensor; this one has shape {Shapes.Format(ShapeArray)} and strides {Shapes.Format(StridesArray)} (call Contiguous() first)");
+        return new Span<T>((T[])Storage, Offset, NumEl);
+    }
+
+    internal void CheckElementType<T>()
+    {
+        if (DTypeExtensions.Of<T>() != DType)
+            throw new InvalidOperationException($"element type {typeof(T).Name} does not match the tensor's dtype {DType.Name()}");
+    }
+
+    /// <summary>The elements in row-major order, as a new array.</summary>
+    public T[] ToArray<T>() where T : unmanaged
+    {
+        CheckElementType<T>();
+        return Contiguous().AsSpan<T>().ToArray();
+    }
+
+    /// <summary>The elements converted to double, in row-major order.</summary>
+    public double[] ToDoubleArray() => DType switch
+    {
+        DType.Float64 => ToArray<double>(),
+        DType.Float32 => Array.ConvertAll(ToArray<float>(), v => (double)v),
+        _ => Array.ConvertAll(ToArray<long>(), v => (double)v),
+    };
+
+    /// <summary>The value of a one-element tensor.</summary>
+    public T Item<T>() where T : unmanaged
+    {
+        if (NumEl != 1) throw new InvalidOperationException($"Item() needs a tensor with one element, this one has shape {Shapes.Format(ShapeArray)}");
+        CheckElementType<T>();
+        return ((T[])Storage)[Offset];
+    }
+
+    /// <summary>The value of a one-element tensor as a double, whatever its dtype.</summary>
+    public double Item() => ToDoubleArray() is [var v] ? v
+        : throw new InvalidOperationException($"Item() needs a tensor with one element, this one has shape {Shapes.Format(ShapeArray)}");
+
+    /// <summary>A tensor sharing this one's storage but outside the graph (no gradient flows through it).</summary>
+    public Tensor Detach() => new(Storage, ShapeArray, StridesArray, Offset, DType);
+
+    /// <summary>A contiguous tensor with the same elements: this one if it is contiguous already, else a copy.</summary>
+    public Tensor Contiguous()
+    {
+        if (IsContiguous) return this;
+        var copy = new Tensor((int[])ShapeArray.Clone(), DType);
+        CopyInto(copy);
+        return Autograd.Record(copy, "CloneBackward", [this], g => [g]);
+    }
+
+    /// <summary>A copy with its own storage, recorded in the graph.</summary>
+    public Tensor Clone()
+    {
+        var copy = new Tensor((int[])ShapeArray.Clone(), DType);
+        CopyInto(copy);
+        return Autograd.Record(copy, "CloneBackward", [this], g => [g]);
+    }
+
+    /// <summary>Copies this tensor's elements (any strides) into a contiguous tensor of the same shape and dtype.</summary>
+    internal void CopyInto(Tensor dest)
+    {
+        switch (DType)
+        {
+            case DType.Float32: Kernels.Strided.Copy((float[])Storage, Offset, ShapeArray, StridesArray, dest.AsSpan<float>()); break;
+            case DType.Float64: Kernels.Strided.Copy((double[])Storage, Offset, ShapeArray, StridesArray, dest.AsSpan<double>()); break;
+            default: Kernels.Strided.Copy((long[])Storage, Offset, ShapeArray, StridesArray, dest.AsSpan<long>()); break;
+        }
+    }
+
+    /// <summary>This tensor converted to another dtype (itself if the dtype is the same). Differentiable between float types.</summary>
+    public Tensor To(DType dtype)
+    {
+        if (dtype == DType) return this;
+        var src = Contiguous();
+        var result = new Tensor((int[])ShapeArray.Clone(), dtype);
+        ConvertSpan(src, result);
+        if (!dtype.IsFloatingPoint()) return result;
+        DType from = DType;
+        return Autograd.Record(result, "ToCopyBackward", [this], g => [g.To(from)]);
+    }
+
+    private static void ConvertSpan(Tensor src, Tensor dst)
+    {
+        switch (src.DType, dst.DType)
+        {
+            case (DType.Float32, DType.Float64): TensorPrimitivesConvert(src.AsSpan<float>(), dst.AsSpan<double>()); break;
+            case (DType.Float64, DType.Float32): TensorPrimitivesConvert(src.AsSpan<double>(), dst.AsSpan<float>()); break;
+            case (DType.Int64, DType.Float32): TensorPrimitivesConvert(src.AsSpan<long>(), dst.AsSpan<float>()); break;
+            case (DType.Int64, DType.Float64): TensorPrimitivesConvert(src.AsSpan<long>(), dst.AsSpan<double>()); break;
+            case (DType.Float32, DType.Int64): TensorPrimitivesConvert(src.AsSpan<float>(), dst.AsSpan<long>()); break;
+            case (DType.Float64, DType.Int64): TensorPrimitivesConvert(src.AsSpan<double>(), dst.AsSpan<long>()); break;
+            default: throw new InvalidOperationException($"cannot convert {src.DType.Name()} to {dst.DType.Name()}");
+        }
+    }
+
+    private static void TensorPrimitivesConvert<TFrom, TTo>(ReadOnlySpan<TFrom> src, Span<TTo> dst)
+        where TFrom : INumberBase<TFrom> where TTo : INumberBase<TTo>
+    {
+        for (int i = 0; i < src.Length; i++) dst[i] = TTo.CreateTruncating(src[i]);
+    }
+
+    internal void CheckSameDType(Tensor other, string op)
+    {
+        if (other.DType != DType)
+            throw new ArgumentException($"{op}: dtypes differ ({DType.Name()} and {other.DType.Name()}); convert one with To(...)");
+    }
+
+    internal void CheckFloat(string op)
+    {
+        if (!DType.IsFloatingPoint())
+            throw new ArgumentException($"{op} needs a floating-point tensor, got {DType.Name()}");
+    }
+}
