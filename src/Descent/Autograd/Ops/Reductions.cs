@@ -74,8 +74,30 @@ public sealed partial class Tensor
     public Tensor Sum(int[] dims, bool keepDim = false)
     {
         var d = NormalizeDims(dims);
-        var r = ReduceRows(d, keepDim, s => TensorPrimitives.Sum(s), s => TensorPrimitives.Sum(s), "sum");
+        var r = SumLeadingRows(d, keepDim) ?? ReduceRows(d, keepDim, s => TensorPrimitives.Sum(s), s => TensorPrimitives.Sum(s), "sum");
         return Autograd.Record(r, "SumBackward", [this], g => [ExpandReduced(g, d, keepDim)]);
+    }
+
+    /// <summary>
+    /// The sum over leading dimensions of a contiguous tensor (a bias gradient) as row additions, with no transposing
+    /// copy; null when the dims are not the leading ones.
+    /// </summary>
+    private Tensor? SumLeadingRows(int[] dims, bool keepDim)
+    {
+        if (!IsContiguous || dims.Length == 0 || dims.Length == Rank || dims.Max() != dims.Length - 1) return null;
+        CheckFloat("sum");
+        int rows = dims.Aggregate(1, (acc, k) => acc * ShapeArray[k]);
+        var outShape = keepDim ? ShapeArray.Select((s, i) => i < dims.Length ? 1 : s).ToArray() : ShapeArray[dims.Length..];
+        var result = new Tensor(outShape, DType);
+        int n = result.NumEl;
+        if (DType == DType.Float32) AddRows(AsSpan<float>(), result.AsSpan<float>(), rows, n);
+        else AddRows(AsSpan<double>(), result.AsSpan<double>(), rows, n);
+        return result;
+    }
+
+    private static void AddRows<T>(ReadOnlySpan<T> src, Span<T> dst, int rows, int n) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        for (int r = 0; r < rows; r++) TensorPrimitives.Add(dst, src.Slice(r * n, n), dst);
     }
 
     /// <summary>The mean of all elements.</summary>
