@@ -112,7 +112,7 @@ public class TensorTests
         Assert.Contains("-1", Assert.Throws<ArgumentException>(() => Tensor.Zeros([2, -1])).Message);
         Assert.Contains("[6]", Assert.Throws<ArgumentException>(() => Tensor.Arange(6).Reshape(4, 2)).Message);
         Assert.Equal("step", Assert.Throws<ArgumentOutOfRangeException>(() => Tensor.Arange(0, 1, 0)).ParamName);
-        Assert.Contains("3 elements", Assert.Throws<ArgumentException>(() => Tensor.FromArray(new float[] { 1, 2, 3 }, [2, 2])).Message);
+        Assert.Contains("data has 3", Assert.Throws<ArgumentException>(() => Tensor.FromArray(new float[] { 1, 2, 3 }, [2, 2])).Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => Tensor.Zeros([2, 2]).Sum(2));
         Assert.Throws<InvalidOperationException>(() => Tensor.Zeros([2], DType.Int64).RequiresGrad = true);
         Assert.Throws<InvalidOperationException>(() => Tensor.Zeros([2]).AsSpan<double>());
