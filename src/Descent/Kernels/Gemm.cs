@@ -1,25 +1,132 @@
 using System.Numerics;
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace Descent.Kernels;
 
-/// <summary>General matrix multiply on row-major spans: C = A·B (or C += A·B).</summary>
-internal static class Gemm
+/// <summary>Which micro-kernel a GEMM call uses.</summary>
+internal enum GemmKernelKind
 {
+    /// <summary>The fastest one this machine supports.</summary>
+    Auto,
+    /// <summary>AVX + FMA, 256-bit vectors (float32 6×16, float64 6×8 tiles).</summary>
+    Fma256,
+    /// <summary>Vector128 multiply-then-add; runs everywhere.</summary>
+    Portable,
+}
+
+/// <summary>
+/// General matrix multiply on row-major spans: C = op(A)·op(B) or C += op(A)·op(B), where op(X) is X or Xᵀ. Packed,
+/// cache-blocked and register-tiled (see <see cref="GemmDriver{T, TKernel}"/>); large products are split over threads
+/// by blocks of rows or columns of C, never along K, so results are bit-identical whatever the number of threads.
+/// </summary>
+internal static unsafe class Gemm
+{
+    /// <summary>Below this many multiply-adds (m·n·k) a product runs on the calling thread.</summary>
+    internal const long ParallelThreshold = 1L << 20;
+
     /// <summary>C[m,n] = A[m,k] · B[k,n] (added to C when <paramref name="accumulate"/>), all row-major and contiguous.</summary>
     public static void Multiply<T>(int m, int n, int k, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, bool accumulate = false)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Multiply(false, false, m, n, k, a, k, b, n, c, n, accumulate);
+
+    /// <summary>
+    /// C[m,n] = op(A)·op(B) (added to C when <paramref name="accumulate"/>). Row-major with leading dimensions: A is
+    /// stored m×k with row stride <paramref name="lda"/> (k×m when <paramref name="transA"/>), B is stored k×n with row
+    /// stride <paramref name="ldb"/> (n×k when <paramref name="transB"/>), C is m×n with row stride <paramref name="ldc"/>.
+    /// C must not overlap A or B. <paramref name="maxThreads"/> ≤ 0 means <see cref="Parallelism.MaxThreads"/>.
+    /// </summary>
+    public static void Multiply<T>(bool transA, bool transB, int m, int n, int k, ReadOnlySpan<T> a, int lda,
+        ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, bool accumulate = false, int maxThreads = 0,
+        GemmKernelKind kernel = GemmKernelKind.Auto)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!accumulate) c[..(m * n)].Clear();
-        for (int i = 0; i < m; i++)
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        CheckOperand(a.Length, transA ? k : m, transA ? m : k, lda, nameof(a), nameof(lda));
+        CheckOperand(b.Length, transB ? n : k, transB ? k : n, ldb, nameof(b), nameof(ldb));
+        CheckOperand(c.Length, m, n, ldc, nameof(c), nameof(ldc));
+        if (m == 0 || n == 0) return;
+        if (c.Overlaps(a) || c.Overlaps(b)) throw new ArgumentException("c must not overlap a or b", nameof(c));
+        if (kernel == GemmKernelKind.Auto) kernel = Fma.IsSupported ? GemmKernelKind.Fma256 : GemmKernelKind.Portable;
+        if (kernel == GemmKernelKind.Fma256 && !Fma.IsSupported) throw new NotSupportedException("this CPU has no AVX/FMA");
+
+        fixed (T* pa = a, pb = b, pc = c)
         {
-            var cRow = c.Slice(i * n, n);
-            for (int p = 0; p < k; p++)
+            var ar = new MatrixRef<T>(pa, lda, transA);
+            var br = new MatrixRef<T>(pb, ldb, transB);
+            int threads = Parallelism.Resolve(maxThreads);
+            if (threads <= 1 || (long)m * n * k < ParallelThreshold)
             {
-                T aip = a[i * k + p];
-                if (aip == T.Zero) continue;
-                TensorPrimitives.MultiplyAdd(b.Slice(p * n, n), aip, cRow, cRow);
+                RunSerial(kernel, m, n, k, ar, br, pc, ldc, accumulate);
+                return;
             }
+            var (mr, nr) = TileOf<T>(kernel);
+            var (rowsPer, colsPer, rowParts, colParts) = Split(m, n, threads, mr, nr);
+            nint cAddress = (nint)pc;
+            Parallelism.For(rowParts * colParts, threads, part =>
+            {
+                int r0 = part / colParts * rowsPer, c0 = part % colParts * colsPer;
+                int rows = Math.Min(rowsPer, m - r0), cols = Math.Min(colsPer, n - c0);
+                if (rows <= 0 || cols <= 0) return;
+                T* cPart = (T*)cAddress + (nint)r0 * ldc + c0;
+                RunSerial(kernel, rows, cols, k, ar.SkipRows(r0), br.SkipCols(c0), cPart, ldc, accumulate);
+            });
         }
     }
+
+    /// <summary>
+    /// Splits C into rowParts × colParts blocks (rowParts·colParts = threads, blocks aligned to the register tile),
+    /// choosing the factorisation with the least work per thread (tile area plus packing).
+    /// </summary>
+    internal static (int RowsPer, int ColsPer, int RowParts, int ColParts) Split(int m, int n, int threads, int mr, int nr)
+    {
+        var best = (RowsPer: m, ColsPer: n, RowParts: 1, ColParts: 1);
+        long bestCost = long.MaxValue;
+        for (int rp = 1; rp <= threads; rp++)
+        {
+            if (threads % rp != 0) continue;
+            int cp = threads / rp;
+            int rowsPer = RoundUp(CeilDiv(m, rp), mr), colsPer = RoundUp(CeilDiv(n, cp), nr);
+            long cost = (long)rowsPer * colsPer + 8L * (rowsPer + colsPer);
+            if (cost < bestCost)
+            {
+                bestCost = cost;
+                best = (rowsPer, colsPer, CeilDiv(m, rowsPer), CeilDiv(n, colsPer));
+            }
+        }
+        return best;
+    }
+
+    private static void RunSerial<T>(GemmKernelKind kernel, int m, int n, int k, MatrixRef<T> a, MatrixRef<T> b, T* c, nint ldc, bool accumulate)
+        where T : unmanaged
+    {
+        if (kernel == GemmKernelKind.Fma256 && typeof(T) == typeof(float))
+            GemmDriver<float, Fma256SingleKernel>.Run(m, n, k, Unsafe.As<MatrixRef<T>, MatrixRef<float>>(ref a),
+                Unsafe.As<MatrixRef<T>, MatrixRef<float>>(ref b), (float*)c, ldc, accumulate);
+        else if (kernel == GemmKernelKind.Fma256 && typeof(T) == typeof(double))
+            GemmDriver<double, Fma256DoubleKernel>.Run(m, n, k, Unsafe.As<MatrixRef<T>, MatrixRef<double>>(ref a),
+                Unsafe.As<MatrixRef<T>, MatrixRef<double>>(ref b), (double*)c, ldc, accumulate);
+        else
+            GemmDriver<T, PortableKernel<T>>.Run(m, n, k, a, b, c, ldc, accumulate);
+    }
+
+    private static (int Mr, int Nr) TileOf<T>(GemmKernelKind kernel) where T : unmanaged =>
+        kernel == GemmKernelKind.Fma256
+            ? (typeof(T) == typeof(float) ? (Fma256SingleKernel.Mr, Fma256SingleKernel.Nr) : (Fma256DoubleKernel.Mr, Fma256DoubleKernel.Nr))
+            : (PortableKernel<T>.Mr, PortableKernel<T>.Nr);
+
+    private static void CheckOperand(int length, int rows, int cols, int ld, string name, string ldName)
+    {
+        if (ld < cols || ld < 0)
+            throw new ArgumentOutOfRangeException(ldName, ld, $"{ldName} must be >= {cols} for a stored {rows}x{cols} matrix, got {ld}");
+        long needed = rows == 0 || cols == 0 ? 0 : (long)(rows - 1) * ld + cols;
+        if (length < needed)
+            throw new ArgumentException($"{name} holds {length} elements, but a {rows}x{cols} matrix with row stride {ld} needs {needed}", name);
+    }
+
+    private static int CeilDiv(int x, int y) => (x + y - 1) / y;
+
+    private static int RoundUp(int x, int multiple) => CeilDiv(x, multiple) * multiple;
 }

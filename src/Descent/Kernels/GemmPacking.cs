@@ -1,0 +1,123 @@
+using System.Runtime.CompilerServices;
+
+namespace Descent.Kernels;
+
+/// <summary>
+/// A strided read-only matrix op(X) for GEMM: element (i, j) is at p[i*ld + j], or at p[j*ld + i] when transposed.
+/// </summary>
+internal readonly unsafe struct MatrixRef<T>(T* p, nint ld, bool transposed) where T : unmanaged
+{
+    public readonly T* P = p;
+    public readonly nint Ld = ld;
+    public readonly bool Transposed = transposed;
+
+    /// <summary>The same matrix without its first <paramref name="i"/> rows (rows of op(X)).</summary>
+    public MatrixRef<T> SkipRows(int i) => new(Transposed ? P + i : P + i * Ld, Ld, Transposed);
+
+    /// <summary>The same matrix without its first <paramref name="j"/> columns (columns of op(X)).</summary>
+    public MatrixRef<T> SkipCols(int j) => new(Transposed ? P + j * Ld : P + j, Ld, Transposed);
+}
+
+/// <summary>
+/// Packing of A and B blocks into the panel layouts the micro-kernels read sequentially: A in panels of Mr rows
+/// (a[panel][p][r]), B in panels of Nr columns (b[panel][p][c]); partial panels are padded with zeros (the padded
+/// rows/columns only feed outputs that are thrown away).
+/// </summary>
+internal static unsafe class GemmPacking
+{
+    /// <summary>Packs op(A)[i0..i0+mc, p0..p0+kc] into <paramref name="dst"/> (RoundUp(mc, mr)·kc elements).</summary>
+    public static void PackA<T>(MatrixRef<T> a, int i0, int p0, int mc, int kc, int mr, T* dst) where T : unmanaged
+    {
+        for (int ir = 0; ir < mc; ir += mr)
+        {
+            int rows = Math.Min(mr, mc - ir);
+            T* d = dst + (nint)ir * kc;
+            if (rows < mr) new Span<T>(d, mr * kc).Clear();
+            if (!a.Transposed)
+            {
+                // op(A)(i, p) = A[i*ld + p]: each source row is contiguous in p.
+                for (int r = 0; r < rows; r++)
+                {
+                    T* s = a.P + (nint)(i0 + ir + r) * a.Ld + p0;
+                    for (int p = 0; p < kc; p++) d[p * mr + r] = s[p];
+                }
+            }
+            else
+            {
+                // op(A)(i, p) = A[p*ld + i]: the mr values for one p are contiguous.
+                for (int p = 0; p < kc; p++)
+                {
+                    T* s = a.P + (nint)(p0 + p) * a.Ld + i0 + ir;
+                    Copy(s, d + p * mr, rows);
+                }
+            }
+        }
+    }
+
+    /// <summary>Packs op(B)[p0..p0+kc, j0..j0+nc] into <paramref name="dst"/> (kc·RoundUp(nc, nr) elements).</summary>
+    public static void PackB<T>(MatrixRef<T> b, int p0, int j0, int kc, int nc, int nr, T* dst) where T : unmanaged
+    {
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            int cols = Math.Min(nr, nc - jr);
+            T* d = dst + (nint)jr * kc;
+            if (cols < nr) new Span<T>(d, nr * kc).Clear();
+            if (!b.Transposed)
+            {
+                // op(B)(p, j) = B[p*ld + j]: the nr values for one p are contiguous.
+                for (int p = 0; p < kc; p++)
+                {
+                    T* s = b.P + (nint)(p0 + p) * b.Ld + j0 + jr;
+                    Copy(s, d + p * nr, cols);
+                }
+            }
+            else
+            {
+                // op(B)(p, j) = B[j*ld + p]: each source row is contiguous in p.
+                for (int c = 0; c < cols; c++)
+                {
+                    T* s = b.P + (nint)(j0 + jr + c) * b.Ld + p0;
+                    for (int p = 0; p < kc; p++) d[p * nr + c] = s[p];
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Copy<T>(T* src, T* dst, int count) where T : unmanaged =>
+        Buffer.MemoryCopy(src, dst, (long)count * sizeof(T), (long)count * sizeof(T));
+}
+
+/// <summary>
+/// A per-thread, pinned, 64-byte-aligned scratch buffer that grows on demand and is reused across calls, so that
+/// steady-state GEMM calls allocate nothing.
+/// </summary>
+internal sealed unsafe class PackBuffer<T> where T : unmanaged
+{
+    [ThreadStatic] private static PackBuffer<T>? t_a;
+    [ThreadStatic] private static PackBuffer<T>? t_b;
+
+    private T[]? _array;
+    private T* _aligned;
+    private int _capacity;
+
+    /// <summary>This thread's buffer for packed A blocks.</summary>
+    public static PackBuffer<T> ForA => t_a ??= new PackBuffer<T>();
+
+    /// <summary>This thread's buffer for packed B blocks.</summary>
+    public static PackBuffer<T> ForB => t_b ??= new PackBuffer<T>();
+
+    /// <summary>A pointer to at least <paramref name="length"/> elements, valid until the next call on this buffer.</summary>
+    public T* Get(int length)
+    {
+        if (length > _capacity)
+        {
+            int pad = 64 / sizeof(T);
+            _array = GC.AllocateUninitializedArray<T>(length + pad, pinned: true);
+            nint start = (nint)Unsafe.AsPointer(ref _array[0]);
+            _aligned = (T*)((start + 63) & ~(nint)63);
+            _capacity = length;
+        }
+        return _aligned;
+    }
+}

@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Descent.Kernels;
+
+/// <summary>
+/// What this machine can do, measured in-process so that kernel figures can be read as fractions of it: the
+/// multiply-add peak of the 256-bit vectors the GEMM kernels use, and the memory bandwidth of a stream triad. Each
+/// measurement runs for about its time budget and returns the best of several repetitions.
+/// </summary>
+internal static class MachineLimits
+{
+    private const int MinRepetitions = 3;
+
+    /// <summary>
+    /// float32 GFLOP/s of independent Vector256 fused multiply-adds (2 flops per lane) on <paramref name="threads"/>
+    /// threads at once (a multiply then an add where the CPU has no FMA).
+    /// </summary>
+    public static double MeasureFmaPeakGflops(int threads, TimeSpan budget)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        const long calibration = 1 << 16;
+        var sw = Stopwatch.StartNew();
+        FmaLoop(calibration);
+        double perIteration = Math.Max(sw.Elapsed.TotalSeconds / calibration, 1e-10);
+        // Short repetitions (~2 ms): on a busy machine the best of many short runs finds moments with a free core.
+        long iterations = Math.Max(1 << 14, (long)(2e-3 / perIteration));
+        double best = Best(threads, budget, _ => FmaLoop(iterations));
+        return FlopsPerIteration * (double)iterations * threads / best / 1e9;
+    }
+
+    /// <summary>
+    /// GB/s of the stream triad a[i] = b[i] + s·c[i] over three float32 arrays of <paramref name="elements"/> each (far
+    /// larger than the caches by default), counting 3 arrays × 4 bytes per element, on <paramref name="threads"/> threads
+    /// each owning a fixed slice.
+    /// </summary>
+    public static double MeasureTriadGBps(int threads, TimeSpan budget, int elements = 1 << 24)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(elements, threads);
+        var a = GC.AllocateUninitializedArray<float>(elements);
+        var b = GC.AllocateUninitializedArray<float>(elements);
+        var c = GC.AllocateUninitializedArray<float>(elements);
+        int slice = (elements + threads - 1) / threads;
+        void Pass(int t)
+        {
+            int start = t * slice, count = Math.Min(slice, elements - start);
+            TensorPrimitives.MultiplyAdd(c.AsSpan(start, count), 3f, b.AsSpan(start, count), a.AsSpan(start, count));
+        }
+        Parallel.For(0, threads, t =>
+        {
+            int start = t * slice, count = Math.Min(slice, elements - start);
+            b.AsSpan(start, count).Fill(1f);
+            c.AsSpan(start, count).Fill(2f);
+            a.AsSpan(start, count).Clear();
+        });
+        double best = Best(threads, budget, Pass);
+        return 3.0 * sizeof(float) * elements / best / 1e9;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/>(thread index) on <paramref name="threads"/> dedicated threads released together,
+    /// repeatedly until the budget is spent (at least <see cref="MinRepetitions"/> times), and returns the shortest
+    /// wall time of a repetition, from the first thread's start to the last thread's end (each thread takes its own
+    /// timestamps, so a late wake-up of the coordinating thread cannot shorten a measurement).
+    /// </summary>
+    private static double Best(int threads, TimeSpan budget, Action<int> work)
+    {
+        using var barrier = new Barrier(threads + 1);
+        bool stop = false;
+        var starts = new long[threads];
+        var ends = new long[threads];
+        var workers = new Thread[threads];
+        for (int t = 0; t < threads; t++)
+        {
+            int index = t;
+            workers[t] = new Thread(() =>
+            {
+                while (true)
+                {
+                    barrier.SignalAndWait();
+                    if (Volatile.Read(ref stop)) return;
+                    starts[index] = Stopwatch.GetTimestamp();
+                    work(index);
+                    ends[index] = Stopwatch.GetTimestamp();
+                    barrier.SignalAndWait();
+                }
+            }) { IsBackground = true, Name = $"MachineLimits {t}" };
+            workers[t].Start();
+        }
+        long best = long.MaxValue;
+        var total = Stopwatch.StartNew();
+        for (int rep = 0; rep < MinRepetitions || (rep < 10_000 && total.Elapsed < budget); rep++)
+        {
+            barrier.SignalAndWait();
+            barrier.SignalAndWait();
+            best = Math.Min(best, ends.Max() - starts.Min());
+        }
+        Volatile.Write(ref stop, true);
+        barrier.SignalAndWait();
+        foreach (var w in workers) w.Join();
+        return Math.Max(best, 1) / (double)Stopwatch.Frequency;
+    }
+
+    private const int Accumulators = 12;
+    private const double FlopsPerIteration = Accumulators * 8 * 2;
+
+    /// <summary>12 independent chains acc = acc·x + y (enough to cover FMA latency × throughput); values stay near 1.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static float FmaLoop(long iterations)
+    {
+        var x = Vector256.Create(0.999999f);
+        var y = Vector256.Create(1e-6f);
+        Vector256<float> a0 = Vector256<float>.One, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+        Vector256<float> a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
+        if (Fma.IsSupported)
+        {
+            for (long i = 0; i < iterations; i++)
+            {
+                a0 = Fma.MultiplyAdd(a0, x, y); a1 = Fma.MultiplyAdd(a1, x, y); a2 = Fma.MultiplyAdd(a2, x, y);
+                a3 = Fma.MultiplyAdd(a3, x, y); a4 = Fma.MultiplyAdd(a4, x, y); a5 = Fma.MultiplyAdd(a5, x, y);
+                a6 = Fma.MultiplyAdd(a6, x, y); a7 = Fma.MultiplyAdd(a7, x, y); a8 = Fma.MultiplyAdd(a8, x, y);
+                a9 = Fma.MultiplyAdd(a9, x, y); a10 = Fma.MultiplyAdd(a10, x, y); a11 = Fma.MultiplyAdd(a11, x, y);
+            }
+        }
+        else
+        {
+            for (long i = 0; i < iterations; i++)
+            {
+                a0 = a0 * x + y; a1 = a1 * x + y; a2 = a2 * x + y; a3 = a3 * x + y; a4 = a4 * x + y; a5 = a5 * x + y;
+                a6 = a6 * x + y; a7 = a7 * x + y; a8 = a8 * x + y; a9 = a9 * x + y; a10 = a10 * x + y; a11 = a11 * x + y;
+            }
+        }
+        return Vector256.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
+    }
+}

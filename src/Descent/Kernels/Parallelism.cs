@@ -1,0 +1,39 @@
+namespace Descent.Kernels;
+
+/// <summary>
+/// How many threads Descent's kernels may use. Results never depend on this number: kernels split their work so that
+/// every output element is computed by the same sequence of operations whatever the number of threads.
+/// </summary>
+public static class Parallelism
+{
+    private static int s_maxThreads = Environment.ProcessorCount;
+
+    /// <summary>
+    /// The most threads a kernel may use at once (default: <see cref="Environment.ProcessorCount"/>; 1 runs everything
+    /// on the calling thread).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    public static int MaxThreads
+    {
+        get => s_maxThreads;
+        set
+        {
+            if (value < 1) throw new ArgumentOutOfRangeException(nameof(value), value, $"MaxThreads must be >= 1, got {value}");
+            s_maxThreads = value;
+        }
+    }
+
+    /// <summary>The number of threads to use for a call: <paramref name="requested"/> if positive, else <see cref="MaxThreads"/>.</summary>
+    internal static int Resolve(int requested) => requested > 0 ? requested : s_maxThreads;
+
+    /// <summary>Runs <paramref name="body"/> for each part in [0, parts) on at most <paramref name="threads"/> threads.</summary>
+    internal static void For(int parts, int threads, Action<int> body)
+    {
+        if (parts <= 1 || threads <= 1)
+        {
+            for (int i = 0; i < parts; i++) body(i);
+            return;
+        }
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
+    }
+}
