@@ -1,0 +1,126 @@
+using System.Numerics;
+using Descent.Kernels;
+
+namespace Descent;
+
+/// <summary>2-D convolution (cross-correlation, as PyTorch) through im2col and the matrix-multiply kernel.</summary>
+internal static class ConvOps
+{
+    /// <summary>
+    /// x [N, C, H, W] (or [C, H, W]), w [O, C/groups, kH, kW], b [O] or null. Padding may differ between the two
+    /// sides (PyTorch's padding="same" with an even kernel pads more at the bottom/right).
+    /// </summary>
+    public static Tensor Conv2d(Tensor x, Tensor w, Tensor? b, (int H, int W) stride, (int Top, int Bottom, int Left, int Right) pad,
+        (int H, int W) dilation, int groups)
+    {
+        x.CheckFloat("conv2d");
+        x.CheckSameDType(w, "conv2d");
+        if (b is not null) x.CheckSameDType(b, "conv2d");
+        if (x.Rank == 3) return Conv2d(x.Unsqueeze(0), w, b, stride, pad, dilation, groups).Squeeze(0);
+        if (x.Rank != 4) throw new ArgumentException($"conv2d: input must be [N, C, H, W] or [C, H, W], got shape {Shapes.Format(x.ShapeArray)}", nameof(x));
+        if (w.Rank != 4) throw new ArgumentException($"conv2d: weight must be [O, C/groups, kH, kW], got shape {Shapes.Format(w.ShapeArray)}", nameof(w));
+        if (groups < 1) throw new ArgumentOutOfRangeException(nameof(groups), groups, $"groups must be >= 1, got {groups}");
+        if (stride.H < 1 || stride.W < 1) throw new ArgumentOutOfRangeException(nameof(stride), $"stride must be >= 1, got ({stride.H}, {stride.W})");
+        if (dilation.H < 1 || dilation.W < 1) throw new ArgumentOutOfRangeException(nameof(dilation), $"dilation must be >= 1, got ({dilation.H}, {dilation.W})");
+        if (pad.Top < 0 || pad.Bottom < 0 || pad.Left < 0 || pad.Right < 0) throw new ArgumentOutOfRangeException(nameof(pad), "padding must be >= 0");
+        int n = x.ShapeArray[0], c = x.ShapeArray[1], h = x.ShapeArray[2], wd = x.ShapeArray[3];
+        int o = w.ShapeArray[0], kh = w.ShapeArray[2], kw = w.ShapeArray[3];
+        if (c % groups != 0 || o % groups != 0)
+            throw new ArgumentException($"conv2d: groups ({groups}) must divide the input channels ({c}) and output channels ({o})", nameof(groups));
+        if (w.ShapeArray[1] * groups != c)
+            throw new ArgumentException($"conv2d: input of shape {Shapes.Format(x.ShapeArray)} has {c} channels but weight of shape {Shapes.Format(w.ShapeArray)} expects {w.ShapeArray[1] * groups} (groups={groups})");
+        if (b is not null && (b.Rank != 1 || b.ShapeArray[0] != o))
+            throw new ArgumentException($"conv2d: bias must have shape [{o}] for weight of shape {Shapes.Format(w.ShapeArray)}, got {Shapes.Format(b.ShapeArray)}", nameof(b));
+        int outH = (h + pad.Top + pad.Bottom - dilation.H * (kh - 1) - 1) / stride.H + 1;
+        int outW = (wd + pad.Left + pad.Right - dilation.W * (kw - 1) - 1) / stride.W + 1;
+        if (outH < 1 || outW < 1 || h + pad.Top + pad.Bottom < dilation.H * (kh - 1) + 1 || wd + pad.Left + pad.Right < dilation.W * (kw - 1) + 1)
+            throw new ArgumentException($"conv2d: kernel {kh}x{kw} (dilation {dilation.H}x{dilation.W}) is larger than the padded input {h + pad.Top + pad.Bottom}x{wd + pad.Left + pad.Right} (input shape {Shapes.Format(x.ShapeArray)})");
+
+        var geo = new ConvGeometry(c, h, wd, kh, kw, stride.H, stride.W, pad.Top, pad.Left, dilation.H, dilation.W, outH, outW);
+        var xc = x.Contiguous().Detach();
+        var wc = w.Contiguous().Detach();
+        var bc = b?.Contiguous().Detach();
+        var y = new Tensor([n, o, outH, outW], x.DType);
+        if (x.DType == DType.Float32) Forward<float>(xc, wc, bc, y, geo, n, o, groups);
+        else Forward<double>(xc, wc, bc, y, geo, n, o, groups);
+
+        Tensor[] inputs = b is null ? [x, w] : [x, w, b];
+        return Autograd.Record(y, "ConvolutionBackward", inputs, g =>
+        {
+            var gc = g.Contiguous().Detach();
+            var gx = x.RequiresGrad ? new Tensor([n, c, h, wd], x.DType) : null;
+            var gw = w.RequiresGrad ? new Tensor(w.Shape, x.DType) : null;
+            if (x.DType == DType.Float32) Backward<float>(xc, wc, gc, gx, gw, geo, n, o, groups);
+            else Backward<double>(xc, wc, gc, gx, gw, geo, n, o, groups);
+            Tensor? gb = b is { RequiresGrad: true } ? g.Sum([0, 2, 3]) : null;
+            return b is null ? [gx, gw] : [gx, gw, gb];
+        });
+    }
+
+    private static void Forward<T>(Tensor x, Tensor w, Tensor? b, Tensor y, ConvGeometry geo, int n, int o, int groups)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int l = geo.OutPlane, colRows = geo.ColumnRows, gRows = colRows / groups, og = o / groups;
+        int imageSize = geo.Channels * geo.Height * geo.Width;
+        var xs = (T[])x.Storage; int xOff = x.Offset;
+        var ws = (T[])w.Storage; int wOff = w.Offset;
+        var ys = (T[])y.Storage;
+        T[]? bias = b?.ToArray<T>();
+        // Samples are independent; each worker owns its column buffer, so results do not depend on the thread count.
+        Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = n * colRows * l > 1 << 16 ? Environment.ProcessorCount : 1 },
+            () => new T[colRows * l],
+            (s, _, cols) =>
+            {
+                Conv.Im2Col<T>(xs.AsSpan(xOff + s * imageSize, imageSize), geo, cols);
+                var outS = ys.AsSpan(s * o * l, o * l);
+                for (int gi = 0; gi < groups; gi++)
+                    Gemm.Multiply<T>(og, l, gRows, ws.AsSpan(wOff + gi * og * gRows, og * gRows), cols.AsSpan(gi * gRows * l, gRows * l), outS.Slice(gi * og * l, og * l));
+                if (bias is not null)
+                    for (int oc = 0; oc < o; oc++) System.Numerics.Tensors.TensorPrimitives.Add(outS.Slice(oc * l, l), bias[oc], outS.Slice(oc * l, l));
+                return cols;
+            },
+            _ => { });
+    }
+
+    private static void Backward<T>(Tensor x, Tensor w, Tensor g, Tensor? gx, Tensor? gw, ConvGeometry geo, int n, int o, int groups)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (gx is null && gw is null) return;
+        int l = geo.OutPlane, colRows = geo.ColumnRows, gRows = colRows / groups, og = o / groups;
+        int imageSize = geo.Channels * geo.Height * geo.Width;
+        var xs = (T[])x.Storage;
+        var ws = (T[])w.Storage;
+        var gs = (T[])g.Storage;
+        var cols = new T[colRows * l];
+        var gT = new T[l * og];
+        // Wᵀ per group, [C/groups·kH·kW, O/groups], for the input gradient dcols = Wᵀ · gOut.
+        var wT = new T[colRows * og];
+        for (int gi = 0; gi < groups; gi++)
+            Conv.Transpose<T>(ws.AsSpan(w.Offset + gi * og * gRows, og * gRows), og, gRows, wT.AsSpan(gi * gRows * og, gRows * og));
+        // The weight gradient is accumulated transposed, dWᵀ [C·kH·kW/groups, O/groups] per group, sample after sample.
+        var gwT = gw is null ? null : new T[colRows * og];
+        for (int s = 0; s < n; s++)
+        {
+            var gS = gs.AsSpan(g.Offset + s * o * l, o * l);
+            if (gwT is not null) Conv.Im2Col<T>(xs.AsSpan(x.Offset + s * imageSize, imageSize), geo, cols);
+            for (int gi = 0; gi < groups; gi++)
+            {
+                var gG = gS.Slice(gi * og * l, og * l);
+                if (gwT is not null)
+                {
+                    Conv.Transpose<T>(gG, og, l, gT);
+                    Gemm.Multiply<T>(gRows, og, l, cols.AsSpan(gi * gRows * l, gRows * l), gT, gwT.AsSpan(gi * gRows * og, gRows * og), accumulate: true);
+                }
+                if (gx is not null)
+                    Gemm.Multiply<T>(gRows, l, og, wT.AsSpan(gi * gRows * og, gRows * og), gG, cols.AsSpan(gi * gRows * l, gRows * l));
+            }
+            if (gx is not null) Conv.Col2Im<T>(cols, geo, gx.AsSpan<T>().Slice(s * imageSize, imageSize));
+        }
+        if (gw is not null)
+        {
+            var dst = gw.AsSpan<T>();
+            for (int gi = 0; gi < groups; gi++)
+                Conv.Transpose<T>(gwT.AsSpan(gi * gRows * og, gRows * og), gRows, og, dst.Slice(gi * og * gRows, og * gRows));
+        }
+    }
+}
