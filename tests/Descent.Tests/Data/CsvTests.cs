@@ -1,0 +1,81 @@
+using System.IO.Compression;
+using Descent.Data;
+using Descent.Tests.IO;
+
+namespace Descent.Tests.Data;
+
+public class CsvTests
+{
+    private static LabeledData Read(string text, bool hasHeader = true, string? labelColumn = null, int labelIndex = -1,
+        bool classification = true, DType dtype = DType.Float32, char separator = ',') =>
+        Csv.Read(new StringReader(text), "t.csv", hasHeader, labelColumn, labelIndex, classification, dtype, separator);
+
+    [Fact]
+    public void HeaderAndLabelByName()
+    {
+        var d = Read("a, \"label\" ,b\n1.5,1,2\n\n-3e2,0,4\n", labelColumn: "label");
+        Assert.Equal([2, 2], d.Features.Shape);
+        Assert.Equal(new float[] { 1.5f, 2, -300, 4 }, d.Features.ToArray<float>());
+        Assert.Equal(new long[] { 1, 0 }, d.Labels.ToArray<long>());
+        Assert.Equal(2, d.NumClasses);
+    }
+
+    [Fact]
+    public void NoHeaderLabelByIndexFromEitherEnd()
+    {
+        var d = Read("7;1;2\n8;3;4\n", hasHeader: false, labelIndex: 0, separator: ';');
+        Assert.Equal(new long[] { 7, 8 }, d.Labels.ToArray<long>());
+        Assert.Equal(new float[] { 1, 2, 3, 4 }, d.Features.ToArray<float>());
+        d = Read("7;1;2\n8;3;4\n", hasHeader: false, labelIndex: -2, separator: ';');
+        Assert.Equal(new long[] { 1, 3 }, d.Labels.ToArray<long>());
+    }
+
+    [Fact]
+    public void RegressionTargetsAndFloat64()
+    {
+        var d = Read("x,y\n0.1,2.5\n0.2,-1\n", classification: false, dtype: DType.Float64);
+        Assert.Equal(DType.Float64, d.Features.DType);
+        Assert.Equal(new[] { 2.5, -1 }, d.Labels.ToArray<double>());
+        Assert.Equal(new[] { 0.1, 0.2 }, d.Features.ToArray<double>());
+        Assert.Equal(0, d.NumClasses);
+    }
+
+    [Fact]
+    public void ReadsGzippedFiles()
+    {
+        using var dir = new TempFolder();
+        string path = Path.Combine(dir.Path, "t.csv.gz");
+        using (var gz = new GZipStream(File.Create(path), CompressionLevel.Fastest))
+        using (var w = new StreamWriter(gz)) w.Write("f,label\n1,0\n2,1\n");
+        var d = Csv.Read(path, labelColumn: "label");
+        Assert.Equal(new float[] { 1, 2 }, d.Features.ToArray<float>());
+    }
+
+    [Theory]
+    [InlineData("a,b\n1,2\nx,3\n", "t.csv, line 3, column 1: \"x\" is not a finite number")]
+    [InlineData("a,b\n1,2\n3,\n", "t.csv, line 3, column 2: \"\" is not a finite number")]
+    [InlineData("a,b\n1,2\n3,NaN\n", "line 3, column 2: \"NaN\" is not a finite number")]
+    [InlineData("a,b\n1,2\n\n3,4,5\n", "t.csv, line 4: 3 fields, expected 2 as on line 1")]
+    [InlineData("a,b\n1,2.5\n", "t.csv, line 2, column 2: label 2.5 is not a class index")]
+    [InlineData("a,b\n1,-1\n", "line 2, column 2: label -1 is not a class index")]
+    [InlineData("a,b\n", "t.csv: no data rows")]
+    [InlineData("", "t.csv: no data rows")]
+    public void ParsingErrorsNameTheLineAndColumn(string text, string expected)
+    {
+        var e = Assert.Throws<InvalidDataException>(() => Read(text));
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void ArgumentErrors()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Read("a,b\n1,2\n", labelColumn: "c"));
+        Assert.Contains("no column \"c\"; its columns are \"a\", \"b\"", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Read("1,2\n", hasHeader: false, labelColumn: "a"));
+        Assert.Contains("needs a header", e.Message);
+        var r = Assert.Throws<ArgumentOutOfRangeException>(() => Read("a,b\n1,2\n", labelIndex: 2));
+        Assert.Contains("labelIndex must be in [-2, 1]", r.Message);
+        e = Assert.Throws<ArgumentException>(() => Read("a,b\n1,2\n", dtype: DType.Int64));
+        Assert.Contains("dtype must be Float32 or Float64, got int64", e.Message);
+    }
+}
