@@ -8,19 +8,16 @@ internal sealed record PlainOptions : OptimizerOptions;
 
 internal sealed class PlainDescent(IEnumerable<Tensor> parameters, double lr) : Optimizer<PlainOptions>(parameters, new PlainOptions { Lr = lr })
 {
-    public override void Step()
-    {
-        using var _ = Descent.Autograd.NoGrad();
-        foreach (var g in ParamGroups)
-            foreach (var p in g.Parameters)
-                if (p.Grad is not null) p.Detach().AddInPlace(p.Grad, -g.Lr);
-    }
+    protected override void Update(Tensor parameter, Tensor grad, ParamState state, PlainOptions options) =>
+        parameter.Detach().AddInPlace(grad, -options.Lr);
 }
 
 /// <summary>Re-evaluates the closure at trial points inside a step (halving the step until the loss drops), as LBFGS's line search does.</summary>
 internal sealed class BacktrackingDescent(IEnumerable<Tensor> parameters, double lr) : Optimizer<PlainOptions>(parameters, new PlainOptions { Lr = lr })
 {
     public override void Step() => throw new InvalidOperationException("this optimizer needs a closure");
+
+    protected override void Update(Tensor parameter, Tensor grad, ParamState state, PlainOptions options) => Step();
 
     public override Tensor Step(Func<Tensor> closure)
     {
