@@ -1,0 +1,74 @@
+using System.Collections;
+
+namespace Descent.Data;
+
+/// <summary>
+/// Cuts a <see cref="Dataset"/> into batches, optionally in a new random order every epoch (PyTorch's
+/// <c>DataLoader</c>). Enumerating the loader once is one epoch; each batch is a pair of tensors whose first
+/// dimension is the batch. The batch size decides the flavour of gradient descent, with one API for the three:
+/// <list type="bullet">
+/// <item><b>Batch gradient descent</b>: batchSize = N (the whole dataset): one exact gradient per epoch.</item>
+/// <item><b>Stochastic gradient descent</b>: batchSize = 1: N noisy, cheap steps per epoch.</item>
+/// <item><b>Mini-batch gradient descent</b>: 1 &lt; batchSize = k &lt; N: ⌈N/k⌉ steps per epoch, each gradient
+/// averaged over k samples: less noise than stochastic, more steps than batch, and vectorised work.</item>
+/// </list>
+/// </summary>
+/// <example><code>
+/// var loader = new DataLoader(new TensorDataset(x, y), batchSize: 32, shuffle: true, generator: new Generator(42));
+/// foreach (var (input, target) in loader) { ... }
+/// </code></example>
+public sealed class DataLoader : IEnumerable<(Tensor Input, Tensor Target)>
+{
+    private readonly Generator? _generator;
+
+    /// <summary>Creates a loader over <paramref name="dataset"/>.</summary>
+    /// <param name="dataset">The samples; must not be empty.</param>
+    /// <param name="batchSize">Samples per batch, at least 1 (PyTorch's default 1); larger than the dataset means one batch.</param>
+    /// <param name="shuffle">Draw a new random order of the samples at the start of every epoch.</param>
+    /// <param name="dropLast">Skip the last batch when it is smaller than <paramref name="batchSize"/>.</param>
+    /// <param name="generator">The random source for shuffling (seed it for a reproducible order); null uses <see cref="Generator.Default"/>.</param>
+    public DataLoader(Dataset dataset, int batchSize = 1, bool shuffle = false, bool dropLast = false, Generator? generator = null)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"batchSize must be >= 1, got {batchSize}");
+        if (dataset.Count == 0) throw new ArgumentException("the dataset is empty: a DataLoader needs at least one sample", nameof(dataset));
+        if (dropLast && batchSize > dataset.Count)
+            throw new ArgumentException($"with dropLast, batchSize {batchSize} larger than the dataset's {dataset.Count} samples leaves no batch at all", nameof(batchSize));
+        Dataset = dataset;
+        BatchSize = batchSize;
+        Shuffle = shuffle;
+        DropLast = dropLast;
+        _generator = generator;
+    }
+
+    /// <summary>The dataset the batches come from.</summary>
+    public Dataset Dataset { get; }
+
+    /// <summary>Samples per batch (the last batch may be smaller unless <see cref="DropLast"/>).</summary>
+    public int BatchSize { get; }
+
+    /// <summary>Whether every epoch visits the samples in a new random order.</summary>
+    public bool Shuffle { get; }
+
+    /// <summary>Whether a final incomplete batch is skipped.</summary>
+    public bool DropLast { get; }
+
+    /// <summary>The number of batches per epoch: ⌈N / batchSize⌉, or ⌊N / batchSize⌋ with <see cref="DropLast"/>.</summary>
+    public int Count => DropLast ? Dataset.Count / BatchSize : (Dataset.Count + BatchSize - 1) / BatchSize;
+
+    /// <summary>One epoch of batches (a new order for each enumeration when shuffling).</summary>
+    public IEnumerator<(Tensor Input, Tensor Target)> GetEnumerator()
+    {
+        int n = Dataset.Count;
+        int[] order = Shuffle ? (_generator ?? Generator.Default).Permutation(n) : Enumerable.Range(0, n).ToArray();
+        int batches = Count;
+        for (int b = 0; b < batches; b++)
+        {
+            int start = b * BatchSize;
+            int size = Math.Min(BatchSize, n - start);
+            yield return Dataset.GetBatch(order.AsSpan(start, size));
+        }
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+}

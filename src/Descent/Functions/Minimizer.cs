@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using Descent.Optim;
+
+namespace Descent.Functions;
+
+/// <summary>
+/// Minimises a function of a tensor with any optimizer, under combinable stopping rules, keeping the trajectory.
+/// Each iteration evaluates f and its gradient at the current point xₖ, checks the rules, then takes one optimizer step
+/// through <see cref="Optimizer.Step(Func{Tensor})"/>, so optimizers that re-evaluate inside a step (LBFGS) work too:
+/// the step's first closure call reuses the evaluation at xₖ, later calls evaluate afresh.
+/// </summary>
+/// <example><code>
+/// var f = TestFunctions.Rosenbrock();
+/// var x = Tensor.FromArray(f.Start, requiresGrad: true);
+/// var result = Minimizer.Minimize(f.Value, x, new Adam([x], lr: 0.01),
+///     new StoppingCriteria { MaxIterations = 20000, GradientTolerance = 1e-6 });
+/// </code></example>
+public static class Minimizer
+{
+    /// <summary>
+    /// Minimises <paramref name="f"/> over <paramref name="x"/>, a leaf tensor that requires gradients and that
+    /// <paramref name="optimizer"/> updates; <paramref name="x"/> holds the result afterwards.
+    /// </summary>
+    /// <param name="f">The function: a scalar (one-element) tensor computed from x.</param>
+    /// <param name="x">The starting point, updated in place.</param>
+    /// <param name="optimizer">Any optimizer whose parameters include x.</param>
+    /// <param name="stop">The stopping rules; null for the defaults (1000 iterations).</param>
+    /// <param name="callback">Called with every evaluated iterate, the start included.</param>
+    /// <param name="recordTrajectory">Whether to keep a copy of every iterate (turn off for large x).</param>
+    public static MinimizeResult Minimize(
+        Func<Tensor, Tensor> f, Tensor x, Optimizer optimizer, StoppingCriteria? stop = null,
+        Action<IterationInfo>? callback = null, bool recordTrajectory = true)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        stop ??= new StoppingCriteria();
+        stop.Validate();
+        if (!x.IsLeaf || !x.RequiresGrad)
+            throw new ArgumentException("x must be a leaf tensor that requires gradients (create it with requiresGrad: true)", nameof(x));
+        if (!optimizer.Parameters.Contains(x, ReferenceEqualityComparer.Instance))
+            throw new ArgumentException("the optimizer does not update x: build it over a list of parameters that contains x", nameof(optimizer));
+        double[] start = x.Detach().ToDoubleArray();
+        int bad = Array.FindIndex(start, v => !double.IsFinite(v));
+        if (bad >= 0) throw new ArgumentException($"the start must be finite, but element {bad} is {start[bad]}", nameof(x));
+
+        return new Run(f, x, optimizer, stop, callback, recordTrajectory).Execute(start);
+    }
+
+    /// <summary>
+    /// Minimises <paramref name="f"/> from <paramref name="start"/> in float64, with the optimizer that
+    /// <paramref name="optimizer"/> builds over the parameter tensor, e.g. <c>x =&gt; new SGD([x], lr: 0.1)</c>.
+    /// </summary>
+    /// <param name="f">The function: a scalar (one-element) tensor computed from a float64 vector.</param>
+    /// <param name="start">The starting point.</param>
+    /// <param name="optimizer">Builds the optimizer over the parameter.</param>
+    /// <param name="stop">The stopping rules; null for the defaults (1000 iterations).</param>
+    /// <param name="callback">Called with every evaluated iterate, the start included.</param>
+    /// <param name="recordTrajectory">Whether to keep a copy of every iterate.</param>
+    public static MinimizeResult Minimize(
+        Func<Tensor, Tensor> f, double[] start, Func<Tensor, Optimizer> optimizer, StoppingCriteria? stop = null,
+        Action<IterationInfo>? callback = null, bool recordTrajectory = true)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        var x = Tensor.FromArray((double[])start.Clone(), requiresGrad: true);
+        return Minimize(f, x, optimizer(x), stop, callback, recordTrajectory);
+    }
+
+    /// <summary>Minimises a test function from its recommended start (float64); see the other overloads.</summary>
+    /// <param name="function">The test function.</param>
+    /// <param name="optimizer">Builds the optimizer over the parameter.</param>
+    /// <param name="stop">The stopping rules; null for the defaults (1000 iterations).</param>
+    /// <param name="callback">Called with every evaluated iterate, the start included.</param>
+    public static MinimizeResult Minimize(
+        TestFunction function, Func<Tensor, Optimizer> optimizer, StoppingCriteria? stop = null, Action<IterationInfo>? callback = null)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return Minimize(function.Value, function.Start, optimizer, stop, callback);
+    }
+
+    /// <summary>The state of one minimisation run.</summary>
+    private sealed class Run(
+        Func<Tensor, Tensor> f, Tensor x, Optimizer optimizer, StoppingCriteria stop, Action<IterationInfo>? callback, bool record)
+    {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private readonly List<double[]> _trajectory = [];
+        private readonly List<double> _losses = [];
+        private readonly List<double> _gradientNorms = [];
+        private int _evaluations;
+
+        public MinimizeResult Execute(double[] start)
+        {
+            var (lossTensor, loss, gradNorm) = Evaluate();
+            if (!double.IsFinite(loss) || !double.IsFinite(gradNorm))
+                throw new ArgumentException($"f is not finite at the start (loss {loss}, gradient norm {gradNorm})", nameof(f));
+            int k = 0;
+            double[] point = start;
+            Tensor lastGood = Snapshot();
+            double lastLoss = loss, lastNorm = gradNorm, previousLoss = double.NaN;
+            StopReason reason;
+            while (true)
+            {
+                Record(point, loss, gradNorm);
+                var info = new IterationInfo(k, loss, gradNorm, point, _clock.Elapsed);
+                callback?.Invoke(info);
+                if (!double.IsFinite(loss) || !double.IsFinite(gradNorm))
+                {
+                    reason = StopReason.Diverged;
+                    using (Autograd.NoGrad()) x.Detach().CopyFrom_(lastGood);
+                    break;
+                }
+                (lastGood, lastLoss, lastNorm) = (Snapshot(), loss, gradNorm);
+                if (Check(info, previousLoss) is { } r)
+                {
+                    reason = r;
+                    break;
+                }
+                previousLoss = loss;
+                Step(lossTensor);
+                k++;
+                (lossTensor, loss, gradNorm) = Evaluate();
+                point = x.Detach().ToDoubleArray();
+            }
+            return new MinimizeResult(lastGood.ToDoubleArray(), lastLoss, lastNorm, k, _evaluations, reason, _clock.Elapsed,
+                _trajectory, _losses, _gradientNorms);
+        }
+
+        private StopReason? Check(IterationInfo info, double previousLoss)
+        {
+            if (stop.GradientTolerance is { } gt && info.GradientNorm <= gt) return StopReason.GradientNorm;
+            if (stop.LossChangeTolerance is { } lt && Math.Abs(info.Loss - previousLoss) <= lt) return StopReason.LossChange;
+            if (stop.StopWhen is { } custom && custom(info)) return StopReason.Custom;
+            if (stop.TimeBudget is { } tb && info.Elapsed >= tb) return StopReason.TimeBudget;
+            if (info.Iteration >= stop.MaxIterations) return StopReason.MaxIterations;
+            return null;
+        }
+
+        private void Step(Tensor lossAtCurrentPoint)
+        {
+            bool first = true;
+            optimizer.Step(() =>
+            {
+                if (first)
+                {
+                    first = false; // x.Grad already holds the gradient at the current point
+                    return lossAtCurrentPoint;
+                }
+                return Evaluate().Loss;
+            });
+        }
+
+        private (Tensor Loss, double Value, double GradientNorm) Evaluate()
+        {
+            optimizer.ZeroGrad();
+            Tensor y;
+            using (Autograd.EnableGrad()) y = f(x);
+            if (y is null) throw new ArgumentException("f returned null", nameof(f));
+            if (y.NumEl != 1)
+                throw new ArgumentException($"f must return a scalar (one element), got a tensor of shape {Shapes.Format(y.ShapeArray)}", nameof(f));
+            if (!y.RequiresGrad)
+                throw new ArgumentException("f's result does not depend on x (it is not connected to x in the autograd graph)", nameof(f));
+            y.Backward();
+            _evaluations++;
+            return (y, y.Item(), x.Grad is null ? 0 : Norm(x.Grad));
+        }
+
+        private Tensor Snapshot()
+        {
+            using (Autograd.NoGrad()) return x.Detach().Clone();
+        }
+
+        private void Record(double[] point, double loss, double gradNorm)
+        {
+            if (record) _trajectory.Add(point);
+            _losses.Add(loss);
+            _gradientNorms.Add(gradNorm);
+        }
+
+        private static double Norm(Tensor g)
+        {
+            double sum = 0;
+            if (g.DType == DType.Float64)
+                foreach (var v in g.Contiguous().AsSpan<double>()) sum += v * v;
+            else
+                foreach (var v in g.Contiguous().AsSpan<float>()) sum += (double)v * v;
+            return Math.Sqrt(sum);
+        }
+    }
+}
