@@ -1,12 +1,13 @@
 namespace Descent.Optim;
 
 /// <summary>
-/// The base of every optimizer: parameter groups, gradient reset and the step loop. The typed base
-/// <see cref="Optimizer{TOptions}"/> holds the defaults and builds the groups.
+/// The base of every optimizer: parameter groups, per-parameter state, gradient reset, the step loop and the state
+/// dict. The typed base <see cref="Optimizer{TOptions}"/> holds the defaults and builds the groups.
 /// </summary>
 public abstract class Optimizer
 {
     private protected readonly List<ParamGroup> Groups = [];
+    private protected readonly Dictionary<Tensor, ParamState> StateByParameter = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>The parameter groups, in order.</summary>
     public IReadOnlyList<ParamGroup> ParamGroups => Groups;
@@ -14,7 +15,28 @@ public abstract class Optimizer
     /// <summary>Every parameter of every group, in order.</summary>
     public IEnumerable<Tensor> Parameters => Groups.SelectMany(g => g.Parameters);
 
-    /// <summary>Performs one optimisation step with the gradients in each parameter's <see cref="Tensor.Grad"/>.</summary>
+    /// <summary>The state kept for <paramref name="parameter"/>, or null before its first step.</summary>
+    public ParamState? StateOf(Tensor parameter)
+    {
+        ArgumentNullException.ThrowIfNull(parameter);
+        return StateByParameter.GetValueOrDefault(parameter);
+    }
+
+    /// <summary>The state of <paramref name="parameter"/>, created empty on first use.</summary>
+    private protected ParamState StateFor(Tensor parameter)
+    {
+        if (!StateByParameter.TryGetValue(parameter, out var state))
+        {
+            state = new ParamState();
+            StateByParameter.Add(parameter, state);
+        }
+        return state;
+    }
+
+    /// <summary>
+    /// Performs one optimisation step with the gradients in each parameter's <see cref="Tensor.Grad"/>; parameters
+    /// whose gradient is null are skipped.
+    /// </summary>
     public abstract void Step();
 
     /// <summary>
@@ -37,9 +59,81 @@ public abstract class Optimizer
         {
             if (p.Grad is null) continue;
             if (setToNone) p.Grad = null;
-            else p.Grad.Detach().Zero_();
+            else if (p.Grad.IsLeaf && p.Grad.IsContiguous) p.Grad.Zero_();
+            else p.Grad = Tensor.ZerosLike(p);
         }
     }
+
+    /// <summary>
+    /// The optimizer's state as plain data: every group's hyperparameters, every state tensor (copied) and step count,
+    /// with parameters numbered across groups in order (PyTorch's <c>state_dict()</c>).
+    /// </summary>
+    public OptimizerStateDict StateDict()
+    {
+        var dict = new OptimizerStateDict();
+        int index = 0;
+        foreach (var group in Groups)
+        {
+            var g = new ParamGroupState();
+            foreach (var (name, value) in group.Options.ToDictionary()) g.Hyperparameters[name] = value;
+            if (group.InitialLr is double initial) g.Hyperparameters["initial_lr"] = initial;
+            foreach (var p in group.Parameters)
+            {
+                if (StateByParameter.TryGetValue(p, out var state)) dict.State[index] = state.Clone();
+                g.Params.Add(index++);
+            }
+            dict.ParamGroups.Add(g);
+        }
+        return dict;
+    }
+
+    /// <summary>
+    /// Restores hyperparameters and state from <paramref name="stateDict"/> (from <see cref="StateDict"/> of an optimizer
+    /// of the same kind over parameters of the same shapes); the optimizer then continues exactly where that one was.
+    /// </summary>
+    public void LoadStateDict(OptimizerStateDict stateDict)
+    {
+        ArgumentNullException.ThrowIfNull(stateDict);
+        if (stateDict.ParamGroups.Count != Groups.Count)
+            throw new ArgumentException($"the state dict has {stateDict.ParamGroups.Count} parameter groups, the optimizer {Groups.Count}", nameof(stateDict));
+        var parameters = Parameters.ToList();
+        var options = new OptimizerOptions[Groups.Count];
+        for (int i = 0; i < Groups.Count; i++)
+        {
+            var saved = stateDict.ParamGroups[i];
+            if (saved.Params.Count != Groups[i].Parameters.Count)
+                throw new ArgumentException($"parameter group {i} of the state dict has {saved.Params.Count} parameters, the optimizer's has {Groups[i].Parameters.Count}", nameof(stateDict));
+            options[i] = Groups[i].Options.WithValues(saved.Hyperparameters);
+            options[i].Validate();
+        }
+        var states = new Dictionary<Tensor, ParamState>(ReferenceEqualityComparer.Instance);
+        foreach (var (index, saved) in stateDict.State)
+        {
+            if (index < 0 || index >= parameters.Count)
+                throw new ArgumentException($"the state dict holds state for parameter {index}, the optimizer has {parameters.Count}", nameof(stateDict));
+            var p = parameters[index];
+            var state = saved.Clone();
+            foreach (var name in state.Tensors.Keys.ToList())
+            {
+                var t = state.Tensors[name];
+                if (t.DType.IsFloatingPoint() && t.DType != p.DType) state.Tensors[name] = ParamState.CopyOf(t.Detach().To(p.DType));
+            }
+            states[p] = state;
+        }
+        for (int i = 0; i < Groups.Count; i++)
+        {
+            Groups[i].Options = options[i];
+            Groups[i].InitialLr = stateDict.ParamGroups[i].Hyperparameters.TryGetValue("initial_lr", out var lr) ? Convert.ToDouble(lr, System.Globalization.CultureInfo.InvariantCulture) : null;
+        }
+        StateByParameter.Clear();
+        foreach (var (p, s) in states) StateByParameter[p] = s;
+    }
+
+    /// <summary>Writes <see cref="StateDict"/> to <paramref name="path"/> atomically (see <see cref="OptimizerStateFile"/>).</summary>
+    public void Save(string path) => OptimizerStateFile.Write(StateDict(), path);
+
+    /// <summary>Reads a state written by <see cref="Save"/> and loads it with <see cref="LoadStateDict"/>.</summary>
+    public void Load(string path) => LoadStateDict(OptimizerStateFile.Read(path));
 }
 
 /// <summary>An optimizer whose groups hold options of type <typeparamref name="TOptions"/>.</summary>
@@ -77,10 +171,44 @@ public abstract class Optimizer<TOptions> : Optimizer where TOptions : Optimizer
             var p = parameters[i] ?? throw new ArgumentException($"parameter {i} is null", nameof(group));
             if (!p.IsLeaf) throw new ArgumentException($"parameter {i} is not a leaf tensor (it was computed by {p.GradFnName}); optimizers update leaves only", nameof(group));
             if (!p.DType.IsFloatingPoint()) throw new ArgumentException($"parameter {i} has dtype {p.DType.Name()}; optimizers need float32 or float64", nameof(group));
+            if (!p.IsContiguous) throw new ArgumentException($"parameter {i} (shape {Shapes.Format(p.ShapeArray)}) is not contiguous; pass a contiguous tensor", nameof(group));
             if (!seen.Add(p)) throw new ArgumentException($"parameter {i} (shape {Shapes.Format(p.ShapeArray)}) appears more than once in the optimizer's groups", nameof(group));
         }
         var options = group.Configure is null ? Defaults with { } : group.Configure(Defaults with { });
         options.Validate();
         Groups.Add(new ParamGroup(parameters, options));
     }
+
+    /// <summary>
+    /// Updates every parameter that has a gradient, group by group, with <see cref="Update"/>; nothing is recorded for
+    /// autograd.
+    /// </summary>
+    public override void Step()
+    {
+        using var noGrad = Autograd.NoGrad();
+        for (int gi = 0; gi < Groups.Count; gi++)
+        {
+            var group = Groups[gi];
+            var options = (TOptions)group.Options;
+            var parameters = group.Parameters;
+            for (int i = 0; i < parameters.Count; i++)
+            {
+                var p = parameters[i];
+                var grad = p.Grad;
+                if (grad is null) continue;
+                if (!Shapes.SameShape(grad.ShapeArray, p.ShapeArray))
+                    throw new InvalidOperationException($"the gradient of parameter {i} of group {gi} has shape {Shapes.Format(grad.ShapeArray)}, the parameter {Shapes.Format(p.ShapeArray)}");
+                if (grad.DType != p.DType)
+                    throw new InvalidOperationException($"the gradient of parameter {i} of group {gi} has dtype {grad.DType.Name()}, the parameter {p.DType.Name()}");
+                if (!grad.IsContiguous) grad = grad.Contiguous();
+                Update(p, grad, StateFor(p), options);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Applies this optimizer's rule to one parameter: <paramref name="grad"/> has the parameter's shape and dtype and is
+    /// contiguous; <paramref name="state"/> is the parameter's state (empty on its first step).
+    /// </summary>
+    protected abstract void Update(Tensor parameter, Tensor grad, ParamState state, TOptions options);
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Descent.Optim;
 
 /// <summary>
@@ -20,13 +22,68 @@ public abstract record OptimizerOptions
     }
 
     /// <summary>Throws an argument exception naming the first hyperparameter out of range.</summary>
-    public virtual void Validate()
-    {
-        if (!(Lr >= 0) || double.IsInfinity(Lr)) throw new ArgumentOutOfRangeException(nameof(Lr), Lr, $"lr must be >= 0 and finite, got {Lr}");
-    }
+    public virtual void Validate() => NonNegative(Lr, "lr");
 
     /// <summary>The hyperparameters by PyTorch's names, for state dicts and listings.</summary>
     public virtual IReadOnlyDictionary<string, object> ToDictionary() => new Dictionary<string, object> { ["lr"] = Lr };
+
+    /// <summary>
+    /// A copy with the values of <paramref name="values"/> (PyTorch's names, as <see cref="ToDictionary"/> writes them);
+    /// names it does not hold keep their current value.
+    /// </summary>
+    protected internal virtual OptimizerOptions WithValues(IReadOnlyDictionary<string, object> values) =>
+        this with { Lr = Number(values, "lr", Lr) };
+
+    /// <summary>Reads a number from a hyperparameter dictionary, or returns <paramref name="fallback"/>.</summary>
+    protected static double Number(IReadOnlyDictionary<string, object> values, string name, double fallback)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        return values.TryGetValue(name, out var v) ? Convert.ToDouble(v, CultureInfo.InvariantCulture) : fallback;
+    }
+
+    /// <summary>Reads a flag from a hyperparameter dictionary, or returns <paramref name="fallback"/>.</summary>
+    protected static bool Flag(IReadOnlyDictionary<string, object> values, string name, bool fallback)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        return values.TryGetValue(name, out var v) ? Convert.ToBoolean(v, CultureInfo.InvariantCulture) : fallback;
+    }
+
+    /// <summary>Reads a pair (<c>betas</c>, <c>etas</c>…) stored as a two-element array, or returns <paramref name="fallback"/>.</summary>
+    protected static (double, double) Pair(IReadOnlyDictionary<string, object> values, string name, (double, double) fallback)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        if (!values.TryGetValue(name, out var v)) return fallback;
+        return v switch
+        {
+            double[] { Length: 2 } a => (a[0], a[1]),
+            ValueTuple<double, double> t => t,
+            _ => throw new ArgumentException($"hyperparameter {name} must be a pair of numbers, got {v}", nameof(values)),
+        };
+    }
+
+    /// <summary>Throws when <paramref name="value"/> is negative, NaN or infinite.</summary>
+    protected static void NonNegative(double value, string name)
+    {
+        if (!(value >= 0) || double.IsInfinity(value))
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be >= 0 and finite, got {value.ToString(CultureInfo.InvariantCulture)}");
+    }
+
+    /// <summary>
+    /// Throws unless 0 ≤ <paramref name="value"/> &lt; 1; <paramref name="what"/> names an element of the argument
+    /// (<c>"betas[0]"</c>) when it is not the whole argument.
+    /// </summary>
+    protected static void UnitInterval(double value, string name, string? what = null)
+    {
+        if (!(value >= 0 && value < 1))
+            throw new ArgumentOutOfRangeException(name, value, $"{what ?? name} must be in [0, 1), got {value.ToString(CultureInfo.InvariantCulture)}");
+    }
+
+    /// <summary>Throws unless <paramref name="value"/> is finite.</summary>
+    protected static void Finite(double value, string name)
+    {
+        if (!double.IsFinite(value))
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be finite, got {value.ToString(CultureInfo.InvariantCulture)}");
+    }
 }
 
 /// <summary>
@@ -48,8 +105,8 @@ public sealed class ParamGroup
     /// <summary>The tensors this group updates.</summary>
     public IReadOnlyList<Tensor> Parameters { get; }
 
-    /// <summary>This group's hyperparameters (the optimizer's own options record).</summary>
-    public OptimizerOptions Options { get; }
+    /// <summary>This group's hyperparameters (the optimizer's own options record); replaced by a loaded state dict.</summary>
+    public OptimizerOptions Options { get; internal set; }
 
     /// <summary>This group's learning rate.</summary>
     public double Lr

@@ -1,0 +1,166 @@
+using System.Text.Json.Nodes;
+using Descent.Optim;
+using Descent.Tests.Conformance;
+
+namespace Descent.Tests.Optim;
+
+/// <summary>
+/// Runs every case of every <c>optim-*.json</c> (PyTorch 1.13's single-tensor optimizers): gradient cases set
+/// <c>Grad</c> before each step, function cases step with a closure that evaluates the function on tensors.
+/// </summary>
+public class OptimizerConformanceTests
+{
+    private const string Format = "optimizer-reference";
+
+    public static TheoryData<string> CaseIds => ReferenceFiles.Ids("optim");
+
+    [Theory, Trait("Category", "Conformance")]
+    [MemberData(nameof(CaseIds))]
+    public void MatchesPyTorch(string id)
+    {
+        var (c, file) = ReferenceFiles.Cases("optim")[id];
+        try
+        {
+            var tolerance = Tolerance.FromFile(file, c["dtype"]!.GetValue<string>());
+            Run(c, tolerance);
+            ConformanceReport.Finish(Format, id, tolerance);
+        }
+        catch (Exception e) when (e is not Xunit.Sdk.XunitException)
+        {
+            ConformanceReport.Crashed(Format, id);
+            throw;
+        }
+    }
+
+    private static void Run(JsonObject c, Tolerance tolerance)
+    {
+        var dtype = c["dtype"]!.GetValue<string>() == "float32" ? DType.Float32 : DType.Float64;
+        var shapes = c["shapes"]!.AsArray().Select(ReferenceFiles.Ints).ToArray();
+        var initial = c["initial"]!.AsArray().Select(ReferenceFiles.Doubles).ToArray();
+        var parameters = shapes.Select((s, i) => Make(initial[i], s, dtype, requiresGrad: true)).ToArray();
+        var groups = c["groups"] is JsonArray g
+            ? g.Select(x => (ReferenceFiles.Ints(x!["parameters"]).Select(i => parameters[i]).ToArray(), (JsonObject?)x["hyperparameters"]!.AsObject())).ToList()
+            : [(parameters, null)];
+        var optimizer = OptimizerFactory.Create(c["optimizer"]!.GetValue<string>(), new Hyper(c["hyperparameters"]!.AsObject()), groups);
+        int steps = c["steps"]!.GetValue<int>();
+        var expected = c["expected"]!.AsArray();
+        bool function = c["kind"]!.GetValue<string>() == "function";
+        var losses = function ? ReferenceFiles.Doubles(c["losses"]) : null;
+        var gradients = function ? null : c["gradients"]!.AsArray();
+        for (int t = 0; t < steps; t++)
+        {
+            if (function)
+            {
+                var f = TestFunctions.Get(c["function"]!.GetValue<string>());
+                var x = parameters[0];
+                var loss = optimizer.Step(() =>
+                {
+                    optimizer.ZeroGrad();
+                    var l = f(x);
+                    l.Backward();
+                    return l;
+                });
+                tolerance.Check($"loss[{t}]", [loss.Item()], [losses![t]]);
+            }
+            else
+            {
+                var gt = gradients![t]!.AsArray();
+                for (int i = 0; i < parameters.Length; i++)
+                    parameters[i].Grad = gt[i] is null ? null : Make(ReferenceFiles.Doubles(gt[i]), shapes[i], dtype, requiresGrad: false);
+                optimizer.Step();
+            }
+            var et = expected[t]!.AsArray();
+            for (int i = 0; i < parameters.Length; i++)
+                tolerance.Check($"step {t + 1} parameter {i}", parameters[i].ToDoubleArray(), ReferenceFiles.Doubles(et[i]));
+            if (!tolerance.Passed) break;
+        }
+    }
+
+    internal static Tensor Make(double[] values, int[] shape, DType dtype, bool requiresGrad) => dtype == DType.Float32
+        ? Tensor.FromArray(values.Select(v => (float)v).ToArray(), shape, requiresGrad)
+        : Tensor.FromArray(values, shape, requiresGrad);
+}
+
+/// <summary>The closed-form test functions of the reference files, evaluated on tensors so autograd differentiates them.</summary>
+internal static class TestFunctions
+{
+    public static Func<Tensor, Tensor> Get(string name) => name switch
+    {
+        "square" => x => (x * x).Sum(),
+        "rosenbrock" => Rosenbrock,
+        "quadratic5" => Quadratic5,
+        "beale" => Beale,
+        _ => throw new NotSupportedException($"unknown test function {name}"),
+    };
+
+    private static Tensor Rosenbrock(Tensor v)
+    {
+        var (x, y) = (v.Select(0, 0), v.Select(0, 1));
+        return (1.0 - x).Square() + 100.0 * (y - x * x).Square();
+    }
+
+    private static Tensor Quadratic5(Tensor x)
+    {
+        var a = Tensor.FromArray(new[] { 0.1, 0.5, 1, 4, 10 }).To(x.DType);
+        var c = Tensor.FromArray(new[] { 1, -2, 0.5, 3, -1 }).To(x.DType);
+        return 0.5 * (a * (x - c).Square()).Sum();
+    }
+
+    private static Tensor Beale(Tensor v)
+    {
+        var (x, y) = (v.Select(0, 0), v.Select(0, 1));
+        return (1.5 - x + x * y).Square() + (2.25 - x + x * y * y).Square() + (2.625 - x + x * y * y * y).Square();
+    }
+}
+
+/// <summary>A case's hyperparameters by PyTorch's names.</summary>
+internal sealed class Hyper(JsonObject values)
+{
+    public double D(string name, double fallback) => values[name] is JsonValue v ? v.GetValue<double>() : fallback;
+    public int I(string name, int fallback) => values[name] is JsonValue v ? v.GetValue<int>() : fallback;
+    public int? NullableI(string name) => values[name] is JsonValue v ? v.GetValue<int>() : null;
+    public bool B(string name, bool fallback = false) => values[name] is JsonValue v ? v.GetValue<bool>() : fallback;
+    public string? S(string name) => values[name] is JsonValue v ? v.GetValue<string>() : null;
+
+    public (double, double) P(string name, (double, double) fallback) =>
+        values[name] is JsonArray a ? (a[0]!.GetValue<double>(), a[1]!.GetValue<double>()) : fallback;
+
+    /// <summary>The values as a state-dict hyperparameter dictionary (numbers as double, pairs as double[]).</summary>
+    public static Dictionary<string, object> ToDictionary(JsonObject o)
+    {
+        var d = new Dictionary<string, object>();
+        foreach (var (k, v) in o)
+        {
+            switch (v)
+            {
+                case null: break;
+                case JsonArray a: d[k] = a.Select(x => x!.GetValue<double>()).ToArray(); break;
+                case JsonValue jv when jv.TryGetValue<bool>(out var b): d[k] = b; break;
+                case JsonValue jv when jv.TryGetValue<string>(out var s): d[k] = s; break;
+                default: d[k] = v.GetValue<double>(); break;
+            }
+        }
+        return d;
+    }
+}
+
+/// <summary>PyTorch's constructor arguments mapped to Descent's, one entry per optimizer.</summary>
+internal static class OptimizerFactory
+{
+    public static Optimizer Create(string name, Hyper h, List<(Tensor[] Params, JsonObject? Overrides)> groups) => name switch
+    {
+        "SGD" => new SGD(Specs<SGDOptions>(groups), lr: h.D("lr", 1e-3), momentum: h.D("momentum", 0), dampening: h.D("dampening", 0),
+            weightDecay: h.D("weight_decay", 0), nesterov: h.B("nesterov"), maximize: h.B("maximize")),
+        "Adam" => new Adam(Specs<AdamOptions>(groups), lr: h.D("lr", 1e-3), betas: h.P("betas", (0.9, 0.999)), eps: h.D("eps", 1e-8),
+            weightDecay: h.D("weight_decay", 0), amsgrad: h.B("amsgrad"), maximize: h.B("maximize")),
+        "AdamW" => new AdamW(Specs<AdamWOptions>(groups), lr: h.D("lr", 1e-3), betas: h.P("betas", (0.9, 0.999)), eps: h.D("eps", 1e-8),
+            weightDecay: h.D("weight_decay", 1e-2), amsgrad: h.B("amsgrad"), maximize: h.B("maximize")),
+        _ => throw new NotSupportedException($"no factory for optimizer {name}"),
+    };
+
+    /// <summary>One spec per group; a group's PyTorch-named overrides are applied to the defaults.</summary>
+    private static IEnumerable<ParamGroupSpec<TOptions>> Specs<TOptions>(List<(Tensor[] Params, JsonObject? Overrides)> groups)
+        where TOptions : OptimizerOptions =>
+        groups.Select(g => new ParamGroupSpec<TOptions>(g.Params,
+            g.Overrides is null ? null : o => (TOptions)o.WithValues(Hyper.ToDictionary(g.Overrides))));
+}
