@@ -31,9 +31,7 @@ internal sealed class FakeOptimizer : Optimizer<FakeOptions>
 {
     private FakeOptimizer(IEnumerable<ParamGroupSpec<FakeOptions>> groups, FakeOptions defaults) : base(groups, defaults) { }
 
-    public int Steps { get; private set; }
-
-    public override void Step() => Steps++;
+    protected override void Update(Tensor parameter, Tensor grad, ParamState state, FakeOptions options) { }
 
     /// <summary>One group per learning rate, each with one scalar parameter.</summary>
     public static FakeOptimizer Create(double[] groupLrs, double? momentum = 0.9)

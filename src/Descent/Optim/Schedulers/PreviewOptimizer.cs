@@ -37,5 +37,5 @@ internal sealed class PreviewOptimizer : Optimizer<PreviewOptions>
         return optimizer;
     }
 
-    public override void Step() { }
+    protected override void Update(Tensor parameter, Tensor grad, ParamState state, PreviewOptions options) { }
 }
