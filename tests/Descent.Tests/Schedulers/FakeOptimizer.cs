@@ -1,0 +1,44 @@
+using Descent.Optim;
+
+namespace Descent.Tests.Schedulers;
+
+/// <summary>Options of <see cref="FakeOptimizer"/>: a learning rate and, when <see cref="HasMomentum"/>, a momentum.</summary>
+internal sealed record FakeOptions : OptimizerOptions
+{
+    private double _momentum;
+
+    public bool HasMomentum { get; init; } = true;
+
+    public double MomentumValue
+    {
+        get => _momentum;
+        init => _momentum = value;
+    }
+
+    public override double? Momentum
+    {
+        get => HasMomentum ? _momentum : null;
+        set
+        {
+            if (!HasMomentum) base.Momentum = value; // throws
+            _momentum = value!.Value;
+        }
+    }
+}
+
+/// <summary>An optimizer whose step does nothing, for testing schedulers on their own.</summary>
+internal sealed class FakeOptimizer : Optimizer<FakeOptions>
+{
+    private FakeOptimizer(IEnumerable<ParamGroupSpec<FakeOptions>> groups, FakeOptions defaults) : base(groups, defaults) { }
+
+    protected override void Update(Tensor parameter, Tensor grad, ParamState state, FakeOptions options) { }
+
+    /// <summary>One group per learning rate, each with one scalar parameter.</summary>
+    public static FakeOptimizer Create(double[] groupLrs, double? momentum = 0.9)
+    {
+        var defaults = new FakeOptions { Lr = groupLrs[0], HasMomentum = momentum is not null, MomentumValue = momentum ?? 0 };
+        return new FakeOptimizer(
+            groupLrs.Select(lr => new ParamGroupSpec<FakeOptions>([Tensor.Zeros([1], DType.Float64)], o => o with { Lr = lr })),
+            defaults);
+    }
+}
