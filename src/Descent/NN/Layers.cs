@@ -43,8 +43,7 @@ public sealed class Linear : Module
         ArgumentNullException.ThrowIfNull(input);
         if (input.Rank == 0 || input.ShapeArray[^1] != InFeatures)
             throw new ArgumentException($"Linear({InFeatures}, {OutFeatures}) expects inputs with {InFeatures} features in the last dimension, got shape {Shapes.Format(input.ShapeArray)}", nameof(input));
-        var y = input.MatMul(Weight.T());
-        return Bias is { } b ? y + b : y;
+        return Functional.Linear(input, Weight, Bias);
     }
 }
 

@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using Descent.Data;
+using Descent.NN;
+using Descent.Optim;
+using Descent.Optim.Schedulers;
+
+namespace Descent.Training;
+
+/// <summary>
+/// The training loop: for each epoch, for each batch — zero the gradients, compute the loss, back-propagate, step the
+/// optimizer (and a per-batch scheduler); then evaluate, step a per-epoch scheduler, report and checkpoint. A NaN or
+/// infinite loss stops training with a <see cref="TrainingDivergedException"/> naming the epoch and batch.
+/// </summary>
+public sealed class Trainer
+{
+    private readonly Func<Tensor, Tensor, Tensor> _loss;
+    private readonly List<EpochMetrics> _history = [];
+
+    /// <summary>Creates a trainer.</summary>
+    /// <param name="model">The model to train.</param>
+    /// <param name="optimizer">The optimizer over the model's parameters.</param>
+    /// <param name="loss">The loss of (output, target), e.g. <c>(y, t) =&gt; F.CrossEntropy(y, t)</c>.</param>
+    public Trainer(Module model, Optimizer optimizer, Func<Tensor, Tensor, Tensor> loss)
+    {
+        Model = model ?? throw new ArgumentNullException(nameof(model));
+        Optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
+        _loss = loss ?? throw new ArgumentNullException(nameof(loss));
+    }
+
+    /// <summary>The model.</summary>
+    public Module Model { get; }
+
+    /// <summary>The optimizer.</summary>
+    public Optimizer Optimizer { get; }
+
+    /// <summary>An optional learning-rate schedule, stepped once per epoch (or per batch with <see cref="StepSchedulerPerBatch"/>).</summary>
+    public LRScheduler? Scheduler { get; init; }
+
+    /// <summary>Steps <see cref="Scheduler"/> after every batch (as OneCycleLR and CyclicLR expect) instead of every epoch.</summary>
+    public bool StepSchedulerPerBatch { get; init; }
+
+    /// <summary>An optional plateau schedule, stepped each epoch with the validation loss (or the training loss when there is no validation data).</summary>
+    public ReduceLROnPlateau? Plateau { get; init; }
+
+    /// <summary>When set, a checkpoint is written there every <see cref="CheckpointEvery"/> epochs and after the last.</summary>
+    public string? CheckpointPath { get; init; }
+
+    /// <summary>How many epochs between checkpoints.</summary>
+    public int CheckpointEvery { get; init; } = 1;
+
+    /// <summary>The data loader's generator, saved in checkpoints so that a resumed run shuffles as an uninterrupted one.</summary>
+    public Generator? DataGenerator { get; init; }
+
+    /// <summary>Called after every batch.</summary>
+    public Action<BatchProgress>? BatchEnded { get; init; }
+
+    /// <summary>Called after every epoch.</summary>
+    public Action<EpochMetrics>? EpochEnded { get; init; }
+
+    /// <summary>The number of epochs completed (including those restored from a checkpoint).</summary>
+    public int CompletedEpochs { get; private set; }
+
+    /// <summary>The metrics of the epochs run by this trainer.</summary>
+    public IReadOnlyList<EpochMetrics> History => _history;
+
+    /// <summary>
+    /// Trains until <paramref name="epochs"/> epochs are complete in all (a resumed trainer continues from
+    /// <see cref="CompletedEpochs"/>), evaluating on <paramref name="validation"/> after each epoch when given.
+    /// </summary>
+    public IReadOnlyList<EpochMetrics> Fit(DataLoader train, int epochs, IEnumerable<(Tensor Input, Tensor Target)>? validation = null)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        if (epochs < 1) throw new ArgumentOutOfRangeException(nameof(epochs), epochs, $"epochs must be >= 1, got {epochs}");
+        if (CheckpointEvery < 1) throw new ArgumentOutOfRangeException(nameof(CheckpointEvery), CheckpointEvery, $"CheckpointEvery must be >= 1, got {CheckpointEvery}");
+        while (CompletedEpochs < epochs)
+        {
+            int epoch = CompletedEpochs + 1;
+            var (trainLoss, trainAccuracy, seconds) = TrainEpoch(train, epoch);
+            (double Loss, double? Accuracy)? eval = validation is null ? null : Evaluate(validation);
+            if (Scheduler is not null && !StepSchedulerPerBatch) Scheduler.Step();
+            Plateau?.Step(eval?.Loss ?? trainLoss);
+            CompletedEpochs = epoch;
+            var metrics = new EpochMetrics(epoch, trainLoss, trainAccuracy, eval?.Loss, eval?.Accuracy, seconds,
+                Optimizer.ParamGroups.Select(g => g.Lr).ToArray());
+            _history.Add(metrics);
+            if (CheckpointPath is not null && (epoch % CheckpointEvery == 0 || epoch == epochs)) SaveCheckpoint(CheckpointPath);
+            EpochEnded?.Invoke(metrics);
+        }
+        return _history;
+    }
+
+    private (double Loss, double? Accuracy, double Seconds) TrainEpoch(DataLoader train, int epoch)
+    {
+        Model.Train();
+        var clock = Stopwatch.StartNew();
+        double lossSum = 0;
+        long samples = 0, correct = 0;
+        bool classification = true;
+        int batch = 0, batches = train.Count;
+        foreach (var (input, target) in train)
+        {
+            batch++;
+            Optimizer.ZeroGrad();
+            var output = Model.Forward(input);
+            var loss = _loss(output, target);
+            double value = loss.Item();
+            if (!double.IsFinite(value)) throw new TrainingDivergedException(epoch, batch, value);
+            loss.Backward();
+            Optimizer.Step();
+            if (Scheduler is not null && StepSchedulerPerBatch) Scheduler.Step();
+            int n = input.Size(0);
+            lossSum += value * n;
+            samples += n;
+            var hits = CountCorrect(output, target);
+            if (hits is null) classification = false;
+            else correct += hits.Value;
+            BatchEnded?.Invoke(new BatchProgress(epoch, batch, batches, value));
+        }
+        if (samples == 0) throw new InvalidOperationException("the training data loader produced no batches");
+        return (lossSum / samples, classification ? (double)correct / samples : null, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>The mean loss and (for classification with int64 targets) the accuracy on <paramref name="data"/>, in evaluation mode without recording a graph.</summary>
+    public (double Loss, double? Accuracy) Evaluate(IEnumerable<(Tensor Input, Tensor Target)> data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        bool wasTraining = Model.IsTraining;
+        Model.Eval();
+        try
+        {
+            using var _ = Autograd.NoGrad();
+            double lossSum = 0;
+            long samples = 0, correct = 0;
+            bool classification = true;
+            foreach (var (input, target) in data)
+            {
+                var output = Model.Forward(input);
+                int n = input.Size(0);
+                lossSum += _loss(output, target).Item() * n;
+                samples += n;
+                var hits = CountCorrect(output, target);
+                if (hits is null) classification = false;
+                else correct += hits.Value;
+            }
+            if (samples == 0) throw new ArgumentException("the evaluation data is empty", nameof(data));
+            return (lossSum / samples, classification ? (double)correct / samples : null);
+        }
+        finally
+        {
+            Model.Train(wasTraining);
+        }
+    }
+
+    /// <summary>Correct predictions for [N, C] scores against int64 class targets [N]; null when that is not the task.</summary>
+    private static long? CountCorrect(Tensor output, Tensor target)
+    {
+        if (target.DType != DType.Int64 || output.Rank != 2 || target.Rank != 1) return null;
+        using var _ = Autograd.NoGrad();
+        return (long)output.Detach().Argmax(1).Eq(target).Sum().Item();
+    }
+
+    /// <summary>Writes a checkpoint of the model, optimizer, schedulers, epoch count and generators.</summary>
+    public void SaveCheckpoint(string path) =>
+        Checkpoint.Save(path, Model, Optimizer, CompletedEpochs, Scheduler, Plateau, DataGenerator);
+
+    /// <summary>Restores a checkpoint written by <see cref="SaveCheckpoint"/>; <see cref="Fit"/> then continues after its epoch.</summary>
+    public void ResumeFrom(string path) =>
+        CompletedEpochs = Checkpoint.Load(path, Model, Optimizer, Scheduler, Plateau, DataGenerator);
+}

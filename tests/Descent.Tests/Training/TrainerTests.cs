@@ -1,0 +1,118 @@
+using Descent.Data;
+using Descent.NN;
+using Descent.Optim;
+using Descent.Optim.Schedulers;
+using Descent.Training;
+using F = Descent.NN.Functional;
+
+namespace Descent.Tests.Training;
+
+public class TrainerTests
+{
+    private static (DataLoader Train, TensorDataset Data, Generator Shuffle) IrisLoader(long seed)
+    {
+        var iris = Tables.Iris();
+        var x = new StandardScaler().Fit(iris.Features).Transform(iris.Features);
+        var data = new TensorDataset(x, iris.Labels);
+        var g = new Generator(seed);
+        return (new DataLoader(data, batchSize: 16, shuffle: true, generator: g), data, g);
+    }
+
+    private static (Trainer Trainer, Module Model, Generator Shuffle, DataLoader Loader) Build(string? checkpoint)
+    {
+        Tensor.ManualSeed(3);
+        var model = new Sequential(new Linear(4, 16), new ReLU(), new Dropout(0.1), new Linear(16, 3));
+        var optimizer = new Adam(model.Parameters(), lr: 0.01);
+        var (loader, _, g) = IrisLoader(11);
+        var trainer = new Trainer(model, optimizer, (y, t) => F.CrossEntropy(y, t))
+        {
+            Scheduler = new StepLR(optimizer, stepSize: 2, gamma: 0.5),
+            CheckpointPath = checkpoint,
+            DataGenerator = g,
+        };
+        return (trainer, model, g, loader);
+    }
+
+    [Fact]
+    public void LearnsIrisAndReportsEveryEpoch()
+    {
+        var (trainer, _, _, loader) = Build(null);
+        var seen = new List<EpochMetrics>();
+        var history = new Trainer(trainer.Model, trainer.Optimizer, (y, t) => F.CrossEntropy(y, t)) { EpochEnded = seen.Add }
+            .Fit(loader, 30, loader.Dataset is TensorDataset d ? [(d.Inputs, d.Targets)] : null);
+        Assert.Equal(30, seen.Count);
+        Assert.True(history[^1].TrainLoss < history[0].TrainLoss / 3, $"loss {history[0].TrainLoss} -> {history[^1].TrainLoss}");
+        Assert.True(history[^1].ValidationAccuracy > 0.9, $"accuracy {history[^1].ValidationAccuracy}");
+    }
+
+    [Fact]
+    public void ResumedRunEqualsUninterruptedRunBitForBit()
+    {
+        var dir = Directory.CreateTempSubdirectory("descent-trainer-");
+        try
+        {
+            var (straight, straightModel, _, straightLoader) = Build(null);
+            straight.Fit(straightLoader, 6);
+
+            string path = Path.Combine(dir.FullName, "run.ckpt");
+            var (first, _, _, firstLoader) = Build(path);
+            first.Fit(firstLoader, 3);
+
+            var (resumed, resumedModel, _, resumedLoader) = Build(null);
+            Generator.Default.Seed(999); // whatever happened since, the checkpoint restores the generators
+            resumed.ResumeFrom(path);
+            Assert.Equal(3, resumed.CompletedEpochs);
+            resumed.Fit(resumedLoader, 6);
+
+            foreach (var (name, expected) in straightModel.StateDict())
+                Assert.Equal(expected.ToArray<float>(), resumedModel.StateDict()[name].ToArray<float>());
+            Assert.Equal(straight.History[^1].TrainLoss, resumed.History[^1].TrainLoss);
+            Assert.Equal(straight.Optimizer.ParamGroups[0].Lr, resumed.Optimizer.ParamGroups[0].Lr);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void NonFiniteLossStopsWithTheEpochAndBatch()
+    {
+        var (loader, _, _) = IrisLoader(1);
+        var model = new Sequential(new Linear(4, 3));
+        var trainer = new Trainer(model, new SGD(model.Parameters(), lr: 0.1), (y, t) => F.CrossEntropy(y, t) * double.NaN);
+        var e = Assert.Throws<TrainingDivergedException>(() => trainer.Fit(loader, 2));
+        Assert.Equal(1, e.Epoch);
+        Assert.Equal(1, e.Batch);
+        Assert.Contains("epoch 1, batch 1", e.Message);
+    }
+
+    [Fact]
+    public void CheckpointOfAnotherOptimizerIsRefusedWithoutChangingTheModel()
+    {
+        var dir = Directory.CreateTempSubdirectory("descent-trainer-");
+        try
+        {
+            string path = Path.Combine(dir.FullName, "adam.ckpt");
+            var (trainer, _, _, loader) = Build(path);
+            trainer.Fit(loader, 1);
+            var model = new Sequential(new Linear(4, 16), new ReLU(), new Dropout(0.1), new Linear(16, 3));
+            var before = model.StateDict()["0.weight"].ToArray<float>();
+            var other = new Trainer(model, new SGD(model.Parameters(), lr: 0.1), (y, t) => F.CrossEntropy(y, t));
+            var e = Assert.Throws<InvalidDataException>(() => other.ResumeFrom(path));
+            Assert.Contains("Adam", e.Message);
+            Assert.Equal(before, model.StateDict()["0.weight"].ToArray<float>());
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void BadEpochCountNamesTheArgument()
+    {
+        var (trainer, _, _, loader) = Build(null);
+        Assert.Equal("epochs", Assert.Throws<ArgumentOutOfRangeException>(() => trainer.Fit(loader, 0)).ParamName);
+    }
+}
