@@ -1,12 +1,8 @@
 using System.CommandLine;
+using Descent.Cli.Commands;
 
-var epochs = new Option<int>("--epochs") { Description = "epochs", DefaultValueFactory = _ => 3 };
-var name = new Option<string>("--optimizer") { Description = "opt" };
-var train = new Command("train", "Train a model") { epochs, name };
-train.SetAction(pr =>
+var root = new RootCommand("Descent: gradient-based optimisation for .NET — run optimizers side by side, train models, benchmark.")
 {
-    Console.WriteLine($"epochs={pr.GetValue(epochs)} opt={pr.GetValue(name)}");
-    return 0;
-});
-var root = new RootCommand("Descent") { train };
+    TrainCommand.Create(),
+};
 return root.Parse(args).Invoke();

@@ -1,0 +1,46 @@
+using Descent.Data;
+
+namespace Descent.Cli.Catalog;
+
+/// <summary>A data set split for training: standardised inputs, int64 labels, and the shape of one image when it is one.</summary>
+internal sealed record PreparedData(string Name, LabeledData Train, LabeledData Test, int NumClasses, (int C, int H, int W)? Image);
+
+/// <summary>Loads the data sets the command line knows by name, or a CSV file by path.</summary>
+internal static class DataCatalog
+{
+    public static IReadOnlyList<string> Names { get; } = ["mnist", .. Tables.Names];
+
+    /// <summary>Loads and prepares a data set; tables and CSV files are split 80/20 with <paramref name="seed"/>.</summary>
+    public static PreparedData Load(string name, long seed, string? labelColumn = null)
+    {
+        if (name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
+        {
+            if (!File.Exists(name)) throw new UsageException($"--dataset: file '{name}' does not exist");
+            var csv = Csv.Read(name, hasHeader: true, labelColumn: labelColumn);
+            return Prepare(Path.GetFileNameWithoutExtension(name), csv, seed, null);
+        }
+        var known = Names.ToDictionary(n => n, n => n, StringComparer.OrdinalIgnoreCase);
+        string resolved = Descent.Cli.Names.Resolve("dataset", name, known);
+        if (resolved == "mnist")
+        {
+            var train = Mnist.Load(train: true);
+            var test = Mnist.Load(train: false);
+            // One mean and standard deviation over all training pixels, as the usual Normalize((0.1307,), (0.3081,)).
+            var scaler = new StandardScaler(perFeature: false).Fit(train.Features);
+            return new PreparedData("mnist", train with { Features = scaler.Transform(train.Features) },
+                test with { Features = scaler.Transform(test.Features) }, 10, (1, 28, 28));
+        }
+        var table = Tables.Load(resolved);
+        return Prepare(resolved, table, seed, resolved == "digits" ? (1, 8, 8) : null);
+    }
+
+    private static PreparedData Prepare(string name, LabeledData data, long seed, (int, int, int)? image)
+    {
+        if (data.Labels.DType != DType.Int64)
+            throw new UsageException($"--dataset {name}: the label column holds non-integer values; training here is classification");
+        var (train, test) = Split.TrainValidation(data, 0.2, seed);
+        var scaler = new StandardScaler().Fit(train.Features);
+        return new PreparedData(name, train with { Features = scaler.Transform(train.Features) },
+            test with { Features = scaler.Transform(test.Features) }, data.NumClasses, image);
+    }
+}

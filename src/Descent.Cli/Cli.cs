@@ -1,0 +1,33 @@
+using Spectre.Console;
+
+namespace Descent.Cli;
+
+/// <summary>Runs a command's body and turns the errors a user can cause into a message and an exit code, never a stack trace.</summary>
+internal static class Cli
+{
+    /// <summary>Exit code for a mistake on the command line.</summary>
+    public const int UsageError = 2;
+
+    /// <summary>Exit code for a failure while running (bad data, divergence, I/O).</summary>
+    public const int RunError = 1;
+
+    public static int Run(Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (UsageException e)
+        {
+            Error(e.Message);
+            return UsageError;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidDataException or IOException or UnauthorizedAccessException or FormatException)
+        {
+            Error(e.Message);
+            return RunError;
+        }
+    }
+
+    private static void Error(string message) => Console.Error.WriteLine("error: " + message);
+}

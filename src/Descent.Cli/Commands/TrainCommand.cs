@@ -1,0 +1,169 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Descent.Cli.Catalog;
+using Descent.Data;
+using Descent.NN;
+using Descent.Optim;
+using Descent.Optim.Schedulers;
+using Descent.Training;
+using Spectre.Console;
+using F = Descent.NN.Functional;
+
+namespace Descent.Cli.Commands;
+
+/// <summary><c>descent train</c>: trains a model on a data set and reports loss and accuracy per epoch.</summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var dataset = new Option<string>("--dataset") { Description = $"data set: {string.Join(", ", DataCatalog.Names)}, or a PATH.csv (header row; see --label)", DefaultValueFactory = _ => "mnist" };
+        var label = new Option<string?>("--label") { Description = "CSV only: the label column's name (default: the last column)" };
+        var model = new Option<string>("--model") { Description = "model: linear, mlp or cnn", DefaultValueFactory = _ => "mlp" };
+        var optimizer = new Option<string>("--optimizer") { Description = "optimizer (see 'descent optimizers')", DefaultValueFactory = _ => "adam" };
+        var batchSize = new Option<int>("--batch-size") { Description = "samples per step: N = batch, 1 = stochastic, k = mini-batch", DefaultValueFactory = _ => 128 };
+        var epochs = new Option<int>("--epochs") { Description = "passes over the training data", DefaultValueFactory = _ => 3 };
+        var schedule = new Option<string>("--schedule") { Description = "learning-rate schedule: none, step, cosine, warmup-cosine, onecycle", DefaultValueFactory = _ => "none" };
+        var seed = new Option<long>("--seed") { Description = "seed for initialisation, shuffling and splits", DefaultValueFactory = _ => 0 };
+        var checkpoint = new Option<string?>("--checkpoint") { Description = "folder for a checkpoint written after every epoch" };
+        var resume = new Option<bool>("--resume") { Description = "continue from the checkpoint in --checkpoint" };
+        var json = new Option<bool>("--json") { Description = "print the results as JSON only" };
+        var hyper = new HyperparameterOptions();
+        var command = new Command("train", "Train a model on a data set (MNIST, the classic tables, or a CSV file)")
+        {
+            dataset, label, model, optimizer, batchSize, epochs, schedule, seed, checkpoint, resume, json,
+        };
+        hyper.AddTo(command);
+        command.SetAction(r => Cli.Run(() => Run(new Settings(
+            r.GetValue(dataset)!, r.GetValue(label), r.GetValue(model)!, r.GetValue(optimizer)!, hyper.Given(r),
+            r.GetValue(batchSize), r.GetValue(epochs), r.GetValue(schedule)!, r.GetValue(seed), r.GetValue(checkpoint),
+            r.GetValue(resume), r.GetValue(json)))));
+        return command;
+    }
+
+    internal sealed record Settings(string Dataset, string? Label, string Model, string Optimizer, Dictionary<string, double> Hyper,
+        int BatchSize, int Epochs, string Schedule, long Seed, string? Checkpoint, bool Resume, bool Json);
+
+    internal static int Run(Settings s)
+    {
+        if (s.BatchSize < 1) throw new UsageException($"--batch-size must be >= 1, got {s.BatchSize}");
+        if (s.Epochs < 1) throw new UsageException($"--epochs must be >= 1, got {s.Epochs}");
+        if (s.Resume && s.Checkpoint is null) throw new UsageException("--resume needs --checkpoint DIR");
+        var entry = OptimizerCatalog.Find(s.Optimizer);
+        var data = DataCatalog.Load(s.Dataset, s.Seed, s.Label);
+        Tensor.ManualSeed(s.Seed);
+        var model = ModelCatalog.Build(s.Model, data);
+        var optimizer = entry.Build(model.Parameters(), s.Hyper);
+        var shuffle = new Generator(s.Seed + 1);
+        var loader = new DataLoader(new TensorDataset(data.Train.Features, data.Train.Labels), s.BatchSize, shuffle: true, generator: shuffle);
+        var test = new DataLoader(new TensorDataset(data.Test.Features, data.Test.Labels), batchSize: 1000);
+        var (scheduler, perBatch) = BuildSchedule(s.Schedule, optimizer, s.Epochs, loader.Count);
+        string? path = null;
+        if (s.Checkpoint is not null)
+        {
+            Directory.CreateDirectory(s.Checkpoint);
+            path = Path.Combine(s.Checkpoint, "checkpoint.safetensors");
+            if (s.Resume && !File.Exists(path)) throw new UsageException($"--resume: no checkpoint at {path}");
+        }
+        var progress = s.Json ? null : new EpochProgress(loader.Count);
+        var trainer = new Trainer(model, optimizer, (y, t) => F.CrossEntropy(y, t))
+        {
+            Scheduler = scheduler,
+            StepSchedulerPerBatch = perBatch,
+            CheckpointPath = path,
+            DataGenerator = shuffle,
+            BatchEnded = progress is null ? null : progress.OnBatch,
+            EpochEnded = progress is null ? null : progress.OnEpoch,
+        };
+        if (s.Resume) trainer.ResumeFrom(path!);
+        if (!s.Json)
+            AnsiConsole.MarkupLine($"Training [bold]{s.Model}[/] ({model.ParameterCount():N0} parameters) on [bold]{data.Name}[/] ({data.Train.Count:N0} train, {data.Test.Count:N0} test) with [bold]{entry.Name}[/], batch {s.BatchSize}, {s.Epochs} epochs" + (trainer.CompletedEpochs > 0 ? $", resuming after epoch {trainer.CompletedEpochs}" : ""));
+        var history = trainer.CompletedEpochs >= s.Epochs ? [] : trainer.Fit(loader, s.Epochs, test);
+        var (testLoss, testAccuracy) = trainer.Evaluate(test);
+        double secondsPerEpoch = history.Count == 0 ? 0 : history.Average(h => h.Seconds);
+        if (s.Json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
+            {
+                ["dataset"] = data.Name,
+                ["model"] = s.Model,
+                ["optimizer"] = entry.Name,
+                ["epochs"] = s.Epochs,
+                ["batch_size"] = s.BatchSize,
+                ["test_loss"] = testLoss,
+                ["test_accuracy"] = testAccuracy,
+                ["seconds_per_epoch"] = secondsPerEpoch,
+                ["history"] = history.Select(h => new { epoch = h.Epoch, train_loss = h.TrainLoss, train_accuracy = h.TrainAccuracy, test_loss = h.ValidationLoss, test_accuracy = h.ValidationAccuracy, seconds = h.Seconds, lr = h.LearningRates[0] }),
+            }));
+        }
+        else
+        {
+            var table = new Table().AddColumns("epoch", "train loss", "train acc", "test loss", "test acc", "lr", "seconds");
+            foreach (var h in history)
+                table.AddRow(h.Epoch.ToString(CultureInfo.InvariantCulture), F4(h.TrainLoss), Pct(h.TrainAccuracy), F4(h.ValidationLoss), Pct(h.ValidationAccuracy),
+                    h.LearningRates[0].ToString("G4", CultureInfo.InvariantCulture), h.Seconds.ToString("F1", CultureInfo.InvariantCulture));
+            AnsiConsole.Write(table);
+            AnsiConsole.MarkupLine($"Test accuracy [bold]{Pct(testAccuracy)}[/], loss {F4(testLoss)}, {secondsPerEpoch:F1} s per epoch");
+        }
+        return 0;
+    }
+
+    private static string F4(double? v) => v is double d ? d.ToString("F4", CultureInfo.InvariantCulture) : "-";
+
+    private static string Pct(double? v) => v is double d ? (100 * d).ToString("F2", CultureInfo.InvariantCulture) + "%" : "-";
+
+    internal static (LRScheduler? Scheduler, bool PerBatch) BuildSchedule(string name, Optimizer optimizer, int epochs, int batchesPerEpoch)
+    {
+        var known = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["none"] = "none", ["step"] = "step", ["cosine"] = "cosine", ["warmup-cosine"] = "warmup-cosine", ["onecycle"] = "onecycle",
+        };
+        double lr = optimizer.ParamGroups[0].Lr;
+        return Names.Resolve("schedule", name, known) switch
+        {
+            "none" => (null, false),
+            // Divide the rate by 10 at a third and at two thirds of training.
+            "step" => (new StepLR(optimizer, stepSize: Math.Max(1, epochs / 3), gamma: 0.1), false),
+            "cosine" => (new CosineAnnealingLR(optimizer, tMax: epochs * batchesPerEpoch), true),
+            // Linear warm-up over the first tenth of the steps, then cosine decay: the everyday recipe.
+            "warmup-cosine" => WarmupCosine(optimizer, epochs * batchesPerEpoch),
+            _ => (new OneCycleLR(optimizer, maxLr: lr, totalSteps: epochs * batchesPerEpoch), true),
+        };
+    }
+
+    private static (LRScheduler, bool) WarmupCosine(Optimizer optimizer, int totalSteps)
+    {
+        int warmup = Math.Max(1, totalSteps / 10);
+        var schedulers = new LRScheduler[]
+        {
+            new LinearLR(optimizer, startFactor: 0.1, endFactor: 1.0, totalIters: warmup),
+            new CosineAnnealingLR(optimizer, tMax: Math.Max(1, totalSteps - warmup)),
+        };
+        return (new SequentialLR(optimizer, schedulers, [warmup]), true);
+    }
+
+    /// <summary>A progress line per epoch on the terminal: batches done, batches/s and the running loss.</summary>
+    private sealed class EpochProgress(int batches)
+    {
+        private readonly System.Diagnostics.Stopwatch _clock = new();
+        private double _lossSum;
+        private readonly bool _live = !Console.IsOutputRedirected;
+
+        public void OnBatch(BatchProgress p)
+        {
+            if (p.Batch == 1) { _clock.Restart(); _lossSum = 0; }
+            _lossSum += p.Loss;
+            if (!_live || (p.Batch % 20 != 0 && p.Batch != batches)) return;
+            int width = 30, filled = width * p.Batch / batches;
+            double rate = p.Batch / Math.Max(_clock.Elapsed.TotalSeconds, 1e-9);
+            Console.Write($"\repoch {p.Epoch} [{new string('#', filled)}{new string('.', width - filled)}] {p.Batch}/{batches}  {rate:F0} batches/s  loss {_lossSum / p.Batch:F4}   ");
+        }
+
+        public void OnEpoch(EpochMetrics m)
+        {
+            if (_live) Console.Write("\r" + new string(' ', 100) + "\r");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"epoch {m.Epoch}: train loss {m.TrainLoss:F4}, test accuracy {100 * (m.ValidationAccuracy ?? 0):F2}%, {m.Seconds:F1} s"));
+        }
+    }
+}
