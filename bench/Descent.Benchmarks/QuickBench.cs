@@ -28,10 +28,18 @@ internal static class QuickBench
         ("fc3 dW (128x128)T.128x10", 128, 10, 128, true, false),
     ];
 
+    private static GemmKernelKind s_kernel;
+
     public static void Run(string[] args)
     {
         bool includeDouble = args.Contains("double");
-        var (fma1, fmaN, _, _) = MachineReport.Print(TimeSpan.FromSeconds(0.6));
+        s_kernel = args.Contains("fma256") ? GemmKernelKind.Fma256 : args.Contains("portable") ? GemmKernelKind.Portable
+            : args.Contains("fma512") ? GemmKernelKind.Fma512 : GemmKernelKind.Auto;
+        var f = MachineReport.Print(TimeSpan.FromSeconds(0.6));
+        var kernel = s_kernel == GemmKernelKind.Auto ? Gemm.BestKernel : s_kernel;
+        // Fractions are of the peak at the kernel's own vector width (float64: half the float32 rate).
+        var (fma1, fmaN) = kernel == GemmKernelKind.Fma512 ? (f.Fma512One, f.Fma512All) : (f.Fma256One, f.Fma256All);
+        Console.WriteLine($"GEMM kernel: {kernel}; % peak is of the {(kernel == GemmKernelKind.Fma512 ? 512 : 256)}-bit FMA peak");
         int n = Environment.ProcessorCount;
         Console.WriteLine($"{"shape",-28} {"dtype",-7} {"1 thread",9} {"% peak",7} {$"{n} threads",10} {"% peak",7} {"1T cpu-time",12} {"% peak",7}");
         var sizes = args.Where(a => int.TryParse(a, out _)).Select(int.Parse).ToArray();
@@ -60,7 +68,7 @@ internal static class QuickBench
         var b = Fill<T>(rng, s.K * s.N);
         var c = new T[s.M * s.N];
         int lda = s.TA ? s.M : s.K, ldb = s.TB ? s.K : s.N;
-        void Once() => Gemm.Multiply<T>(s.TA, s.TB, s.M, s.N, s.K, a, lda, b, ldb, c, s.N, maxThreads: threads);
+        void Once() => Gemm.Multiply<T>(s.TA, s.TB, s.M, s.N, s.K, a, lda, b, ldb, c, s.N, maxThreads: threads, kernel: s_kernel);
         Once();
         double best = double.MaxValue, bestCpu = double.MaxValue;
         var total = Stopwatch.StartNew();

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace Descent.Kernels;
@@ -11,6 +12,8 @@ internal enum GemmKernelKind
     Auto,
     /// <summary>AVX + FMA, 256-bit vectors (float32 6×16, float64 6×8 tiles).</summary>
     Fma256,
+    /// <summary>AVX-512F, 512-bit vectors and 32 registers (float32 8×32, float64 8×16 tiles).</summary>
+    Fma512,
     /// <summary>Vector128 multiply-then-add; runs everywhere.</summary>
     Portable,
 }
@@ -49,8 +52,8 @@ internal static unsafe class Gemm
         CheckOperand(c.Length, m, n, ldc, nameof(c), nameof(ldc));
         if (m == 0 || n == 0) return;
         if (c.Overlaps(a) || c.Overlaps(b)) throw new ArgumentException("c must not overlap a or b", nameof(c));
-        if (kernel == GemmKernelKind.Auto) kernel = Fma.IsSupported ? GemmKernelKind.Fma256 : GemmKernelKind.Portable;
-        if (kernel == GemmKernelKind.Fma256 && !Fma.IsSupported) throw new NotSupportedException("this CPU has no AVX/FMA");
+        if (kernel == GemmKernelKind.Auto) kernel = BestKernel;
+        if (!IsSupported(kernel)) throw new NotSupportedException($"the {kernel} GEMM kernel needs instructions this CPU lacks");
 
         fixed (T* pa = a, pb = b, pc = c)
         {
@@ -99,10 +102,30 @@ internal static unsafe class Gemm
         return best;
     }
 
+    /// <summary>The kernel <see cref="GemmKernelKind.Auto"/> picks on this machine.</summary>
+    internal static GemmKernelKind BestKernel { get; } =
+        IsSupported(GemmKernelKind.Fma512) ? GemmKernelKind.Fma512
+        : IsSupported(GemmKernelKind.Fma256) ? GemmKernelKind.Fma256
+        : GemmKernelKind.Portable;
+
+    /// <summary>Whether this machine can run <paramref name="kernel"/>.</summary>
+    internal static bool IsSupported(GemmKernelKind kernel) => kernel switch
+    {
+        GemmKernelKind.Fma512 => Avx512F.IsSupported && Vector512.IsHardwareAccelerated,
+        GemmKernelKind.Fma256 => Fma.IsSupported,
+        _ => true,
+    };
+
     private static void RunSerial<T>(GemmKernelKind kernel, int m, int n, int k, MatrixRef<T> a, MatrixRef<T> b, T* c, nint ldc, bool accumulate)
         where T : unmanaged
     {
-        if (kernel == GemmKernelKind.Fma256 && typeof(T) == typeof(float))
+        if (kernel == GemmKernelKind.Fma512 && typeof(T) == typeof(float))
+            GemmDriver<float, Fma512SingleKernel>.Run(m, n, k, Unsafe.As<MatrixRef<T>, MatrixRef<float>>(ref a),
+                Unsafe.As<MatrixRef<T>, MatrixRef<float>>(ref b), (float*)c, ldc, accumulate);
+        else if (kernel == GemmKernelKind.Fma512 && typeof(T) == typeof(double))
+            GemmDriver<double, Fma512DoubleKernel>.Run(m, n, k, Unsafe.As<MatrixRef<T>, MatrixRef<double>>(ref a),
+                Unsafe.As<MatrixRef<T>, MatrixRef<double>>(ref b), (double*)c, ldc, accumulate);
+        else if (kernel == GemmKernelKind.Fma256 && typeof(T) == typeof(float))
             GemmDriver<float, Fma256SingleKernel>.Run(m, n, k, Unsafe.As<MatrixRef<T>, MatrixRef<float>>(ref a),
                 Unsafe.As<MatrixRef<T>, MatrixRef<float>>(ref b), (float*)c, ldc, accumulate);
         else if (kernel == GemmKernelKind.Fma256 && typeof(T) == typeof(double))
@@ -112,10 +135,14 @@ internal static unsafe class Gemm
             GemmDriver<T, PortableKernel<T>>.Run(m, n, k, a, b, c, ldc, accumulate);
     }
 
-    private static (int Mr, int Nr) TileOf<T>(GemmKernelKind kernel) where T : unmanaged =>
-        kernel == GemmKernelKind.Fma256
-            ? (typeof(T) == typeof(float) ? (Fma256SingleKernel.Mr, Fma256SingleKernel.Nr) : (Fma256DoubleKernel.Mr, Fma256DoubleKernel.Nr))
-            : (PortableKernel<T>.Mr, PortableKernel<T>.Nr);
+    private static (int Mr, int Nr) TileOf<T>(GemmKernelKind kernel) where T : unmanaged => kernel switch
+    {
+        GemmKernelKind.Fma512 when typeof(T) == typeof(float) => (Fma512SingleKernel.Mr, Fma512SingleKernel.Nr),
+        GemmKernelKind.Fma512 => (Fma512DoubleKernel.Mr, Fma512DoubleKernel.Nr),
+        GemmKernelKind.Fma256 when typeof(T) == typeof(float) => (Fma256SingleKernel.Mr, Fma256SingleKernel.Nr),
+        GemmKernelKind.Fma256 => (Fma256DoubleKernel.Mr, Fma256DoubleKernel.Nr),
+        _ => (PortableKernel<T>.Mr, PortableKernel<T>.Nr),
+    };
 
     private static void CheckOperand(int length, int rows, int cols, int ld, string name, string ldName)
     {

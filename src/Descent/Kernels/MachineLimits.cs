@@ -16,21 +16,36 @@ internal static class MachineLimits
     private const int MinRepetitions = 3;
 
     /// <summary>
-    /// float32 GFLOP/s of independent Vector256 fused multiply-adds (2 flops per lane) on <paramref name="threads"/>
-    /// threads at once (a multiply then an add where the CPU has no FMA).
+    /// float32 GFLOP/s of independent fused multiply-adds (2 flops per lane) on <paramref name="threads"/> threads at
+    /// once, with vectors of <paramref name="vectorBits"/> (256: the AVX2 kernels' width, a multiply then an add where
+    /// the CPU has no FMA; 512: AVX-512, see <see cref="IsSupported"/>).
     /// </summary>
-    public static double MeasureFmaPeakGflops(int threads, TimeSpan budget)
+    public static double MeasureFmaPeakGflops(int threads, TimeSpan budget, int vectorBits = 256)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        if (vectorBits is not (256 or 512))
+            throw new ArgumentOutOfRangeException(nameof(vectorBits), vectorBits, $"vectorBits must be 256 or 512, got {vectorBits}");
+        if (!IsSupported(vectorBits)) throw new NotSupportedException($"this CPU has no {vectorBits}-bit FMA");
+        Func<long, float> loop = vectorBits == 512 ? FmaLoop512 : FmaLoop256;
         const long calibration = 1 << 16;
+        loop(calibration);
         var sw = Stopwatch.StartNew();
-        FmaLoop(calibration);
+        loop(calibration);
         double perIteration = Math.Max(sw.Elapsed.TotalSeconds / calibration, 1e-10);
         // Short repetitions (~2 ms): on a busy machine the best of many short runs finds moments with a free core.
         long iterations = Math.Max(1 << 14, (long)(2e-3 / perIteration));
-        double best = Best(threads, budget, _ => FmaLoop(iterations));
-        return FlopsPerIteration * (double)iterations * threads / best / 1e9;
+        double best = Best(threads, budget, _ => loop(iterations));
+        double flopsPerIteration = Accumulators * 2.0 * vectorBits / 32;
+        return flopsPerIteration * iterations * threads / best / 1e9;
     }
+
+    /// <summary>Whether <see cref="MeasureFmaPeakGflops"/> can measure vectors of <paramref name="vectorBits"/> here.</summary>
+    public static bool IsSupported(int vectorBits) => vectorBits switch
+    {
+        256 => true,
+        512 => Avx512F.IsSupported && Vector512.IsHardwareAccelerated,
+        _ => false,
+    };
 
     /// <summary>
     /// GB/s of the stream triad a[i] = b[i] + s·c[i] over three float32 arrays of <paramref name="elements"/> each (far
@@ -106,11 +121,10 @@ internal static class MachineLimits
     }
 
     private const int Accumulators = 12;
-    private const double FlopsPerIteration = Accumulators * 8 * 2;
 
     /// <summary>12 independent chains acc = acc·x + y (enough to cover FMA latency × throughput); values stay near 1.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static float FmaLoop(long iterations)
+    private static float FmaLoop256(long iterations)
     {
         var x = Vector256.Create(0.999999f);
         var y = Vector256.Create(1e-6f);
@@ -135,5 +149,23 @@ internal static class MachineLimits
             }
         }
         return Vector256.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
+    }
+
+    /// <summary>The same chains with 512-bit vectors.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static float FmaLoop512(long iterations)
+    {
+        var x = Vector512.Create(0.999999f);
+        var y = Vector512.Create(1e-6f);
+        Vector512<float> a0 = Vector512<float>.One, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+        Vector512<float> a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
+        for (long i = 0; i < iterations; i++)
+        {
+            a0 = Avx512F.FusedMultiplyAdd(a0, x, y); a1 = Avx512F.FusedMultiplyAdd(a1, x, y); a2 = Avx512F.FusedMultiplyAdd(a2, x, y);
+            a3 = Avx512F.FusedMultiplyAdd(a3, x, y); a4 = Avx512F.FusedMultiplyAdd(a4, x, y); a5 = Avx512F.FusedMultiplyAdd(a5, x, y);
+            a6 = Avx512F.FusedMultiplyAdd(a6, x, y); a7 = Avx512F.FusedMultiplyAdd(a7, x, y); a8 = Avx512F.FusedMultiplyAdd(a8, x, y);
+            a9 = Avx512F.FusedMultiplyAdd(a9, x, y); a10 = Avx512F.FusedMultiplyAdd(a10, x, y); a11 = Avx512F.FusedMultiplyAdd(a11, x, y);
+        }
+        return Vector512.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
     }
 }

@@ -5,7 +5,9 @@ namespace Descent.Tests.Kernels;
 public class GemmTests
 {
     private static readonly int[] Sizes = [1, 5, 17, 63, 65, 129];
-    private static readonly GemmKernelKind[] Kinds = [GemmKernelKind.Auto, GemmKernelKind.Portable];
+    /// <summary>Every kernel this machine can run (the portable one runs everywhere), so each SIMD path is tested.</summary>
+    private static readonly GemmKernelKind[] Kinds =
+        [.. new[] { GemmKernelKind.Fma512, GemmKernelKind.Fma256, GemmKernelKind.Portable }.Where(Gemm.IsSupported)];
 
     public static TheoryData<int, int, int> AllShapes()
     {
@@ -55,6 +57,15 @@ public class GemmTests
     }
 
     [Fact]
+    public void Unsupported_kernel_is_refused_and_auto_picks_a_supported_one()
+    {
+        Assert.True(Gemm.IsSupported(Gemm.BestKernel));
+        Assert.True(Gemm.IsSupported(GemmKernelKind.Portable));
+        foreach (var kind in new[] { GemmKernelKind.Fma512, GemmKernelKind.Fma256 }.Where(k => !Gemm.IsSupported(k)))
+            Assert.Throws<NotSupportedException>(() => Gemm.Multiply<float>(false, false, 1, 1, 1, [1f], 1, [1f], 1, new float[1], 1, kernel: kind));
+    }
+
+    [Fact]
     public void Contiguous_overload_matches_naive_loop()
     {
         var rng = new Random(7);
@@ -94,7 +105,7 @@ public class GemmTests
     public void Results_are_bit_identical_whatever_the_number_of_threads(int m, int n, int k)
     {
         Assert.True((long)m * n * k >= Gemm.ParallelThreshold);
-        var (_, _, rowParts, colParts) = Gemm.Split(m, n, 2, 6, 16);
+        var (_, _, rowParts, colParts) = Gemm.Split(m, n, 2, 8, 32);
         Assert.Equal(2, rowParts * colParts);
         foreach (bool transB in new[] { false, true })
         {

@@ -31,19 +31,54 @@ public sealed partial class Tensor
         if (k != k2)
             throw new ArgumentException($"matmul: shapes {Shapes.Format(a.ShapeArray)} and {Shapes.Format(b.ShapeArray)} cannot be multiplied ({k} columns vs {k2} rows)");
         var batch = Shapes.Broadcast(a.ShapeArray[..^2], b.ShapeArray[..^2], "matmul");
-        var ae = a.ExpandNoGrad([.. batch, m, k]).Contiguous();
-        var be = b.ExpandNoGrad([.. batch, k, n]).Contiguous();
+        var ae = MatrixOperand(a.ExpandNoGrad([.. batch, m, k]), out bool transA, out int lda);
+        var be = MatrixOperand(b.ExpandNoGrad([.. batch, k, n]), out bool transB, out int ldb);
         var result = new Tensor([.. batch, m, n], a.DType);
         int count = Shapes.NumEl(batch);
         for (int i = 0; i < count; i++)
         {
+            int ao = BatchOffset(ae, i), bo = BatchOffset(be, i);
             if (a.DType == DType.Float32)
-                Gemm.Multiply(m, n, k, ae.AsSpan<float>().Slice(i * m * k, m * k), be.AsSpan<float>().Slice(i * k * n, k * n), result.AsSpan<float>().Slice(i * m * n, m * n));
+                Gemm.Multiply<float>(transA, transB, m, n, k, ((float[])ae.Storage).AsSpan(ao), lda, ((float[])be.Storage).AsSpan(bo), ldb, result.AsSpan<float>().Slice(i * m * n, m * n), n);
             else
-                Gemm.Multiply(m, n, k, ae.AsSpan<double>().Slice(i * m * k, m * k), be.AsSpan<double>().Slice(i * k * n, k * n), result.AsSpan<double>().Slice(i * m * n, m * n));
+                Gemm.Multiply<double>(transA, transB, m, n, k, ((double[])ae.Storage).AsSpan(ao), lda, ((double[])be.Storage).AsSpan(bo), ldb, result.AsSpan<double>().Slice(i * m * n, m * n), n);
         }
         return Autograd.Record(result, "MmBackward", [a, b], g => [
             a.RequiresGrad ? SumToShape(g.MatMul(b.Transpose(-1, -2)), a.ShapeArray) : null,
             b.RequiresGrad ? SumToShape(a.Transpose(-1, -2).MatMul(g), b.ShapeArray) : null]);
+    }
+
+    /// <summary>
+    /// A batch of matrices the GEMM kernel can read in place: row-major (unit column stride) or transposed (unit row
+    /// stride) with a leading dimension; any other layout is copied to contiguous first.
+    /// </summary>
+    private static Tensor MatrixOperand(Tensor x, out bool transposed, out int ld)
+    {
+        int rows = x.ShapeArray[^2], cols = x.ShapeArray[^1];
+        int rowStride = x.StridesArray[^2], colStride = x.StridesArray[^1];
+        if ((cols == 1 || colStride == 1) && (rows == 1 || rowStride >= cols))
+        {
+            (transposed, ld) = (false, rows == 1 ? cols : rowStride);
+            return x;
+        }
+        if ((rows == 1 || rowStride == 1) && (cols == 1 || colStride >= rows))
+        {
+            (transposed, ld) = (true, cols == 1 ? rows : colStride);
+            return x;
+        }
+        (transposed, ld) = (false, cols);
+        return x.Detach().Contiguous();
+    }
+
+    /// <summary>The storage offset of matrix <paramref name="index"/> (row-major over the batch dimensions) of a batch.</summary>
+    private static int BatchOffset(Tensor x, int index)
+    {
+        int offset = x.Offset;
+        for (int d = x.Rank - 3; d >= 0 && index > 0; d--)
+        {
+            offset += index % x.ShapeArray[d] * x.StridesArray[d];
+            index /= x.ShapeArray[d];
+        }
+        return offset;
     }
 }
