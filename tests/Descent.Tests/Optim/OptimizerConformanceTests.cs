@@ -171,6 +171,9 @@ internal static class OptimizerFactory
             weightDecay: h.D("weight_decay", 0)),
         "Rprop" => new Rprop(Specs<RpropOptions>(groups), lr: h.D("lr", 1e-2), etas: h.P("etas", (0.5, 1.2)), stepSizes: h.P("step_sizes", (1e-6, 50)),
             maximize: h.B("maximize")),
+        "LBFGS" when groups.Count == 1 && groups[0].Overrides is null => new LBFGS(groups[0].Params, lr: h.D("lr", 1), maxIter: h.I("max_iter", 20),
+            maxEval: h.NullableI("max_eval"), toleranceGrad: h.D("tolerance_grad", 1e-7), toleranceChange: h.D("tolerance_change", 1e-9),
+            historySize: h.I("history_size", 100), lineSearchFn: h.S("line_search_fn")),
         _ => throw new NotSupportedException($"no factory for optimizer {name}"),
     };
 
