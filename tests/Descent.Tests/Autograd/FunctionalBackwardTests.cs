@@ -52,4 +52,27 @@ public class FunctionalBackwardTests
         Assert.Equal("AvgPool2DBackward", F.AvgPool2d(x, 2).GradFnName);
         Assert.Equal("ConvolutionBackward", F.Conv2d(x, Tensor.Ones([1, 1, 2, 2], DType.Float64)).GradFnName);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SoftmaxGradientsCanBeDifferentiatedAgain(bool log)
+    {
+        // f(x) = ‖∇ₓ Σ c ⊙ softmax(x)‖², its gradient needs the backward pass recorded (createGraph).
+        var c = Tensor.Randn([3, 4], DType.Float64, new Generator(6));
+        Tensor GradientNorm(Tensor[] x)
+        {
+            using var scope = Descent.Autograd.EnableGrad();
+            var leaf = x[0];
+            leaf.Grad = null;
+            var y = log ? F.LogSoftmax(leaf, 1) : F.Softmax(leaf, 1);
+            (y * c).Sum().Backward(createGraph: true);
+            var g = leaf.Grad!;
+            leaf.Grad = null;
+            return (g * g).Sum();
+        }
+        var input = Tensor.Randn([3, 4], DType.Float64, new Generator(7)).RequiresGrad_();
+        var result = GradCheck.Run(GradientNorm, [input]);
+        Assert.True(result.Passed, result.Message);
+    }
 }
