@@ -72,6 +72,7 @@ internal static class GradCheckCases
         ["mean_dim"] = Of(x => x[0].Mean(1), () => [R(2, 3, 4)]),
         ["max"] = Of(x => x[0].Max(), () => [R(3, 4)]),
         ["max_dim_keepdim"] = Of(x => x[0].Max(1, keepDim: true).Values, () => [R(3, 5)]),
+        ["min"] = Of(x => x[0].Min(), () => [R(3, 4)]),
         ["min_dim"] = Of(x => x[0].Min(0).Values, () => [R(3, 5)]),
         ["logsumexp"] = Of(x => x[0].LogSumExp(1), () => [R(3, 4)]),
         ["logsumexp_keepdim"] = Of(x => x[0].LogSumExp(0, keepDim: true), () => [R(3, 4)]),
@@ -86,6 +87,7 @@ internal static class GradCheckCases
         ["matmul_mat_vec"] = Of(x => x[0].MatMul(x[1]), () => [R(3, 4), R(4)]),
         ["matmul_batched"] = Of(x => x[0].MatMul(x[1]), () => [R(2, 3, 4), R(2, 4, 5)]),
         ["matmul_broadcast"] = Of(x => x[0].MatMul(x[1]), () => [R(2, 1, 3, 4), R(3, 4, 2)]),
+        ["matmul_vec_batched"] = Of(x => x[0].MatMul(x[1]), () => [R(4), R(2, 4, 3)]),
         ["matmul_batched_vec"] = Of(x => x[0].MatMul(x[1]), () => [R(2, 3, 4), R(4)]),
 
         // Views and joins.
@@ -96,6 +98,9 @@ internal static class GradCheckCases
         ["narrow"] = Of(x => x[0].Narrow(1, 1, 2), () => [R(3, 4)]),
         ["select"] = Of(x => x[0].Select(0, -1), () => [R(3, 4)]),
         ["expand"] = Of(x => x[0].Expand(2, 3, 4), () => [R(3, 1)]),
+        ["view"] = Of(x => x[0].View(4, -1), () => [R(2, 6)]),
+        ["flatten"] = Of(x => x[0].Flatten(1), () => [R(2, 3, 4)]),
+        ["clone"] = Of(x => x[0].Clone() * x[0], () => [R(2, 3)]),
         ["squeeze_unsqueeze"] = Of(x => x[0].Squeeze().Unsqueeze(0), () => [R(3, 1, 2)]),
         ["cat"] = Of(x => Tensor.Cat([x[0], x[1]], 1), () => [R(2, 3), R(2, 2)]),
         ["stack"] = Of(x => Tensor.Stack([x[0], x[1]], 0), () => [R(2, 3), R(2, 3)]),
