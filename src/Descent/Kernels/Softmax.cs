@@ -48,4 +48,25 @@ internal static class Softmax
             TensorPrimitives.Divide(y, sum, y);
         }
     }
+
+    /// <summary>
+    /// The input gradient from the output y and its gradient g, per row: softmax y ⊙ (g − Σ g ⊙ y), or for log-softmax
+    /// g − exp(y) · Σ g.
+    /// </summary>
+    public static void Backward<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> g, Span<T> dx, int outer, int size, int inner, bool log)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (size == 0) return;
+        for (int o = 0; o < outer; o++)
+        {
+            int baseIndex = o * size * inner;
+            for (int j = 0; j < inner; j++)
+            {
+                T sum = T.Zero;
+                for (int i = 0, at = baseIndex + j; i < size; i++, at += inner) sum += log ? g[at] : g[at] * y[at];
+                for (int i = 0, at = baseIndex + j; i < size; i++, at += inner)
+                    dx[at] = log ? g[at] - T.Exp(y[at]) * sum : y[at] * (g[at] - sum);
+            }
+        }
+    }
 }

@@ -66,17 +66,16 @@ internal static class AutogradOpTable
         ["mse_loss"] = (a, x) => F.MseLoss(x[0], x[1], Reduce(a)),
         ["l1_loss"] = (a, x) => F.L1Loss(x[0], x[1], Reduce(a)),
         ["huber_loss"] = (a, x) => F.HuberLoss(x[0], x[1], Reduce(a), Dbl(a, "delta", 1)),
-        ["cross_entropy"] = (a, x) => F.CrossEntropy(x[0], x[1], Optional(a, x, "weight", 2), (long)Dbl(a, "ignore_index", -100),
+        ["cross_entropy"] = (a, x) => F.CrossEntropy(x[0], x[1], TensorArgs(a, x, 2, "weight")[0], (long)Dbl(a, "ignore_index", -100),
             Reduce(a), Dbl(a, "label_smoothing", 0)),
-        ["nll_loss"] = (a, x) => F.NllLoss(x[0], x[1], Optional(a, x, "weight", 2), (long)Dbl(a, "ignore_index", -100), Reduce(a)),
+        ["nll_loss"] = (a, x) => F.NllLoss(x[0], x[1], TensorArgs(a, x, 2, "weight")[0], (long)Dbl(a, "ignore_index", -100), Reduce(a)),
         ["binary_cross_entropy_with_logits"] = (a, x) => BceWithLogits(a, x),
         ["conv2d"] = (a, x) => Conv2d(a, x),
         ["max_pool2d"] = (a, x) => F.MaxPool2d(x[0], Pair(a["kernel_size"])!.Value, Pair(a["stride"]), Pair(a["padding"]),
             Pair(a["dilation"]), Bool(a, "ceil_mode", false)),
         ["avg_pool2d"] = (a, x) => F.AvgPool2d(x[0], Pair(a["kernel_size"])!.Value, Pair(a["stride"]), Pair(a["padding"]),
             Bool(a, "ceil_mode", false), Bool(a, "count_include_pad", true), a["divisor_override"] is null ? null : Int(a, "divisor_override")),
-        ["layer_norm"] = (a, x) => F.LayerNorm(x[0], Ints(a["normalized_shape"]), Optional(a, x, "weight", 1), Optional(a, x, "bias", 2),
-            Dbl(a, "eps", 1e-5)),
+        ["layer_norm"] = (a, x) => LayerNorm(a, x),
         ["reuse"] = (_, x) => x[0] * x[1] + x[0].Exp() * x[0] - x[1] / (1.0 + x[0] * x[0]),
         ["mlp2_cross_entropy"] = (_, x) => F.CrossEntropy(F.Linear(F.Linear(x[0], x[1], x[2]).Tanh(), x[3], x[4]), x[5]),
     };
@@ -101,11 +100,14 @@ internal static class AutogradOpTable
 
     private static Tensor BceWithLogits(JsonObject a, Tensor[] x)
     {
-        // Tensor arguments come either inline in `arguments` or as extra inputs, in PyTorch's parameter order.
-        int next = 2;
-        var weight = TensorArg(a, x, "weight", ref next);
-        var posWeight = TensorArg(a, x, "pos_weight", ref next);
-        return F.BinaryCrossEntropyWithLogits(x[0], x[1], weight, Reduce(a), posWeight);
+        var t = TensorArgs(a, x, 2, "weight", "pos_weight");
+        return F.BinaryCrossEntropyWithLogits(x[0], x[1], t[0], Reduce(a), t[1]);
+    }
+
+    private static Tensor LayerNorm(JsonObject a, Tensor[] x)
+    {
+        var t = TensorArgs(a, x, 1, "weight", "bias");
+        return F.LayerNorm(x[0], Ints(a["normalized_shape"]), t[0], t[1], Dbl(a, "eps", 1e-5));
     }
 
     private static Tensor Conv2d(JsonObject a, Tensor[] x)
@@ -117,17 +119,20 @@ internal static class AutogradOpTable
         return F.Conv2d(x[0], x[1], bias, Pair(a["stride"]), Pair(a["padding"]), Pair(a["dilation"]), groups);
     }
 
-    private static Tensor? TensorArg(JsonObject a, Tensor[] x, string name, ref int next)
+    /// <summary>
+    /// Optional tensor arguments in PyTorch's parameter order: given inline in `arguments` (a list, or null for None),
+    /// else taken from the inputs after the first <paramref name="first"/>, in order.
+    /// </summary>
+    private static Tensor?[] TensorArgs(JsonObject a, Tensor[] x, int first, params string[] names)
     {
-        if (a.ContainsKey(name))
-            return a[name] is JsonArray arr ? Tensor.FromArray(ReferenceFiles.Doubles(arr)) : null;
-        return next < x.Length ? x[next++] : null;
-    }
-
-    private static Tensor? Optional(JsonObject a, Tensor[] x, string name, int position)
-    {
-        if (a[name] is JsonArray arr) return Tensor.FromArray(ReferenceFiles.Doubles(arr));
-        return position < x.Length ? x[position] : null;
+        var result = new Tensor?[names.Length];
+        int next = first;
+        for (int i = 0; i < names.Length; i++)
+        {
+            if (a.ContainsKey(names[i])) result[i] = a[names[i]] is JsonArray arr ? Tensor.FromArray(ReferenceFiles.Doubles(arr)) : null;
+            else result[i] = next < x.Length ? x[next++] : null;
+        }
+        return result;
     }
 
     private static Reduction Reduce(JsonObject a) => Str(a, "reduction", "mean") switch

@@ -72,6 +72,7 @@ internal static class GradCheckCases
         ["mean_dim"] = Of(x => x[0].Mean(1), () => [R(2, 3, 4)]),
         ["max"] = Of(x => x[0].Max(), () => [R(3, 4)]),
         ["max_dim_keepdim"] = Of(x => x[0].Max(1, keepDim: true).Values, () => [R(3, 5)]),
+        ["min"] = Of(x => x[0].Min(), () => [R(3, 4)]),
         ["min_dim"] = Of(x => x[0].Min(0).Values, () => [R(3, 5)]),
         ["logsumexp"] = Of(x => x[0].LogSumExp(1), () => [R(3, 4)]),
         ["logsumexp_keepdim"] = Of(x => x[0].LogSumExp(0, keepDim: true), () => [R(3, 4)]),
@@ -86,6 +87,7 @@ internal static class GradCheckCases
         ["matmul_mat_vec"] = Of(x => x[0].MatMul(x[1]), () => [R(3, 4), R(4)]),
         ["matmul_batched"] = Of(x => x[0].MatMul(x[1]), () => [R(2, 3, 4), R(2, 4, 5)]),
         ["matmul_broadcast"] = Of(x => x[0].MatMul(x[1]), () => [R(2, 1, 3, 4), R(3, 4, 2)]),
+        ["matmul_vec_batched"] = Of(x => x[0].MatMul(x[1]), () => [R(4), R(2, 4, 3)]),
         ["matmul_batched_vec"] = Of(x => x[0].MatMul(x[1]), () => [R(2, 3, 4), R(4)]),
 
         // Views and joins.
@@ -96,6 +98,9 @@ internal static class GradCheckCases
         ["narrow"] = Of(x => x[0].Narrow(1, 1, 2), () => [R(3, 4)]),
         ["select"] = Of(x => x[0].Select(0, -1), () => [R(3, 4)]),
         ["expand"] = Of(x => x[0].Expand(2, 3, 4), () => [R(3, 1)]),
+        ["view"] = Of(x => x[0].View(4, -1), () => [R(2, 6)]),
+        ["flatten"] = Of(x => x[0].Flatten(1), () => [R(2, 3, 4)]),
+        ["clone"] = Of(x => x[0].Clone() * x[0], () => [R(2, 3)]),
         ["squeeze_unsqueeze"] = Of(x => x[0].Squeeze().Unsqueeze(0), () => [R(3, 1, 2)]),
         ["cat"] = Of(x => Tensor.Cat([x[0], x[1]], 1), () => [R(2, 3), R(2, 2)]),
         ["stack"] = Of(x => Tensor.Stack([x[0], x[1]], 0), () => [R(2, 3), R(2, 3)]),
@@ -134,6 +139,7 @@ internal static class GradCheckCases
         ["conv2d_stride2_nobias"] = Of(x => F.Conv2d(x[0], x[1], stride: 2), () => [R(2, 2, 7, 6), R(3, 2, 3, 2)]),
         ["conv2d_dilation_groups"] = Of(x => F.Conv2d(x[0], x[1], x[2], padding: (1, 2), dilation: 2, groups: 2),
             () => [R(1, 4, 6, 6), R(2, 2, 3, 3), R(2)]),
+        ["conv2d_batch5_chunks"] = Of(x => F.Conv2d(x[0], x[1], x[2], stride: (1, 2), padding: (0, 1)), () => [R(5, 2, 4, 5), R(3, 2, 2, 3), R(3)]),
         ["conv2d_same_even_kernel"] = Of(x => F.Conv2d(x[0], x[1], null, "same"), () => [R(1, 2, 5, 4), R(2, 2, 2, 4)]),
         ["max_pool2d"] = Of(x => F.MaxPool2d(x[0], 2), () => [R(2, 2, 4, 4)]),
         ["max_pool2d_pad_ceil"] = Of(x => F.MaxPool2d(x[0], 3, stride: 2, padding: 1, ceilMode: true), () => [R(1, 2, 6, 5)]),

@@ -6,6 +6,9 @@ namespace Descent;
 /// <summary>2-D convolution (cross-correlation, as PyTorch) through im2col and the matrix-multiply kernel.</summary>
 internal static class ConvOps
 {
+    /// <summary>How many partial weight gradients the backward pass sums (a constant, for reproducible results).</summary>
+    private const int WeightGradientChunks = 4;
+
     /// <summary>
     /// x [N, C, H, W] (or [C, H, W]), w [O, C/groups, kH, kW], b [O] or null. Padding may differ between the two
     /// sides (PyTorch's padding="same" with an even kernel pads more at the bottom/right).
@@ -85,42 +88,51 @@ internal static class ConvOps
     private static void Backward<T>(Tensor x, Tensor w, Tensor g, Tensor? gx, Tensor? gw, ConvGeometry geo, int n, int o, int groups)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (gx is null && gw is null) return;
+        if ((gx is null && gw is null) || n == 0) return;
         int l = geo.OutPlane, colRows = geo.ColumnRows, gRows = colRows / groups, og = o / groups;
         int imageSize = geo.Channels * geo.Height * geo.Width;
         var xs = (T[])x.Storage;
         var ws = (T[])w.Storage;
         var gs = (T[])g.Storage;
-        var cols = new T[colRows * l];
-        var gT = new T[l * og];
         // Wᵀ per group, [C/groups·kH·kW, O/groups], for the input gradient dcols = Wᵀ · gOut.
         var wT = new T[colRows * og];
         for (int gi = 0; gi < groups; gi++)
             Conv.Transpose<T>(ws.AsSpan(w.Offset + gi * og * gRows, og * gRows), og, gRows, wT.AsSpan(gi * gRows * og, gRows * og));
-        // The weight gradient is accumulated transposed, dWᵀ [C·kH·kW/groups, O/groups] per group, sample after sample.
-        var gwT = gw is null ? null : new T[colRows * og];
-        for (int s = 0; s < n; s++)
+        // Samples are split into a fixed number of chunks (not one per thread), each accumulating its own transposed
+        // weight gradient dWᵀ; the chunks are then added in order, so the result does not depend on the thread count.
+        int chunks = Math.Min(n, WeightGradientChunks);
+        var gwT = gw is null ? null : new T[chunks][];
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = n * colRows * l > 1 << 16 ? Environment.ProcessorCount : 1 }, chunk =>
         {
-            var gS = gs.AsSpan(g.Offset + s * o * l, o * l);
-            if (gwT is not null) Conv.Im2Col<T>(xs.AsSpan(x.Offset + s * imageSize, imageSize), geo, cols);
-            for (int gi = 0; gi < groups; gi++)
+            var cols = new T[colRows * l];
+            var gT = new T[l * og];
+            var acc = gwT is null ? null : gwT[chunk] = new T[colRows * og];
+            for (int s = chunk * n / chunks; s < (chunk + 1) * n / chunks; s++)
             {
-                var gG = gS.Slice(gi * og * l, og * l);
-                if (gwT is not null)
+                var gS = gs.AsSpan(g.Offset + s * o * l, o * l);
+                if (acc is not null) Conv.Im2Col<T>(xs.AsSpan(x.Offset + s * imageSize, imageSize), geo, cols);
+                for (int gi = 0; gi < groups; gi++)
                 {
-                    Conv.Transpose<T>(gG, og, l, gT);
-                    Gemm.Multiply<T>(gRows, og, l, cols.AsSpan(gi * gRows * l, gRows * l), gT, gwT.AsSpan(gi * gRows * og, gRows * og), accumulate: true);
+                    var gG = gS.Slice(gi * og * l, og * l);
+                    if (acc is not null)
+                    {
+                        Conv.Transpose<T>(gG, og, l, gT);
+                        Gemm.Multiply<T>(gRows, og, l, cols.AsSpan(gi * gRows * l, gRows * l), gT, acc.AsSpan(gi * gRows * og, gRows * og), accumulate: true);
+                    }
+                    // The group's columns have been used for dW; overwrite them with dcols = Wᵀ · gOut.
+                    if (gx is not null)
+                        Gemm.Multiply<T>(gRows, l, og, wT.AsSpan(gi * gRows * og, gRows * og), gG, cols.AsSpan(gi * gRows * l, gRows * l));
                 }
-                if (gx is not null)
-                    Gemm.Multiply<T>(gRows, l, og, wT.AsSpan(gi * gRows * og, gRows * og), gG, cols.AsSpan(gi * gRows * l, gRows * l));
+                if (gx is not null) Conv.Col2Im<T>(cols, geo, gx.AsSpan<T>().Slice(s * imageSize, imageSize));
             }
-            if (gx is not null) Conv.Col2Im<T>(cols, geo, gx.AsSpan<T>().Slice(s * imageSize, imageSize));
-        }
+        });
         if (gw is not null)
         {
+            var total = gwT![0];
+            for (int chunk = 1; chunk < chunks; chunk++) System.Numerics.Tensors.TensorPrimitives.Add(total, gwT[chunk], total);
             var dst = gw.AsSpan<T>();
             for (int gi = 0; gi < groups; gi++)
-                Conv.Transpose<T>(gwT.AsSpan(gi * gRows * og, gRows * og), gRows, og, dst.Slice(gi * og * gRows, og * gRows));
+                Conv.Transpose<T>(total.AsSpan(gi * gRows * og, gRows * og), gRows, og, dst.Slice(gi * og * gRows, og * gRows));
         }
     }
 }

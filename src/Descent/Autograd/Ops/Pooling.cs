@@ -34,39 +34,54 @@ internal static class PoolOps
         var (n, c, h, w) = Validate(x, "max_pool2d", k, stride, pad, dilation);
         int oh = OutputSize(h, k.H, stride.H, pad.H, dilation.H, ceilMode), ow = OutputSize(w, k.W, stride.W, pad.W, dilation.W, ceilMode);
         if (oh < 1 || ow < 1) throw new ArgumentException($"max_pool2d: output size {oh}x{ow} is too small for input shape {Shapes.Format(x.ShapeArray)}");
-        var src = x.Contiguous().ToDoubleArray();
-        var y = new double[n * c * oh * ow];
-        var argmax = new int[y.Length];
-        for (int p = 0; p < n * c; p++)
-        for (int i = 0; i < oh; i++)
-        for (int j = 0; j < ow; j++)
-        {
-            int hs = i * stride.H - pad.H, ws = j * stride.W - pad.W;
-            int he = Math.Min(hs + (k.H - 1) * dilation.H + 1, h), we = Math.Min(ws + (k.W - 1) * dilation.W + 1, w);
-            while (hs < 0) hs += dilation.H;
-            while (ws < 0) ws += dilation.W;
-            int best = hs * w + ws;
-            double bestValue = double.NegativeInfinity;
-            for (int a = hs; a < he; a += dilation.H)
-            for (int b = ws; b < we; b += dilation.W)
-            {
-                double v = src[p * h * w + a * w + b];
-                // NaN propagates, and the first maximum in scan order wins, as in PyTorch's kernel.
-                if (v > bestValue || double.IsNaN(v)) { bestValue = v; best = a * w + b; }
-            }
-            int at = (p * oh + i) * ow + j;
-            y[at] = bestValue;
-            argmax[at] = p * h * w + best;
-        }
-        var result = FromDoubles(y, [n, c, oh, ow], x.DType);
+        var src = x.Contiguous();
+        var result = new Tensor([n, c, oh, ow], x.DType);
+        var argmax = new int[result.NumEl];
+        var window = new Window(h, w, oh, ow, k, stride, pad, dilation);
+        if (x.DType == DType.Float32) MaxForward(src.AsSpan<float>(), result.AsSpan<float>(), argmax, window);
+        else MaxForward(src.AsSpan<double>(), result.AsSpan<double>(), argmax, window);
         int[] shape = x.Shape;
         return Autograd.Record(result, "MaxPool2DWithIndicesBackward", [x], g =>
         {
-            var gs = g.Contiguous().ToDoubleArray();
-            var gx = new double[n * c * h * w];
-            for (int t = 0; t < gs.Length; t++) gx[argmax[t]] += gs[t];
-            return [FromDoubles(gx, shape, g.DType)];
+            var gc = g.Contiguous();
+            var gx = new Tensor(shape, g.DType);
+            if (g.DType == DType.Float32) ScatterAdd(gc.AsSpan<float>(), argmax, gx.AsSpan<float>());
+            else ScatterAdd(gc.AsSpan<double>(), argmax, gx.AsSpan<double>());
+            return [gx];
         });
+    }
+
+    private readonly record struct Window(int H, int W, int OutH, int OutW, (int H, int W) K, (int H, int W) Stride, (int H, int W) Pad, (int H, int W) Dilation);
+
+    /// <summary>Each window's maximum and the flat input index of its first maximum in scan order (NaN propagates).</summary>
+    private static void MaxForward<T>(ReadOnlySpan<T> src, Span<T> dst, int[] argmax, Window g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int plane = g.H * g.W, planes = dst.Length / Math.Max(g.OutH * g.OutW, 1);
+        for (int p = 0; p < planes; p++)
+        for (int i = 0; i < g.OutH; i++)
+        for (int j = 0; j < g.OutW; j++)
+        {
+            int hs = i * g.Stride.H - g.Pad.H, ws = j * g.Stride.W - g.Pad.W;
+            int he = Math.Min(hs + (g.K.H - 1) * g.Dilation.H + 1, g.H), we = Math.Min(ws + (g.K.W - 1) * g.Dilation.W + 1, g.W);
+            while (hs < 0) hs += g.Dilation.H;
+            while (ws < 0) ws += g.Dilation.W;
+            int best = hs * g.W + ws;
+            T bestValue = T.NegativeInfinity;
+            for (int a = hs; a < he; a += g.Dilation.H)
+            for (int b = ws; b < we; b += g.Dilation.W)
+            {
+                T v = src[p * plane + a * g.W + b];
+                if (v > bestValue || T.IsNaN(v)) { bestValue = v; best = a * g.W + b; }
+            }
+            int at = (p * g.OutH + i) * g.OutW + j;
+            dst[at] = bestValue;
+            argmax[at] = p * plane + best;
+        }
+    }
+
+    private static void ScatterAdd<T>(ReadOnlySpan<T> g, int[] index, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int t = 0; t < g.Length; t++) dst[index[t]] += g[t];
     }
 
     public static Tensor AvgPool2d(Tensor x, (int H, int W) k, (int H, int W) stride, (int H, int W) pad, bool ceilMode, bool countIncludePad, int? divisorOverride)
@@ -88,34 +103,49 @@ internal static class PoolOps
             double divisor = divisorOverride ?? (countIncludePad ? poolSize : (he - hs) * (we - ws));
             windows[i * ow + j] = (hs, he, ws, we, divisor);
         }
-        var src = x.Contiguous().ToDoubleArray();
-        var y = new double[n * c * oh * ow];
-        for (int p = 0; p < n * c; p++)
+        var src = x.Contiguous();
+        var result = new Tensor([n, c, oh, ow], x.DType);
+        if (x.DType == DType.Float32) AvgForward(src.AsSpan<float>(), result.AsSpan<float>(), windows, h, w);
+        else AvgForward(src.AsSpan<double>(), result.AsSpan<double>(), windows, h, w);
+        int[] shape = x.Shape;
+        return Autograd.Record(result, "AvgPool2DBackward", [x], g =>
+        {
+            var gc = g.Contiguous();
+            var gx = new Tensor(shape, g.DType);
+            if (g.DType == DType.Float32) AvgBackward(gc.AsSpan<float>(), gx.AsSpan<float>(), windows, h, w);
+            else AvgBackward(gc.AsSpan<double>(), gx.AsSpan<double>(), windows, h, w);
+            return [gx];
+        });
+    }
+
+    private static void AvgForward<T>(ReadOnlySpan<T> src, Span<T> dst, (int Hs, int He, int Ws, int We, double Divisor)[] windows, int h, int w)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int plane = h * w, planes = dst.Length / Math.Max(windows.Length, 1);
+        for (int p = 0; p < planes; p++)
         for (int q = 0; q < windows.Length; q++)
         {
             var (hs, he, ws, we, divisor) = windows[q];
             if (hs >= he || ws >= we) continue;
-            double sum = 0;
+            T sum = T.Zero;
             for (int a = hs; a < he; a++)
-            for (int b = ws; b < we; b++) sum += src[p * h * w + a * w + b];
-            y[p * windows.Length + q] = sum / divisor;
+            for (int b = ws; b < we; b++) sum += src[p * plane + a * w + b];
+            dst[p * windows.Length + q] = sum / T.CreateChecked(divisor);
         }
-        var result = FromDoubles(y, [n, c, oh, ow], x.DType);
-        int[] shape = x.Shape;
-        return Autograd.Record(result, "AvgPool2DBackward", [x], g =>
+    }
+
+    private static void AvgBackward<T>(ReadOnlySpan<T> g, Span<T> dx, (int Hs, int He, int Ws, int We, double Divisor)[] windows, int h, int w)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int plane = h * w, planes = g.Length / Math.Max(windows.Length, 1);
+        for (int p = 0; p < planes; p++)
+        for (int q = 0; q < windows.Length; q++)
         {
-            var gs = g.Contiguous().ToDoubleArray();
-            var gx = new double[n * c * h * w];
-            for (int p = 0; p < n * c; p++)
-            for (int q = 0; q < windows.Length; q++)
-            {
-                var (hs, he, ws, we, divisor) = windows[q];
-                double share = gs[p * windows.Length + q] / divisor;
-                for (int a = hs; a < he; a++)
-                for (int b = ws; b < we; b++) gx[p * h * w + a * w + b] += share;
-            }
-            return [FromDoubles(gx, shape, g.DType)];
-        });
+            var (hs, he, ws, we, divisor) = windows[q];
+            T share = g[p * windows.Length + q] / T.CreateChecked(divisor);
+            for (int a = hs; a < he; a++)
+            for (int b = ws; b < we; b++) dx[p * plane + a * w + b] += share;
+        }
     }
 
     /// <summary>A new contiguous tensor of <paramref name="dtype"/> holding <paramref name="data"/> (rounded for float32).</summary>

@@ -16,9 +16,11 @@ public sealed partial class Tensor
         var y = SoftmaxKernel(d, log: false);
         return Autograd.Record(y, "SoftmaxBackward", [this], g =>
         {
-            var s = y.Detach();
-            var gy = g * s;
-            return [gy - s * gy.Sum(d, keepDim: true)];
+            if (!Autograd.IsGradEnabled) return [SoftmaxGradient(y, g, d, log: false)];
+            // Recording the backward pass (create_graph): compose from the recorded output, so that it can be
+            // differentiated again.
+            var gy = g * y;
+            return [gy - y * gy.Sum(d, keepDim: true)];
         });
     }
 
@@ -31,7 +33,9 @@ public sealed partial class Tensor
         CheckFloat("log_softmax");
         int d = Shapes.NormalizeDim(dim, Rank);
         var y = SoftmaxKernel(d, log: true);
-        return Autograd.Record(y, "LogSoftmaxBackward", [this], g => [g - y.Detach().Exp() * g.Sum(d, keepDim: true)]);
+        return Autograd.Record(y, "LogSoftmaxBackward", [this], g => [Autograd.IsGradEnabled
+            ? g - y.Exp() * g.Sum(d, keepDim: true)
+            : SoftmaxGradient(y, g, d, log: true)]);
     }
 
     private Tensor SoftmaxKernel(int d, bool log)
@@ -42,5 +46,15 @@ public sealed partial class Tensor
         if (DType == DType.Float32) Kernels.Softmax.Forward<float>(src.AsSpan<float>(), result.AsSpan<float>(), outer, size, inner, log);
         else Kernels.Softmax.Forward<double>(src.AsSpan<double>(), result.AsSpan<double>(), outer, size, inner, log);
         return result;
+    }
+
+    private static Tensor SoftmaxGradient(Tensor y, Tensor g, int d, bool log)
+    {
+        var gc = g.Contiguous();
+        var dx = new Tensor((int[])y.ShapeArray.Clone(), y.DType);
+        var (outer, size, inner) = SplitAt(y.ShapeArray, d);
+        if (y.DType == DType.Float32) Kernels.Softmax.Backward<float>(y.AsSpan<float>(), gc.AsSpan<float>(), dx.AsSpan<float>(), outer, size, inner, log);
+        else Kernels.Softmax.Backward<double>(y.AsSpan<double>(), gc.AsSpan<double>(), dx.AsSpan<double>(), outer, size, inner, log);
+        return dx;
     }
 }
