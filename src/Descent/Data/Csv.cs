@@ -12,7 +12,8 @@ public static class Csv
 {
     /// <summary>Reads a CSV file (gzipped or not).</summary>
     /// <param name="path">The file.</param>
-    /// <param name="hasHeader">True when the first non-empty line names the columns.</param>
+    /// <param name="hasHeader">True when the first non-empty line names the columns, false when it is data, null (the
+    /// default) to decide from the line itself: it is a header when one of its fields is not a number.</param>
     /// <param name="labelColumn">The label column's name (needs a header); overrides <paramref name="labelIndex"/>.</param>
     /// <param name="labelIndex">The label column's 0-based index; negative counts from the end (-1, the default, is the last column).</param>
     /// <param name="classification">True: labels must be non-negative integers and become int64 class indices. False: float targets of <paramref name="dtype"/>.</param>
@@ -21,7 +22,7 @@ public static class Csv
     /// <exception cref="InvalidDataException">A field is not a finite number, a line has the wrong number of fields, or a
     /// label is not a class index; the message names the file, the line and the (1-based) column.</exception>
     /// <exception cref="ArgumentException">The label column does not exist, or <paramref name="dtype"/> is not a float type.</exception>
-    public static LabeledData Read(string path, bool hasHeader = true, string? labelColumn = null, int labelIndex = -1,
+    public static LabeledData Read(string path, bool? hasHeader = null, string? labelColumn = null, int labelIndex = -1,
         bool classification = true, DType dtype = DType.Float32, char separator = ',')
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -29,23 +30,25 @@ public static class Csv
         return Read(reader, path, hasHeader, labelColumn, labelIndex, classification, dtype, separator);
     }
 
-    /// <summary>Reads CSV text; see <see cref="Read(string, bool, string?, int, bool, DType, char)"/>.</summary>
+    /// <summary>Reads CSV text; see <see cref="Read(string, bool?, string?, int, bool, DType, char)"/>.</summary>
     /// <param name="reader">The text.</param>
     /// <param name="source">The name used in error messages (a file name).</param>
-    /// <param name="hasHeader">True when the first non-empty line names the columns.</param>
+    /// <param name="hasHeader">True when the first non-empty line names the columns, false when it is data, null to decide from the line.</param>
     /// <param name="labelColumn">The label column's name (needs a header); overrides <paramref name="labelIndex"/>.</param>
     /// <param name="labelIndex">The label column's 0-based index; negative counts from the end.</param>
     /// <param name="classification">True for int64 class indices, false for float targets.</param>
     /// <param name="dtype">The features' dtype: Float32 (default) or Float64.</param>
     /// <param name="separator">The field separator.</param>
-    public static LabeledData Read(TextReader reader, string source = "csv", bool hasHeader = true, string? labelColumn = null,
+    public static LabeledData Read(TextReader reader, string source = "csv", bool? hasHeader = null, string? labelColumn = null,
         int labelIndex = -1, bool classification = true, DType dtype = DType.Float32, char separator = ',')
     {
         ArgumentNullException.ThrowIfNull(reader);
         if (!dtype.IsFloatingPoint()) throw new ArgumentException($"dtype must be Float32 or Float64, got {dtype.Name()}", nameof(dtype));
-        if (labelColumn is not null && !hasHeader)
+        if (labelColumn is not null && hasHeader == false)
             throw new ArgumentException($"labelColumn \"{labelColumn}\" needs a header line; pass labelIndex instead", nameof(labelColumn));
         var table = ParseRows(reader, source, hasHeader, separator);
+        if (labelColumn is not null && table.Header is null)
+            throw new ArgumentException($"labelColumn \"{labelColumn}\" needs a header line, and the first line of {source} is numbers; pass labelIndex instead", nameof(labelColumn));
         int columns = table.Columns;
         int label;
         if (labelColumn is not null)
@@ -66,7 +69,7 @@ public static class Csv
     /// <summary>Rows of numbers parsed from CSV text, with the line number of each row for error messages.</summary>
     internal sealed record Rows(string[]? Header, List<double[]> Values, List<int> Lines, int Columns);
 
-    internal static Rows ParseRows(TextReader reader, string source, bool hasHeader, char separator, int firstLineNumber = 1)
+    internal static Rows ParseRows(TextReader reader, string source, bool? hasHeader, char separator, int firstLineNumber = 1)
     {
         string[]? header = null;
         var values = new List<double[]>();
@@ -80,7 +83,7 @@ public static class Csv
             if (columns < 0) (columns, columnsLine) = (fields.Length, lineNo);
             else if (fields.Length != columns)
                 throw new InvalidDataException($"{source}, line {lineNo}: {fields.Length} fields, expected {columns} as on line {columnsLine}");
-            if (hasHeader && header is null)
+            if (header is null && values.Count == 0 && (hasHeader ?? !fields.All(IsNumber)))
             {
                 header = fields.Select(Unquote).ToArray();
                 continue;
@@ -99,6 +102,9 @@ public static class Csv
         if (values.Count == 0) throw new InvalidDataException($"{source}: no data rows");
         return new Rows(header, values, lines, columns);
     }
+
+    private static bool IsNumber(string field) =>
+        double.TryParse(Unquote(field), NumberStyles.Float, CultureInfo.InvariantCulture, out _);
 
     private static string Unquote(string field)
     {

@@ -21,9 +21,9 @@ internal static class TransformsAffine
         return (n, f);
     }
 
-    public static (double[] Mean, double[] Std) MeanStd(Tensor x, int n, int f, bool perFeature) => x.DType == DType.Float32
-        ? MeanStd<float>(x.Detach().Contiguous().AsSpan<float>(), n, f, perFeature)
-        : MeanStd<double>(x.Detach().Contiguous().AsSpan<double>(), n, f, perFeature);
+    public static (double[] Mean, double[] Std) MeanStd(Tensor x, int f, bool perFeature) => x.DType == DType.Float32
+        ? MeanStd<float>(x.Detach().Contiguous().AsSpan<float>(), f, perFeature)
+        : MeanStd<double>(x.Detach().Contiguous().AsSpan<double>(), f, perFeature);
 
     public static (double[] Min, double[] Max) MinMax(Tensor x, int f, bool perFeature) => x.DType == DType.Float32
         ? MinMax<float>(x.Detach().Contiguous().AsSpan<float>(), f, perFeature)
@@ -59,35 +59,41 @@ internal static class TransformsAffine
         }
     }
 
-    private static (double[], double[]) MeanStd<T>(ReadOnlySpan<T> x, int n, int f, bool perFeature) where T : IFloatingPoint<T>
+    // Statistics per column of x seen as rows of `cols` values (cols = 1: one statistic over every value).
+    private static (double[], double[]) MeanStd<T>(ReadOnlySpan<T> x, int f, bool perFeature) where T : IFloatingPoint<T>
     {
-        int k = perFeature ? f : 1;
-        var mean = new double[k];
-        var m2 = new double[k];
-        for (int i = 0; i < x.Length; i++) mean[perFeature ? i % f : 0] += double.CreateTruncating(x[i]);
-        double count = perFeature ? n : (double)n * f;
-        for (int j = 0; j < k; j++) mean[j] /= count;
-        for (int i = 0; i < x.Length; i++)
+        int cols = perFeature ? f : 1;
+        var mean = new double[cols];
+        var m2 = new double[cols];
+        for (int row = 0; row < x.Length; row += cols)
+            for (int j = 0; j < cols; j++) mean[j] += double.CreateTruncating(x[row + j]);
+        double count = x.Length / cols;
+        for (int j = 0; j < cols; j++) mean[j] /= count;
+        for (int row = 0; row < x.Length; row += cols)
         {
-            int j = perFeature ? i % f : 0;
-            double dev = double.CreateTruncating(x[i]) - mean[j];
-            m2[j] += dev * dev;
+            for (int j = 0; j < cols; j++)
+            {
+                double dev = double.CreateTruncating(x[row + j]) - mean[j];
+                m2[j] += dev * dev;
+            }
         }
-        for (int j = 0; j < k; j++) m2[j] = Math.Sqrt(m2[j] / count); // population std, as scikit-learn
+        for (int j = 0; j < cols; j++) m2[j] = Math.Sqrt(m2[j] / count); // population std, as scikit-learn
         return (mean, m2);
     }
 
     private static (double[], double[]) MinMax<T>(ReadOnlySpan<T> x, int f, bool perFeature) where T : IFloatingPoint<T>
     {
-        int k = perFeature ? f : 1;
-        var min = Enumerable.Repeat(double.PositiveInfinity, k).ToArray();
-        var max = Enumerable.Repeat(double.NegativeInfinity, k).ToArray();
-        for (int i = 0; i < x.Length; i++)
+        int cols = perFeature ? f : 1;
+        var min = Enumerable.Repeat(double.PositiveInfinity, cols).ToArray();
+        var max = Enumerable.Repeat(double.NegativeInfinity, cols).ToArray();
+        for (int row = 0; row < x.Length; row += cols)
         {
-            int j = perFeature ? i % f : 0;
-            double v = double.CreateTruncating(x[i]);
-            if (v < min[j]) min[j] = v;
-            if (v > max[j]) max[j] = v;
+            for (int j = 0; j < cols; j++)
+            {
+                double v = double.CreateTruncating(x[row + j]);
+                if (v < min[j]) min[j] = v;
+                if (v > max[j]) max[j] = v;
+            }
         }
         return (min, max);
     }

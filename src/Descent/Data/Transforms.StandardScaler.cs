@@ -43,7 +43,7 @@ public sealed class StandardScaler
     {
         var (n, f) = TransformsAffine.Layout(x, nameof(x));
         if (n == 0 || f == 0) throw new ArgumentException($"x must hold at least one value to fit, got shape [{string.Join(", ", x.Shape)}]", nameof(x));
-        var (mean, std) = TransformsAffine.MeanStd(x, n, f, PerFeature);
+        var (mean, std) = TransformsAffine.MeanStd(x, f, PerFeature);
         TransformsAffine.CheckNoNaN(mean, "mean");
         TransformsAffine.CheckNoNaN(std, "standard deviation");
         for (int j = 0; j < std.Length; j++) if (std[j] == 0) std[j] = 1;

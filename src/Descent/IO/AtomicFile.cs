@@ -39,9 +39,6 @@ internal static class AtomicFile
         }
     }
 
-    /// <summary>The pattern of temporary files this class creates next to <paramref name="path"/>.</summary>
-    internal static string TempPattern(string path) => "." + Path.GetFileName(path) + ".*.tmp";
-
     private static string TempPath(string full) =>
         Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N") + ".tmp");
 

@@ -6,7 +6,7 @@ namespace Descent.Tests.Data;
 
 public class CsvTests
 {
-    private static LabeledData Read(string text, bool hasHeader = true, string? labelColumn = null, int labelIndex = -1,
+    private static LabeledData Read(string text, bool? hasHeader = true, string? labelColumn = null, int labelIndex = -1,
         bool classification = true, DType dtype = DType.Float32, char separator = ',') =>
         Csv.Read(new StringReader(text), "t.csv", hasHeader, labelColumn, labelIndex, classification, dtype, separator);
 
@@ -28,6 +28,17 @@ public class CsvTests
         Assert.Equal(new float[] { 1, 2, 3, 4 }, d.Features.ToArray<float>());
         d = Read("7;1;2\n8;3;4\n", hasHeader: false, labelIndex: -2, separator: ';');
         Assert.Equal(new long[] { 1, 3 }, d.Labels.ToArray<long>());
+    }
+
+    [Fact]
+    public void DetectsAHeaderWhenAskedTo()
+    {
+        var withHeader = Read("x,label\n1,0\n2,1\n", hasHeader: null, labelColumn: "label");
+        Assert.Equal(2, withHeader.Count);
+        var without = Read("1e-3,0\n2,1\n", hasHeader: null);
+        Assert.Equal(new float[] { 1e-3f, 2 }, without.Features.ToArray<float>());
+        var e = Assert.Throws<ArgumentException>(() => Read("1,0\n2,1\n", hasHeader: null, labelColumn: "label"));
+        Assert.Contains("first line of t.csv is numbers", e.Message);
     }
 
     [Fact]

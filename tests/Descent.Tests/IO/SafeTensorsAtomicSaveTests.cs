@@ -29,6 +29,7 @@ public class SafeTensorsAtomicSaveTests
         string path = Path.Combine(dir.Path, "model.safetensors");
         SafeTensors.Save(path, Weights(1));
         var before = File.ReadAllBytes(path);
+        Assert.True(failAfterBytes < before.Length);
 
         Assert.Throws<IOException>(() => SafeTensors.Save(path, Weights(2), null, s => new FailingStream(s, failAfterBytes)));
 
@@ -38,17 +39,22 @@ public class SafeTensorsAtomicSaveTests
         Assert.Single(Directory.GetFiles(dir.Path));
     }
 
-    [Fact]
-    public void ProcessFrozenMidWriteHasNotTouchedThePreviousFile()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(8)]
+    [InlineData(300)]
+    [InlineData(780)]
+    public void ProcessFrozenMidWriteHasNotTouchedThePreviousFile(int freezeAt)
     {
-        // The state on disk while the writer is stopped at byte 300 is what a kill at that point leaves behind.
+        // The state on disk while the writer is stopped at a byte is what a kill at that point leaves behind.
         using var dir = new TempFolder();
         string path = Path.Combine(dir.Path, "model.safetensors");
         SafeTensors.Save(path, Weights(1));
         var before = File.ReadAllBytes(path);
+        Assert.True(freezeAt < before.Length);
         using var reached = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
-        var save = Task.Run(() => SafeTensors.Save(path, Weights(2), null, s => new FailingStream(s, 300, reached, release)));
+        var save = Task.Run(() => SafeTensors.Save(path, Weights(2), null, s => new FailingStream(s, freezeAt, reached, release)));
 
         Assert.True(reached.Wait(TimeSpan.FromMinutes(1)));
         Assert.Equal(before, File.ReadAllBytes(path));
