@@ -130,6 +130,33 @@ public class MinimizerTests
     }
 
     [Fact]
+    public void WorksWithLbfgsAndItsLineSearch()
+    {
+        var f = TestFunctions.Rosenbrock();
+        // LBFGS (as PyTorch's) stops moving once its predicted decrease is below toleranceChange, here at f ≈ 4e-10:
+        // the loss-change rule ends the run there.
+        var r = Minimizer.Minimize(f, x => new LBFGS([x], lineSearchFn: "strong_wolfe"),
+            new StoppingCriteria { MaxIterations = 100, GradientTolerance = 1e-8, LossChangeTolerance = 1e-14 });
+        Assert.True(r.Converged, r.ToString());
+        Assert.True(r.Iterations < 10, r.ToString());
+        Assert.True(r.FunctionEvaluations > 2 * r.Iterations, r.ToString());
+        Assert.True(r.Loss < 1e-9, r.ToString());
+        Assert.Equal(1.0, r.Point[0], 1e-4);
+        Assert.Equal(1.0, r.Point[1], 1e-4);
+        // The recorded losses are f at the recorded iterates, not at line-search trial points.
+        for (int i = 0; i < r.Losses.Count; i++) Assert.Equal(f.Value(r.Trajectory[i]), r.Losses[i], 1e-12);
+    }
+
+    [Fact]
+    public void AdamReachesTheRosenbrockMinimum()
+    {
+        var r = Minimizer.Minimize(TestFunctions.Rosenbrock(), x => new Adam([x], lr: 0.01),
+            new StoppingCriteria { MaxIterations = 20_000, StopWhen = i => i.Loss < 1e-8 });
+        Assert.Equal(StopReason.Custom, r.StopReason);
+        Assert.Equal(1.0, r.Point[0], 1e-3);
+    }
+
+    [Fact]
     public void BadInputsGetClearErrors()
     {
         Func<Tensor, Optimizer> gd = x => new PlainDescent([x], 0.1);
