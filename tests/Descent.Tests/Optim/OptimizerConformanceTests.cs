@@ -14,11 +14,13 @@ public class OptimizerConformanceTests
 
     public static TheoryData<string> CaseIds => ReferenceFiles.Ids("optim");
 
+    private static readonly Lazy<IReadOnlyDictionary<string, (JsonObject Case, JsonObject File)>> AllCases = new(() => ReferenceFiles.Cases("optim"));
+
     [Theory, Trait("Category", "Conformance")]
     [MemberData(nameof(CaseIds))]
     public void MatchesPyTorch(string id)
     {
-        var (c, file) = ReferenceFiles.Cases("optim")[id];
+        var (c, file) = AllCases.Value[id];
         try
         {
             var tolerance = Tolerance.FromFile(file, c["dtype"]!.GetValue<string>());
@@ -155,6 +157,23 @@ internal static class OptimizerFactory
             weightDecay: h.D("weight_decay", 0), amsgrad: h.B("amsgrad"), maximize: h.B("maximize")),
         "AdamW" => new AdamW(Specs<AdamWOptions>(groups), lr: h.D("lr", 1e-3), betas: h.P("betas", (0.9, 0.999)), eps: h.D("eps", 1e-8),
             weightDecay: h.D("weight_decay", 1e-2), amsgrad: h.B("amsgrad"), maximize: h.B("maximize")),
+        "Adagrad" => new Adagrad(Specs<AdagradOptions>(groups), lr: h.D("lr", 1e-2), lrDecay: h.D("lr_decay", 0), weightDecay: h.D("weight_decay", 0),
+            initialAccumulatorValue: h.D("initial_accumulator_value", 0), eps: h.D("eps", 1e-10), maximize: h.B("maximize")),
+        "Adadelta" => new Adadelta(Specs<AdadeltaOptions>(groups), lr: h.D("lr", 1.0), rho: h.D("rho", 0.9), eps: h.D("eps", 1e-6),
+            weightDecay: h.D("weight_decay", 0), maximize: h.B("maximize")),
+        "RMSprop" => new RMSprop(Specs<RMSpropOptions>(groups), lr: h.D("lr", 1e-2), alpha: h.D("alpha", 0.99), eps: h.D("eps", 1e-8),
+            weightDecay: h.D("weight_decay", 0), momentum: h.D("momentum", 0), centered: h.B("centered"), maximize: h.B("maximize")),
+        "Adamax" => new Adamax(Specs<AdamaxOptions>(groups), lr: h.D("lr", 2e-3), betas: h.P("betas", (0.9, 0.999)), eps: h.D("eps", 1e-8),
+            weightDecay: h.D("weight_decay", 0), maximize: h.B("maximize")),
+        "NAdam" => new NAdam(Specs<NAdamOptions>(groups), lr: h.D("lr", 2e-3), betas: h.P("betas", (0.9, 0.999)), eps: h.D("eps", 1e-8),
+            weightDecay: h.D("weight_decay", 0), momentumDecay: h.D("momentum_decay", 4e-3)),
+        "RAdam" => new RAdam(Specs<RAdamOptions>(groups), lr: h.D("lr", 1e-3), betas: h.P("betas", (0.9, 0.999)), eps: h.D("eps", 1e-8),
+            weightDecay: h.D("weight_decay", 0)),
+        "Rprop" => new Rprop(Specs<RpropOptions>(groups), lr: h.D("lr", 1e-2), etas: h.P("etas", (0.5, 1.2)), stepSizes: h.P("step_sizes", (1e-6, 50)),
+            maximize: h.B("maximize")),
+        "LBFGS" when groups.Count == 1 && groups[0].Overrides is null => new LBFGS(groups[0].Params, lr: h.D("lr", 1), maxIter: h.I("max_iter", 20),
+            maxEval: h.NullableI("max_eval"), toleranceGrad: h.D("tolerance_grad", 1e-7), toleranceChange: h.D("tolerance_change", 1e-9),
+            historySize: h.I("history_size", 100), lineSearchFn: h.S("line_search_fn")),
         _ => throw new NotSupportedException($"no factory for optimizer {name}"),
     };
 
