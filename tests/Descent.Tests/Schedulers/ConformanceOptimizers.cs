@@ -17,11 +17,11 @@ internal static class ConformanceOptimizers
         if (type is null || type.IsAbstract || !typeof(Optimizer).IsAssignableFrom(type)) return StandIn(name, hyperparameters, groupLrs);
         var optionsType = OptionsType(type);
         var specType = typeof(ParamGroupSpec<>).MakeGenericType(optionsType);
-        var ctor = type.GetConstructors().Single(c =>
+        var ctor = type.GetConstructors().SingleOrDefault(c =>
         {
             var first = c.GetParameters().FirstOrDefault()?.ParameterType;
             return first is not null && first.IsAssignableFrom(specType.MakeArrayType());
-        });
+        }) ?? throw new NotSupportedException($"{name} has no constructor over parameter groups");
         var groups = typeof(ConformanceOptimizers).GetMethod(nameof(Groups), BindingFlags.NonPublic | BindingFlags.Static)!
             .MakeGenericMethod(optionsType).Invoke(null, [groupLrs])!;
 
