@@ -61,6 +61,13 @@ public static partial class Charts
             UseLogTicks(plot, high - low);
         }
 
+        // Iterations and epochs are whole numbers: no ticks at 2.5 epochs.
+        if (series.All(s => s.Xs is null || s.Xs.All(x => !double.IsFinite(x) || x == Math.Round(x))))
+        {
+            plot.Axes.Bottom.TickGenerator = new NumericAutomatic { IntegerTicksOnly = true };
+        }
+
+        plot.Axes.Margins(horizontal: 0.02, vertical: 0.08);
         if (series.Count > 0)
         {
             plot.ShowLegend(series.Count > 6 ? Edge.Right : Edge.Bottom);
