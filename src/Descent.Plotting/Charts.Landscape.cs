@@ -40,6 +40,7 @@ public static partial class Charts
     {
         ArgumentNullException.ThrowIfNull(trajectories);
         Plot plot = LandscapePlot(title, f, box, logLevels, levels, xLabel, yLabel, size ?? ChartSize.Contour);
+        DrawMinima(plot, minima);
         for (int i = 0; i < trajectories.Count; i++)
         {
             Trajectory t = trajectories[i];
@@ -90,12 +91,16 @@ public static partial class Charts
             throw new ArgumentOutOfRangeException(nameof(arrowsPerSide), $"arrowsPerSide must be in [3, 60], got {arrowsPerSide}");
         }
 
+        ArgumentNullException.ThrowIfNull(f);
+        ArgumentNullException.ThrowIfNull(box);
+        box.Validate(nameof(box));
         ChartSize pixels = size ?? ChartSize.Contour;
         gradient ??= CentralDifference(f, box);
         Plot Build(PlotBox drawn)
         {
             Plot plot = LandscapePlot(title, f, drawn, logLevels, levels, xLabel, yLabel, pixels);
             DrawArrows(plot, gradient, drawn, arrowsPerSide);
+            DrawMinima(plot, minima);
             if (descent is not null)
             {
                 DrawTrajectory(plot, descent, drawn, ChartCanvas.ColorOf(descent.Name, descent.Color, 0), nameof(descent));
@@ -200,15 +205,19 @@ public static partial class Charts
         return (x, y) => ((f(x + hx, y) - f(x - hx, y)) / (2 * hx), (f(x, y + hy) - f(x, y - hy)) / (2 * hy));
     }
 
-    private static void FinishLandscape(Plot plot, IReadOnlyList<Point2>? minima)
+    /// <summary>Minima go under the trajectories, so an end point that reached one stays visible on it.</summary>
+    private static void DrawMinima(Plot plot, IReadOnlyList<Point2>? minima)
     {
         foreach (Point2 m in minima ?? [])
         {
-            var marker = plot.Add.Marker(m.X, m.Y, MarkerShape.FilledDiamond, 15, MinimumFill);
+            var marker = plot.Add.Marker(m.X, m.Y, MarkerShape.FilledDiamond, 16, MinimumFill);
             marker.MarkerStyle.OutlineColor = Colors.Black;
             marker.MarkerStyle.OutlineWidth = 1.5f;
         }
+    }
 
+    private static void FinishLandscape(Plot plot, IReadOnlyList<Point2>? minima)
+    {
         plot.Legend.ManualItems.Add(new LegendItem
         {
             LabelText = "start", MarkerShape = MarkerShape.OpenCircle, MarkerSize = 12, MarkerLineWidth = 2,
