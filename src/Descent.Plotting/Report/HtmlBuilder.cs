@@ -178,9 +178,13 @@ internal sealed class HtmlBuilder(string folder, ReportImages images)
         }
 
         sb.Append("<thead>\n<tr>");
-        foreach (string head in table.Header)
+        for (int c = 0; c < table.Header.Count; c++)
         {
-            sb.Append("<th>").Append(ReportWriter.Escape(head ?? "")).Append("</th>");
+            // A column of numbers gets a right-aligned heading, like its cells.
+            int column = c;
+            bool numeric = table.Rows.Count > 0
+                && table.Rows.All(row => row is null || column >= row.Count || ReportWriter.LooksNumeric(row[column] ?? ""));
+            sb.Append(numeric ? "<th class=\"num\">" : "<th>").Append(ReportWriter.Escape(table.Header[c] ?? "")).Append("</th>");
         }
 
         sb.Append("</tr>\n</thead>\n<tbody>\n");

@@ -31,7 +31,7 @@ internal static class ReportStyle
         th, td { padding: .4rem .7rem; border-bottom: 1px solid var(--rule); text-align: left; white-space: nowrap; }
         th { background: var(--soft); font-weight: 600; }
         tbody tr:nth-child(even) { background: #fbfbfc; }
-        td.num { text-align: right; font-variant-numeric: tabular-nums; }
+        td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
         .swatch { display: inline-block; width: .8em; height: .8em; border-radius: 2px; margin-right: .45em; vertical-align: -.05em; }
         pre { background: var(--soft); border: 1px solid var(--rule); border-radius: 6px; padding: .75rem 1rem; overflow-x: auto; }
         code { font-family: "DejaVu Sans Mono", Consolas, Menlo, monospace; font-size: .92rem; }
