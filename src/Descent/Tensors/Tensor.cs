@@ -65,6 +65,7 @@ public sealed partial class Tensor
     {
         get
         {
+            if (NumEl == 0) return true;
             int expected = 1;
             for (int i = Rank - 1; i >= 0; i--)
             {
