@@ -1,0 +1,123 @@
+using System.Globalization;
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace Descent.Optim;
+
+/// <summary>
+/// Gradient clipping, as <c>torch.nn.utils.clip_grad_norm_</c> and <c>clip_grad_value_</c>: called between
+/// <c>Backward()</c> and <c>Step()</c> to keep exploding gradients from throwing the parameters far away.
+/// </summary>
+public static class GradientClipping
+{
+    // Partial sums over fixed chunks, added in order: the norm does not depend on how the work is split.
+    private const int Chunk = 4096;
+
+    /// <summary>
+    /// Scales every gradient by min(1, maxNorm / (‖g‖ + 1e-6)), where ‖g‖ is the <paramref name="normType"/>-norm of all
+    /// gradients together (as if concatenated); parameters without a gradient are ignored. Returns that total norm.
+    /// </summary>
+    /// <param name="parameters">The parameters whose <see cref="Tensor.Grad"/> is clipped in place.</param>
+    /// <param name="maxNorm">The largest allowed total norm.</param>
+    /// <param name="normType">p of the p-norm: 2 by default, <see cref="double.PositiveInfinity"/> for the largest magnitude.</param>
+    /// <param name="errorIfNonfinite">Throw when the total norm is NaN or infinite instead of scaling by it.</param>
+    public static double ClipGradNorm(IEnumerable<Tensor> parameters, double maxNorm, double normType = 2, bool errorIfNonfinite = false)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (!(maxNorm >= 0) || double.IsInfinity(maxNorm))
+            throw new ArgumentOutOfRangeException(nameof(maxNorm), maxNorm, $"maxNorm must be >= 0 and finite, got {Format(maxNorm)}");
+        if (!(normType > 0))
+            throw new ArgumentOutOfRangeException(nameof(normType), normType, $"normType must be > 0 (or infinity), got {Format(normType)}");
+        var grads = Gradients(parameters);
+        if (grads.Count == 0) return 0;
+        double total;
+        if (double.IsPositiveInfinity(normType))
+        {
+            total = 0;
+            foreach (var g in grads) total = Math.Max(total, g.DType == DType.Float32 ? MaxAbs<float>(g) : MaxAbs<double>(g));
+        }
+        else
+        {
+            double sum = 0;
+            foreach (var g in grads)
+            {
+                double norm = g.DType == DType.Float32 ? Norm<float>(g, normType) : Norm<double>(g, normType);
+                sum += Power(norm, normType);
+            }
+            total = Root(sum, normType);
+        }
+        if (errorIfNonfinite && !double.IsFinite(total))
+            throw new InvalidOperationException($"the total norm of order {Format(normType)} of the gradients is {Format(total)}, so they cannot be clipped (errorIfNonfinite is set)");
+        double coef = Math.Min(maxNorm / (total + 1e-6), 1.0);
+        if (coef < 1.0 || double.IsNaN(coef))
+        {
+            foreach (var g in grads)
+            {
+                if (g.DType == DType.Float32) TensorPrimitives.Multiply(g.AsSpan<float>(), (float)coef, g.AsSpan<float>());
+                else TensorPrimitives.Multiply(g.AsSpan<double>(), coef, g.AsSpan<double>());
+            }
+        }
+        return total;
+    }
+
+    /// <summary>Clamps every gradient element into [−<paramref name="clipValue"/>, <paramref name="clipValue"/>].</summary>
+    public static void ClipGradValue(IEnumerable<Tensor> parameters, double clipValue)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (!(clipValue >= 0) || double.IsInfinity(clipValue))
+            throw new ArgumentOutOfRangeException(nameof(clipValue), clipValue, $"clipValue must be >= 0 and finite, got {Format(clipValue)}");
+        foreach (var g in Gradients(parameters))
+        {
+            if (g.DType == DType.Float32) Clamp(g.AsSpan<float>(), (float)clipValue);
+            else Clamp(g.AsSpan<double>(), clipValue);
+        }
+    }
+
+    private static List<Tensor> Gradients(IEnumerable<Tensor> parameters)
+    {
+        var grads = new List<Tensor>();
+        foreach (var p in parameters)
+        {
+            ArgumentNullException.ThrowIfNull(p, nameof(parameters));
+            if (p.Grad is not Tensor g) continue;
+            if (!g.IsContiguous || !g.IsLeaf) p.Grad = g = g.Detach().Contiguous().Detach();
+            grads.Add(g);
+        }
+        return grads;
+    }
+
+    private static void Clamp<T>(Span<T> s, T c) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Clamp(s, -c, c, s);
+
+    private static double MaxAbs<T>(Tensor g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double m = 0;
+        foreach (var v in g.AsSpan<T>())
+        {
+            double a = double.CreateTruncating(T.Abs(v));
+            if (a > m || double.IsNaN(a)) m = a;
+            if (double.IsNaN(m)) break;
+        }
+        return m;
+    }
+
+    /// <summary>The p-norm of one gradient, summed in fixed chunks.</summary>
+    private static double Norm<T>(Tensor g, double p) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var s = g.AsSpan<T>();
+        double total = 0;
+        for (int start = 0; start < s.Length; start += Chunk)
+        {
+            var chunk = s.Slice(start, Math.Min(Chunk, s.Length - start));
+            double partial = 0;
+            foreach (var v in chunk) partial += Power(Math.Abs(double.CreateTruncating(v)), p);
+            total += partial;
+        }
+        return Root(total, p);
+    }
+
+    private static double Power(double x, double p) => p == 2 ? x * x : p == 1 ? x : Math.Pow(x, p);
+
+    private static double Root(double x, double p) => p == 2 ? Math.Sqrt(x) : p == 1 ? x : Math.Pow(x, 1 / p);
+
+    private static string Format(double v) => v.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,38 @@
+using Descent.Optim;
+
+namespace Descent.Tests.Optim;
+
+/// <summary>Once state exists, a step allocates nothing on the heap (L-BFGS excepted: it keeps a history by design).</summary>
+public class AllocationTests
+{
+    public static TheoryData<string> Names => OptimizerTable.Names();
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void StepAllocatesNothingAfterWarmUp(string name)
+    {
+        foreach (var dtype in new[] { DType.Float32, DType.Float64 })
+        {
+            var ps = OptimizerTable.Parameters(dtype, [64, 33], [7], [1000]);
+            foreach (var (p, i) in ps.Select((p, i) => (p, i))) p.Grad = OptimizerTable.Gradient(p, 0, i);
+            var o = OptimizerTable.Factories[name](ps);
+            for (int t = 0; t < 3; t++) o.Step();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int t = 0; t < 10; t++) o.Step();
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.True(allocated == 0, $"{name} {dtype.Name()}: 10 steps allocated {allocated} bytes");
+        }
+    }
+
+    [Fact]
+    public void LargeParameterStepsInParallelWithoutAllocating()
+    {
+        var ps = OptimizerTable.Parameters(DType.Float32, [1 << 19]);
+        ps[0].Grad = OptimizerTable.Gradient(ps[0], 0, 0);
+        var adam = new Adam(ps);
+        for (int t = 0; t < 3; t++) adam.Step();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int t = 0; t < 5; t++) adam.Step();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}
