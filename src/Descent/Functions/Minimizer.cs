@@ -96,7 +96,7 @@ public static class Minimizer
                 throw new ArgumentException($"f is not finite at the start (loss {loss}, gradient norm {gradNorm})", nameof(f));
             int k = 0;
             double[] point = start;
-            Tensor lastGood = Snapshot();
+            double[] lastGood = point;
             double lastLoss = loss, lastNorm = gradNorm, previousLoss = double.NaN;
             StopReason reason;
             while (true)
@@ -107,10 +107,10 @@ public static class Minimizer
                 if (!double.IsFinite(loss) || !double.IsFinite(gradNorm))
                 {
                     reason = StopReason.Diverged;
-                    using (Autograd.NoGrad()) x.Detach().CopyFrom_(lastGood);
+                    Restore(lastGood);
                     break;
                 }
-                (lastGood, lastLoss, lastNorm) = (Snapshot(), loss, gradNorm);
+                (lastGood, lastLoss, lastNorm) = (point, loss, gradNorm);
                 if (Check(info, previousLoss) is { } r)
                 {
                     reason = r;
@@ -122,7 +122,7 @@ public static class Minimizer
                 (lossTensor, loss, gradNorm) = Evaluate();
                 point = x.Detach().ToDoubleArray();
             }
-            return new MinimizeResult(lastGood.ToDoubleArray(), lastLoss, lastNorm, k, _evaluations, reason, _clock.Elapsed,
+            return new MinimizeResult(lastGood, lastLoss, lastNorm, k, _evaluations, reason, _clock.Elapsed,
                 _trajectory, _losses, _gradientNorms);
         }
 
@@ -165,9 +165,10 @@ public static class Minimizer
             return (y, y.Item(), x.Grad is null ? 0 : Norm(x.Grad));
         }
 
-        private Tensor Snapshot()
+        /// <summary>Puts x back to a recorded point (after divergence).</summary>
+        private void Restore(double[] point)
         {
-            using (Autograd.NoGrad()) return x.Detach().Clone();
+            using (Autograd.NoGrad()) x.Detach().CopyFrom_(Tensor.FromArray(point, x.Shape).To(x.DType));
         }
 
         private void Record(double[] point, double loss, double gradNorm)

@@ -62,9 +62,15 @@ internal static class OptimParallel
             int chunks = (length + ChunkSize - 1) / ChunkSize;
             int helpers = Math.Min(WorkerCount, chunks - 1);
             Workers.Start(Work, helpers);
-            RunChunks();
-            Workers.Wait();
-            s_kernel = default; // drop the array references
+            try
+            {
+                RunChunks();
+            }
+            finally
+            {
+                Workers.Wait();
+                s_kernel = default; // drop the array references
+            }
         }
 
         private static void RunChunks()

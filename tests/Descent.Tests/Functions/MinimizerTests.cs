@@ -157,6 +157,20 @@ public class MinimizerTests
     }
 
     [Fact]
+    public void Float32ParametersWorkAndZeroIterationsOnlyEvaluatesTheStart()
+    {
+        var x = Tensor.FromArray(new[] { 1.5f, -0.5f }, requiresGrad: true);
+        var r = Minimizer.Minimize(Square, x, new PlainDescent([x], 0.1), new StoppingCriteria { GradientTolerance = 1e-4 });
+        Assert.Equal(StopReason.GradientNorm, r.StopReason);
+        Assert.Equal(DType.Float32, x.DType);
+        Assert.True(Math.Abs(x.ToArray<float>()[0]) < 1e-4);
+
+        var none = Minimizer.Minimize(Square, [1.0, 2.0], x => new PlainDescent([x], 0.1), new StoppingCriteria { MaxIterations = 0 });
+        Assert.Equal((0, 1, 5.0), (none.Iterations, none.FunctionEvaluations, none.Loss));
+        Assert.Equal(new[] { 1.0, 2.0 }, none.Point);
+    }
+
+    [Fact]
     public void BadInputsGetClearErrors()
     {
         Func<Tensor, Optimizer> gd = x => new PlainDescent([x], 0.1);

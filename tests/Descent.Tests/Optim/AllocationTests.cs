@@ -3,6 +3,7 @@ using Descent.Optim;
 namespace Descent.Tests.Optim;
 
 /// <summary>Once state exists, a step allocates nothing on the heap (L-BFGS excepted: it keeps a history by design).</summary>
+[Collection(nameof(AllocationTests))]
 public class AllocationTests
 {
     public static TheoryData<string> Names => OptimizerTable.Names();

@@ -8,6 +8,8 @@ namespace Descent.Tests.Optim;
 /// reference rule: parameters and every state buffer, for float32 and float64, at every length around the vector width
 /// and past the parallel threshold.
 /// </summary>
+/// <remarks>Its large tensors use the worker threads, so it shares a collection with the allocation tests.</remarks>
+[Collection(nameof(AllocationTests))]
 public class FusedKernelTests
 {
     private static readonly (string Name, Func<IEnumerable<Tensor>, Optimizer> Make, Func<object> Reference32, Func<object> Reference64)[] Rules =
@@ -88,5 +90,37 @@ public class FusedKernelTests
         foreach (var (buffer, values) in reference.State)
             Assert.True(values.AsSpan().SequenceEqual(state.Tensors[buffer].ToArray<T>()), $"{name} {dtype.Name()} n={n}: state {buffer} differs");
         Assert.Equal(reference.State.Keys.Order(), state.Tensors.Keys.Order());
+    }
+}
+
+/// <summary>The parallel split does not change any number: one thread and all cores give the same bits.</summary>
+/// <remarks>It changes the parallel threshold, so it shares a collection with the allocation tests and never runs beside them.</remarks>
+[Collection(nameof(AllocationTests))]
+public class ParallelDeterminismTests
+{
+    [Fact]
+    public void ResultsDoNotDependOnTheThreadCount()
+    {
+        double[] Run(int threshold)
+        {
+            int saved = Descent.Kernels.OptimParallel.Threshold;
+            Descent.Kernels.OptimParallel.Threshold = threshold;
+            try
+            {
+                var p = OptimizerTable.Parameters(DType.Float32, [300_001])[0];
+                var adam = new Adam([p], lr: 0.01, amsgrad: true);
+                for (int t = 0; t < 3; t++)
+                {
+                    p.Grad = OptimizerTable.Gradient(p, t, 0);
+                    adam.Step();
+                }
+                return p.ToDoubleArray();
+            }
+            finally
+            {
+                Descent.Kernels.OptimParallel.Threshold = saved;
+            }
+        }
+        Assert.True(Run(int.MaxValue).AsSpan().SequenceEqual(Run(1024)));
     }
 }
