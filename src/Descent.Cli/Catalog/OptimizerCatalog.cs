@@ -58,6 +58,8 @@ internal static class OptimizerCatalog
             (p, v) => new RAdam(p, lr: v("lr"), betas: (v("beta1"), v("beta2")), eps: v("eps"), weightDecay: v("weight-decay"))),
         new("rprop", "sign-based steps that grow or shrink per coordinate", [Lr(0.01), new("eta-minus", 0.5, "shrink factor"), new("eta-plus", 1.2, "growth factor")],
             (p, v) => new Rprop(p, lr: v("lr"), etas: (v("eta-minus"), v("eta-plus")))),
+        new("lbfgs", "quasi-Newton: a curvature model from recent steps, with a strong-Wolfe line search", [Lr(1.0), new("max-iter", 20, "inner iterations per step"), new("history-size", 100, "steps kept for the curvature model")],
+            (p, v) => new LBFGS(p, lr: v("lr"), maxIter: (int)v("max-iter"), historySize: (int)v("history-size"), lineSearchFn: "strong_wolfe")),
     ];
 
     public static IReadOnlyDictionary<string, OptimizerEntry> ByName { get; } = All.ToDictionary(e => e.Name, StringComparer.OrdinalIgnoreCase);

@@ -66,7 +66,7 @@ public class GradientDescentWalkthroughTests
             (x * x).Sum().Backward();
             optimizer.Step();
             double v = x.Item<double>();
-            Assert.True(Math.Abs(v - expected[t]) <= 1e-12 + 1e-9 * Math.Abs(expected[t]), $"step {t + 1}: expected {expected[t]:R}, got {v:R}");
+            Assert.Equal(expected[t].ToString("R", System.Globalization.CultureInfo.InvariantCulture), v.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
         }
     }
 }

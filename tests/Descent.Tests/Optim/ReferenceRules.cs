@@ -30,13 +30,14 @@ internal sealed class ReferenceRule<T> where T : unmanaged, IFloatingPointIeee75
         for (int i = 0; i < p.Length; i++)
         {
             T d = maximize ? -g[i] : g[i];
-            if (wd != 0) d = d + C(wd) * p[i];
+            // PyTorch's add(x, alpha=a) is one fused multiply-add: y + a·x rounded once.
+            if (wd != 0) d = T.FusedMultiplyAdd(p[i], C(wd), d);
             if (b is not null)
             {
-                b[i] = t == 1 ? d : b[i] * C(momentum) + C(1 - dampening) * d;
-                d = nesterov ? d + C(momentum) * b[i] : b[i];
+                b[i] = t == 1 ? d : T.FusedMultiplyAdd(d, C(1 - dampening), b[i] * C(momentum));
+                d = nesterov ? T.FusedMultiplyAdd(b[i], C(momentum), d) : b[i];
             }
-            p[i] = p[i] + C(-lr) * d;
+            p[i] = T.FusedMultiplyAdd(d, C(-lr), p[i]);
         }
     });
 

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using Descent.Cli.Catalog;
+using Descent.Functions;
+
+namespace Descent.Cli.Lab;
+
+/// <summary>One optimizer's run on one landscape, at the learning rate the search picked.</summary>
+internal sealed record LandscapeRun(
+    string Optimizer, double Lr, double[] Xs, double[] Ys, double[] Losses, double[] GradientNorms,
+    double FinalLoss, double? DistanceToMinimum, int? IterationsToTolerance, double Seconds, string StopReason);
+
+/// <summary>Every optimizer's run on one landscape.</summary>
+internal sealed record LandscapeResult(TestFunction Function, IReadOnlyList<LandscapeRun> Runs);
+
+/// <summary>
+/// Runs each optimizer on a 2-D test function from its recommended start. Unless the user fixes the learning rate, each
+/// optimizer's rate is picked by a log-spaced search: every rate of the grid runs the full budget, a run that diverges
+/// (a non-finite loss, or a point further than ten box-widths from the box) is discarded, and the rate with the lowest
+/// final loss wins — ties going to the smaller rate. (Well-known optimizer visualisations tune the same way.)
+/// </summary>
+internal static class LandscapeStudy
+{
+    /// <summary>The loss gap to the known minimum that counts as "reached".</summary>
+    public const double Tolerance = 1e-4;
+
+    public static double[] LrGrid(bool quick) => quick
+        ? [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1]
+        : [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1, 0.2, 0.5, 1, 2];
+
+    public static LandscapeResult Run(TestFunction f, IReadOnlyList<OptimizerEntry> optimizers, int steps, bool quick, double? fixedLr)
+    {
+        var runs = new List<LandscapeRun>();
+        foreach (var entry in optimizers)
+        {
+            // LBFGS does up to 20 inner iterations per step and its line search sets the step length: fewer steps, rate 1.
+            bool lbfgs = entry.Name == "lbfgs";
+            int budget = lbfgs ? Math.Max(5, steps / 20) : steps;
+            double lr = fixedLr ?? (lbfgs ? 1.0 : SearchLr(f, entry, budget, LrGrid(quick)));
+            runs.Add(Measure(f, entry, lr, budget));
+        }
+        return new LandscapeResult(f, runs);
+    }
+
+    private static double SearchLr(TestFunction f, OptimizerEntry entry, int steps, double[] grid)
+    {
+        double bestLr = grid[0], bestLoss = double.PositiveInfinity;
+        foreach (double lr in grid)
+        {
+            var result = Minimize(f, entry, lr, steps, record: false);
+            if (result is null || Escaped(f, result.Point)) continue;
+            if (result.Loss < bestLoss - 1e-12 * Math.Abs(bestLoss)) (bestLr, bestLoss) = (lr, result.Loss);
+        }
+        return bestLr;
+    }
+
+    private static MinimizeResult? Minimize(TestFunction f, OptimizerEntry entry, double lr, int steps, bool record)
+    {
+        var stop = new StoppingCriteria { MaxIterations = steps, StopWhen = info => Escaped(f, info.Point) };
+        var x = Tensor.FromArray(f.Start, requiresGrad: true);
+        var optimizer = entry.Build([x], new Dictionary<string, double> { ["lr"] = lr });
+        var result = Minimizer.Minimize(f.Value, x, optimizer, stop, recordTrajectory: record);
+        return result.StopReason == StopReason.Diverged || !double.IsFinite(result.Loss) ? null : result;
+    }
+
+    /// <summary>True when a point has left the plotting box by more than ten box-widths: the run is heading to infinity.</summary>
+    public static bool Escaped(TestFunction f, double[] p)
+    {
+        for (int i = 0; i < p.Length; i++)
+        {
+            double width = f.Upper[i] - f.Lower[i];
+            if (!double.IsFinite(p[i]) || p[i] < f.Lower[i] - 10 * width || p[i] > f.Upper[i] + 10 * width) return true;
+        }
+        return false;
+    }
+
+    private static LandscapeRun Measure(TestFunction f, OptimizerEntry entry, double lr, int steps)
+    {
+        var clock = Stopwatch.StartNew();
+        var stop = new StoppingCriteria { MaxIterations = steps, StopWhen = info => Escaped(f, info.Point) };
+        var x = Tensor.FromArray(f.Start, requiresGrad: true);
+        var optimizer = entry.Build([x], new Dictionary<string, double> { ["lr"] = lr });
+        var result = Minimizer.Minimize(f.Value, x, optimizer, stop);
+        double seconds = clock.Elapsed.TotalSeconds;
+        var xs = result.Trajectory.Select(p => p[0]).ToArray();
+        var ys = result.Trajectory.Select(p => p[1]).ToArray();
+        double? distance = f.GlobalMinima.Count == 0 ? null
+            : f.GlobalMinima.Min(m => Math.Sqrt(m.Zip(result.Point, (a, b) => (a - b) * (a - b)).Sum()));
+        int? reached = null;
+        if (f.MinimumValue is double min)
+        {
+            int i = result.Losses.ToList().FindIndex(l => l - min <= Tolerance);
+            reached = i >= 0 ? i : null;
+        }
+        string reason = result.StopReason == StopReason.Custom ? "escaped" : result.StopReason.ToString();
+        return new LandscapeRun(entry.Name, lr, xs, ys, [.. result.Losses], [.. result.GradientNorms], result.Loss, distance, reached, seconds, reason);
+    }
+}
