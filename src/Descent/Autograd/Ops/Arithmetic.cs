@@ -49,7 +49,7 @@ public sealed partial class Tensor
             // d/da a^b = b a^(b-1), taken as 0 where b == 0 (as PyTorch does).
             a.RequiresGrad ? SumToShape((g * exponent * a.Pow(exponent - 1.0)).MaskedFill(exponent.Eq(0.0), 0), a.ShapeArray) : null,
             // d/db a^b = a^b log a, taken as 0 where a == 0 and b >= 0.
-            exponent.RequiresGrad ? SumToShape((g * r.Detach() * a.Log()).MaskedFill(a.Eq(0.0) * exponent.Ge(0.0), 0), exponent.ShapeArray) : null]);
+            exponent.RequiresGrad ? SumToShape((g * r * a.Log()).MaskedFill(a.Eq(0.0) * exponent.Ge(0.0), 0), exponent.ShapeArray) : null]);
     }
 
     /// <summary>Elementwise power with a scalar exponent.</summary>

@@ -60,7 +60,7 @@ public sealed partial class Tensor
     public Tensor Exp()
     {
         var y = UnaryKernel<ExpOp>(this, "exp");
-        return Autograd.Record(y, "ExpBackward", [this], g => [g * y.Detach()]);
+        return Autograd.Record(y, "ExpBackward", [this], g => [g * y]);
     }
 
     /// <summary>Elementwise natural logarithm.</summary>
@@ -74,7 +74,7 @@ public sealed partial class Tensor
     public Tensor Sqrt()
     {
         var y = UnaryKernel<SqrtOp>(this, "sqrt");
-        return Autograd.Record(y, "SqrtBackward", [this], g => [g / (2.0 * y.Detach())]);
+        return Autograd.Record(y, "SqrtBackward", [this], g => [g / (2.0 * y)]);
     }
 
     /// <summary>Elementwise absolute value (gradient sign(x), 0 at 0).</summary>
@@ -98,7 +98,7 @@ public sealed partial class Tensor
     public Tensor Reciprocal()
     {
         var y = UnaryKernel<ReciprocalOp>(this, "reciprocal");
-        return Autograd.Record(y, "ReciprocalBackward", [this], g => [-g * y.Detach() * y.Detach()]);
+        return Autograd.Record(y, "ReciprocalBackward", [this], g => [-g * y * y]);
     }
 
     /// <summary>Elementwise sine.</summary>
@@ -119,14 +119,14 @@ public sealed partial class Tensor
     public Tensor Tanh()
     {
         var y = UnaryKernel<TanhOp>(this, "tanh");
-        return Autograd.Record(y, "TanhBackward", [this], g => [g * (1.0 - y.Detach().Square())]);
+        return Autograd.Record(y, "TanhBackward", [this], g => [g * (1.0 - y.Square())]);
     }
 
     /// <summary>Elementwise logistic sigmoid 1/(1+e⁻ˣ).</summary>
     public Tensor Sigmoid()
     {
         var y = UnaryKernel<SigmoidOp>(this, "sigmoid");
-        return Autograd.Record(y, "SigmoidBackward", [this], g => { var s = y.Detach(); return [g * s * (1.0 - s)]; });
+        return Autograd.Record(y, "SigmoidBackward", [this], g => [g * y * (1.0 - y)]);
     }
 
     /// <summary>Elementwise max(x, 0).</summary>
@@ -152,7 +152,7 @@ public sealed partial class Tensor
         var y = MapScalar(f, v => v * beta > threshold ? v : double.LogP1(Math.Exp(v * beta)) / beta, "softplus");
         return Autograd.Record(y, "SoftplusBackward", [this], g =>
         {
-            var z = (x.Detach() * beta).Exp();
+            var z = (x * beta).Exp();
             var slope = (z / (z + 1.0)).MaskedFill(x.Detach().Mul(beta).Gt(threshold), 1.0);
             return [g * slope];
         });
