@@ -44,13 +44,15 @@ public static class GradCheck
         var v = Tensor.Randn(output.Shape, DType.Float64, new Generator(seed));
         if (output.RequiresGrad) output.Backward(v);
         var upstream = v.ToArray<double>();
+        // Read every analytic gradient before evaluating the function again (it may touch Grad itself).
+        var analyticGradients = leaves.Select((t, i) => inputs[i].RequiresGrad ? t.Grad?.ToArray<double>() ?? new double[t.NumEl] : null).ToArray();
 
         double maxError = 0;
         string? failure = null;
         for (int i = 0; i < leaves.Length; i++)
         {
             if (!inputs[i].RequiresGrad) continue;
-            var analytic = leaves[i].Grad?.ToArray<double>() ?? new double[leaves[i].NumEl];
+            var analytic = analyticGradients[i]!;
             var values = leaves[i].AsSpan<double>();
             for (int k = 0; k < values.Length; k++)
             {

@@ -17,7 +17,7 @@ internal readonly record struct ConvGeometry(
 /// </summary>
 internal static class Conv
 {
-    public static void Im2Col<T>(ReadOnlySpan<T> image, in ConvGeometry g, Span<T> cols) where T : unmanaged, INumberBase<T>
+    public static void Im2Col<T>(ReadOnlySpan<T> image, in ConvGeometry g, Span<T> cols) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int l = g.OutPlane;
         for (int c = 0; c < g.Channels; c++)
@@ -38,6 +38,20 @@ internal static class Conv
                 }
                 var src = plane.Slice(ih * g.Width, g.Width);
                 int iw0 = kj * g.DilationW - g.PadLeft;
+                if (g.StrideW == 1)
+                {
+                    // Unit stride: one block copy between the zero-padded ends.
+                    var (lo, hi) = ValidRange(iw0, g.OutW, g.Width);
+                    if (hi <= lo)
+                    {
+                        seg.Clear();
+                        continue;
+                    }
+                    seg[..lo].Clear();
+                    src.Slice(iw0 + lo, hi - lo).CopyTo(seg[lo..hi]);
+                    seg[hi..].Clear();
+                    continue;
+                }
                 for (int ow = 0; ow < g.OutW; ow++)
                 {
                     int iw = iw0 + ow * g.StrideW;
@@ -48,7 +62,7 @@ internal static class Conv
     }
 
     /// <summary>Adds the column matrix's entries onto the image positions they were read from (the adjoint of im2col).</summary>
-    public static void Col2Im<T>(ReadOnlySpan<T> cols, in ConvGeometry g, Span<T> image) where T : unmanaged, INumberBase<T>
+    public static void Col2Im<T>(ReadOnlySpan<T> cols, in ConvGeometry g, Span<T> image) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int l = g.OutPlane;
         for (int c = 0; c < g.Channels; c++)
@@ -65,6 +79,14 @@ internal static class Conv
                 var dst = plane.Slice(ih * g.Width, g.Width);
                 var seg = src.Slice(oh * g.OutW, g.OutW);
                 int iw0 = kj * g.DilationW - g.PadLeft;
+                if (g.StrideW == 1)
+                {
+                    var (lo, hi) = ValidRange(iw0, g.OutW, g.Width);
+                    if (hi <= lo) continue;
+                    var target = dst.Slice(iw0 + lo, hi - lo);
+                    System.Numerics.Tensors.TensorPrimitives.Add(target, seg[lo..hi], target);
+                    continue;
+                }
                 for (int ow = 0; ow < g.OutW; ow++)
                 {
                     int iw = iw0 + ow * g.StrideW;
@@ -72,6 +94,14 @@ internal static class Conv
                 }
             }
         }
+    }
+
+    /// <summary>The output columns lo..hi−1 whose input column iw0 + ow lies inside [0, width), for unit stride.</summary>
+    private static (int Lo, int Hi) ValidRange(int iw0, int outW, int width)
+    {
+        int lo = Math.Clamp(-iw0, 0, outW);
+        int hi = Math.Clamp(width - iw0, lo, outW);
+        return (lo, hi);
     }
 
     /// <summary>dst[cols, rows] = src[rows, cols]ᵀ, row-major.</summary>

@@ -75,4 +75,25 @@ public class FunctionalBackwardTests
         var result = GradCheck.Run(GradientNorm, [input]);
         Assert.True(result.Passed, result.Message);
     }
+
+    [Fact]
+    public void LayerNormGradientsCanBeDifferentiatedAgain()
+    {
+        var c = Tensor.Randn([3, 4], DType.Float64, new Generator(8));
+        Tensor GradientNorm(Tensor[] x)
+        {
+            using var scope = Descent.Autograd.EnableGrad();
+            foreach (var t in x) t.Grad = null;
+            (F.LayerNorm(x[0], [4], x[1], x[2]) * c).Sum().Backward(createGraph: true);
+            var total = x.Select(t => t.Grad!.Square().Sum()).Aggregate((a, b) => a + b);
+            foreach (var t in x) t.Grad = null;
+            return total;
+        }
+        Tensor[] inputs = [
+            Tensor.Randn([3, 4], DType.Float64, new Generator(9)).RequiresGrad_(),
+            Tensor.Randn([4], DType.Float64, new Generator(10)).RequiresGrad_(),
+            Tensor.Randn([4], DType.Float64, new Generator(11)).RequiresGrad_()];
+        var result = GradCheck.Run(GradientNorm, inputs);
+        Assert.True(result.Passed, result.Message);
+    }
 }

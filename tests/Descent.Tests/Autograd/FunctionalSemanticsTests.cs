@@ -52,6 +52,7 @@ public class FunctionalSemanticsTests
     [InlineData(1, 2, 2, 1, true)]
     [InlineData(2, 1, 1, 2, true)]
     [InlineData(3, 0, 1, 4, false)]
+    [InlineData(1, 4, 3, 1, true)]
     public void Conv2dMatchesDirectLoops(int stride, int padding, int dilation, int groups, bool bias)
     {
         var x = Randn(2, 4, 7, 6);

@@ -140,6 +140,7 @@ internal static class GradCheckCases
         ["conv2d_dilation_groups"] = Of(x => F.Conv2d(x[0], x[1], x[2], padding: (1, 2), dilation: 2, groups: 2),
             () => [R(1, 4, 6, 6), R(2, 2, 3, 3), R(2)]),
         ["conv2d_batch5_chunks"] = Of(x => F.Conv2d(x[0], x[1], x[2], stride: (1, 2), padding: (0, 1)), () => [R(5, 2, 4, 5), R(3, 2, 2, 3), R(3)]),
+        ["conv2d_padding_wider_than_input"] = Of(x => F.Conv2d(x[0], x[1], padding: 3, dilation: (1, 2)), () => [R(1, 1, 2, 3), R(2, 1, 2, 2)]),
         ["conv2d_same_even_kernel"] = Of(x => F.Conv2d(x[0], x[1], null, "same"), () => [R(1, 2, 5, 4), R(2, 2, 2, 4)]),
         ["max_pool2d"] = Of(x => F.MaxPool2d(x[0], 2), () => [R(2, 2, 4, 4)]),
         ["max_pool2d_pad_ceil"] = Of(x => F.MaxPool2d(x[0], 3, stride: 2, padding: 1, ceilMode: true), () => [R(1, 2, 6, 5)]),

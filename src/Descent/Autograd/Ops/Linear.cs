@@ -31,6 +31,6 @@ internal static class LinearOps
         double scale = 1 / (1 - p);
         var mask = new double[x.NumEl];
         for (int i = 0; i < mask.Length; i++) mask[i] = g.NextDouble() < 1 - p ? scale : 0;
-        return x * PoolOps.FromDoubles(mask, x.Shape, x.DType);
+        return x * Tensor.FromDoubles(mask, x.Shape, x.DType);
     }
 }

@@ -101,7 +101,7 @@ internal static class LossOps
             totalWeight += rowWeight[i];
         }
         var picked = rows.Gather(1, Tensor.FromArray(safeIndex, [t.Length, 1])).Reshape(-1);
-        var loss = -(picked * PoolOps.FromDoubles(rowWeight, [t.Length], input.DType));
+        var loss = -(picked * Tensor.FromDoubles(rowWeight, [t.Length], input.DType));
         return reduction switch
         {
             Reduction.None => loss.Reshape(target.Shape),
@@ -203,7 +203,7 @@ internal static class LossOps
             double lw = pw is null ? 1 : 1 + (pw[i] - 1) * t[i];
             loss[i] = (1 - t[i]) * x[i] + lw * SoftplusOfNegative(x[i]);
         }
-        var values = PoolOps.FromDoubles(loss, input.Shape, input.DType);
+        var values = Tensor.FromDoubles(loss, input.Shape, input.DType);
         var elementwise = Autograd.Record(values, "BinaryCrossEntropyWithLogitsBackward", [input, target], g =>
         {
             var gs = g.Contiguous().ToDoubleArray();
@@ -217,8 +217,8 @@ internal static class LossOps
                 if (gt is not null) gt[i] = gs[i] * (pw is null ? -x[i] : p * SoftplusOfNegative(x[i]) - SoftplusOfNegative(-x[i]));
             }
             return [
-                gx is null ? null : PoolOps.FromDoubles(gx, input.Shape, input.DType),
-                gt is null ? null : PoolOps.FromDoubles(gt, input.Shape, input.DType)];
+                gx is null ? null : Tensor.FromDoubles(gx, input.Shape, input.DType),
+                gt is null ? null : Tensor.FromDoubles(gt, input.Shape, input.DType)];
         });
         return Reduce(weight is null ? elementwise : elementwise * weight.Detach(), reduction);
     }

@@ -1,11 +1,14 @@
+using System.Numerics;
+
 namespace Descent;
 
-/// <summary>Layer normalisation, composed from differentiable operations in PyTorch's order.</summary>
+/// <summary>Layer normalisation with a fused forward and backward pass over rows of the normalised size.</summary>
 internal static class NormOps
 {
     /// <summary>
-    /// (x − mean) · 1/√(var + eps) · weight + bias over the trailing <paramref name="normalizedShape"/> dims, with the biased
-    /// (population) variance.
+    /// (x − mean)·rstd·weight + bias over the trailing <paramref name="normalizedShape"/> dims, rstd = 1/√(var + eps) with
+    /// the biased (population) variance. Backward, with x̂ = (x − mean)·rstd and ĝ = g·weight:
+    /// dx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)), dweight = Σ g·x̂, dbias = Σ g over the leading dims.
     /// </summary>
     public static Tensor LayerNorm(Tensor x, int[] normalizedShape, Tensor? weight, Tensor? bias, double eps)
     {
@@ -23,12 +26,121 @@ internal static class NormOps
             if (!Shapes.SameShape(t.ShapeArray, normalizedShape))
                 throw new ArgumentException($"layer_norm: {name} of shape {Shapes.Format(t.ShapeArray)} must have normalized_shape {Shapes.Format(normalizedShape)}", name);
         }
+        int size = Shapes.NumEl(normalizedShape);
+        int rows = size == 0 ? 0 : x.NumEl / size;
+        var xc = x.Contiguous().Detach();
+        var wc = weight?.Contiguous().Detach();
+        var bc = bias?.Contiguous().Detach();
+        var y = new Tensor(x.Shape, x.DType);
+        var mean = new double[rows];
+        var rstd = new double[rows];
+        if (x.DType == DType.Float32) Forward<float>(xc, wc, bc, y, mean, rstd, size, eps);
+        else Forward<double>(xc, wc, bc, y, mean, rstd, size, eps);
+
+        var inputs = new List<Tensor> { x };
+        if (weight is not null) inputs.Add(weight);
+        if (bias is not null) inputs.Add(bias);
         var dims = Enumerable.Range(x.Rank - k, k).ToArray();
+        var leading = Enumerable.Range(0, x.Rank - k).ToArray();
+        return Autograd.Record(y, "NativeLayerNormBackward", [.. inputs], g =>
+        {
+            Tensor? gx, gw, gb;
+            if (Autograd.IsGradEnabled) (gx, gw, gb) = ComposedBackward(x, weight, g, dims, leading, eps);
+            else (gx, gw, gb) = FusedBackward(xc, wc, g.Contiguous(), mean, rstd, size, x.RequiresGrad, weight is { RequiresGrad: true }, bias is { RequiresGrad: true });
+            var result = new List<Tensor?> { gx };
+            if (weight is not null) result.Add(gw);
+            if (bias is not null) result.Add(gb);
+            return [.. result];
+        });
+    }
+
+    private static void Forward<T>(Tensor x, Tensor? w, Tensor? b, Tensor y, double[] mean, double[] rstd, int size, double eps)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var xs = x.AsSpan<T>();
+        var ys = y.AsSpan<T>();
+        var ws = w is null ? default : w.AsSpan<T>();
+        var bs = b is null ? default : b.AsSpan<T>();
+        for (int r = 0; r < mean.Length; r++)
+        {
+            var row = xs.Slice(r * size, size);
+            T m = T.Zero;
+            foreach (var v in row) m += v;
+            m /= T.CreateChecked(size);
+            T variance = T.Zero;
+            foreach (var v in row) variance += (v - m) * (v - m);
+            variance /= T.CreateChecked(size);
+            T s = T.One / T.Sqrt(variance + T.CreateChecked(eps));
+            mean[r] = double.CreateChecked(m);
+            rstd[r] = double.CreateChecked(s);
+            var outRow = ys.Slice(r * size, size);
+            for (int i = 0; i < size; i++)
+            {
+                T v = (row[i] - m) * s;
+                if (w is not null) v *= ws[i];
+                if (b is not null) v += bs[i];
+                outRow[i] = v;
+            }
+        }
+    }
+
+    private static (Tensor? Gx, Tensor? Gw, Tensor? Gb) FusedBackward(Tensor x, Tensor? w, Tensor g, double[] mean, double[] rstd, int size,
+        bool needX, bool needW, bool needB)
+    {
+        var gx = needX ? new Tensor(x.Shape, x.DType) : null;
+        var gw = needW ? new Tensor(w!.Shape, x.DType) : null;
+        var gb = needB ? new Tensor(w?.Shape ?? [size], x.DType) : null;
+        if (x.DType == DType.Float32) Backward<float>(x, w, g, gx, gw, gb, mean, rstd, size);
+        else Backward<double>(x, w, g, gx, gw, gb, mean, rstd, size);
+        return (gx, gw, gb);
+    }
+
+    private static void Backward<T>(Tensor x, Tensor? w, Tensor g, Tensor? gx, Tensor? gw, Tensor? gb, double[] mean, double[] rstd, int size)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var xs = x.AsSpan<T>();
+        var gs = g.AsSpan<T>();
+        var ws = w is null ? default : w.AsSpan<T>();
+        var dx = gx is null ? default : gx.AsSpan<T>();
+        var dw = gw is null ? default : gw.AsSpan<T>();
+        var db = gb is null ? default : gb.AsSpan<T>();
+        T n = T.CreateChecked(size);
+        for (int r = 0; r < mean.Length; r++)
+        {
+            T m = T.CreateChecked(mean[r]), s = T.CreateChecked(rstd[r]);
+            var row = xs.Slice(r * size, size);
+            var gRow = gs.Slice(r * size, size);
+            T sumG = T.Zero, sumGX = T.Zero;
+            for (int i = 0; i < size; i++)
+            {
+                T xhat = (row[i] - m) * s;
+                T gh = w is null ? gRow[i] : gRow[i] * ws[i];
+                sumG += gh;
+                sumGX += gh * xhat;
+                if (gw is not null) dw[i] += gRow[i] * xhat;
+                if (gb is not null) db[i] += gRow[i];
+            }
+            if (gx is null) continue;
+            T meanG = sumG / n, meanGX = sumGX / n;
+            var dRow = dx.Slice(r * size, size);
+            for (int i = 0; i < size; i++)
+            {
+                T xhat = (row[i] - m) * s;
+                T gh = w is null ? gRow[i] : gRow[i] * ws[i];
+                dRow[i] = s * (gh - meanG - xhat * meanGX);
+            }
+        }
+    }
+
+    /// <summary>The same gradients from differentiable operations, used when the backward pass is itself recorded.</summary>
+    private static (Tensor? Gx, Tensor? Gw, Tensor? Gb) ComposedBackward(Tensor x, Tensor? w, Tensor g, int[] dims, int[] leading, double eps)
+    {
         var centered = x - x.Mean(dims, keepDim: true);
-        var variance = centered.Square().Mean(dims, keepDim: true);
-        var y = centered * (variance + eps).Sqrt().Reciprocal();
-        if (weight is not null) y *= weight;
-        if (bias is not null) y += bias;
-        return y;
+        var rstd = (centered.Square().Mean(dims, keepDim: true) + eps).Sqrt().Reciprocal();
+        var xhat = centered * rstd;
+        var gh = w is null ? g : g * w;
+        var gx = rstd * (gh - gh.Mean(dims, keepDim: true) - xhat * (gh * xhat).Mean(dims, keepDim: true));
+        Tensor SumLeading(Tensor t) => leading.Length == 0 ? t : t.Sum(leading);
+        return (gx, w is null ? null : SumLeading(g * xhat), SumLeading(g));
     }
 }
