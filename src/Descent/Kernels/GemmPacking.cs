@@ -36,11 +36,7 @@ internal static unsafe class GemmPacking
             if (!a.Transposed)
             {
                 // op(A)(i, p) = A[i*ld + p]: each source row is contiguous in p.
-                for (int r = 0; r < rows; r++)
-                {
-                    T* s = a.P + (nint)(i0 + ir + r) * a.Ld + p0;
-                    for (int p = 0; p < kc; p++) d[p * mr + r] = s[p];
-                }
+                GemmTranspose.Interleave(a.P + (nint)(i0 + ir) * a.Ld + p0, a.Ld, rows, kc, mr, d);
             }
             else
             {
@@ -74,11 +70,7 @@ internal static unsafe class GemmPacking
             else
             {
                 // op(B)(p, j) = B[j*ld + p]: each source row is contiguous in p.
-                for (int c = 0; c < cols; c++)
-                {
-                    T* s = b.P + (nint)(j0 + jr + c) * b.Ld + p0;
-                    for (int p = 0; p < kc; p++) d[p * nr + c] = s[p];
-                }
+                GemmTranspose.Interleave(b.P + (nint)(j0 + jr) * b.Ld + p0, b.Ld, cols, kc, nr, d);
             }
         }
     }
