@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Descent.Kernels;
 
@@ -75,9 +76,14 @@ internal static unsafe class GemmPacking
         }
     }
 
+    /// <summary>Copies one packed row (at most a tile width): whole 32-byte vectors, then elements.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Copy<T>(T* src, T* dst, int count) where T : unmanaged =>
-        Buffer.MemoryCopy(src, dst, (long)count * sizeof(T), (long)count * sizeof(T));
+    private static void Copy<T>(T* src, T* dst, int count) where T : unmanaged
+    {
+        int bytes = count * sizeof(T), i = 0;
+        for (; i + 32 <= bytes; i += 32) Vector256.Store(Vector256.Load((byte*)src + i), (byte*)dst + i);
+        for (int e = i / sizeof(T); e < count; e++) dst[e] = src[e];
+    }
 }
 
 /// <summary>

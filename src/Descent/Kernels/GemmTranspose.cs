@@ -19,7 +19,14 @@ internal static unsafe class GemmTranspose
             done = kc & ~7;
             for (; r + 8 <= rows; r += 8)
                 for (int p = 0; p < done; p += 8)
-                    Transpose8x8((float*)src + r * ld + p, ld, (float*)d + p * stride + r, stride);
+                    Transpose8x8((float*)src + r * ld + p, ld, (float*)d + p * stride + r, stride, six: false);
+            if (rows - r == 6)
+            {
+                // The 6-row panels of the 6×16 kernel: the same transpose with two empty rows, storing 6 lanes.
+                for (int p = 0; p < done; p += 8)
+                    Transpose8x8((float*)src + r * ld + p, ld, (float*)d + p * stride + r, stride, six: true);
+                r += 6;
+            }
         }
         else if (Avx.IsSupported && typeof(T) == typeof(double))
         {
@@ -37,12 +44,13 @@ internal static unsafe class GemmTranspose
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8x8(float* s, nint ld, float* d, nint stride)
+    private static void Transpose8x8(float* s, nint ld, float* d, nint stride, bool six)
     {
         var r0 = Avx.LoadVector256(s); var r1 = Avx.LoadVector256(s + ld);
         var r2 = Avx.LoadVector256(s + 2 * ld); var r3 = Avx.LoadVector256(s + 3 * ld);
         var r4 = Avx.LoadVector256(s + 4 * ld); var r5 = Avx.LoadVector256(s + 5 * ld);
-        var r6 = Avx.LoadVector256(s + 6 * ld); var r7 = Avx.LoadVector256(s + 7 * ld);
+        var r6 = six ? default : Avx.LoadVector256(s + 6 * ld);
+        var r7 = six ? default : Avx.LoadVector256(s + 7 * ld);
         // Interleave pairs of rows, then pairs of pairs, then swap 128-bit halves.
         var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
         var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
@@ -52,14 +60,27 @@ internal static unsafe class GemmTranspose
         var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
         var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
         var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
-        Avx.Store(d, Avx.Permute2x128(u0, u4, 0x20));
-        Avx.Store(d + stride, Avx.Permute2x128(u1, u5, 0x20));
-        Avx.Store(d + 2 * stride, Avx.Permute2x128(u2, u6, 0x20));
-        Avx.Store(d + 3 * stride, Avx.Permute2x128(u3, u7, 0x20));
-        Avx.Store(d + 4 * stride, Avx.Permute2x128(u0, u4, 0x31));
-        Avx.Store(d + 5 * stride, Avx.Permute2x128(u1, u5, 0x31));
-        Avx.Store(d + 6 * stride, Avx.Permute2x128(u2, u6, 0x31));
-        Avx.Store(d + 7 * stride, Avx.Permute2x128(u3, u7, 0x31));
+        Store(d, Avx.Permute2x128(u0, u4, 0x20), six);
+        Store(d + stride, Avx.Permute2x128(u1, u5, 0x20), six);
+        Store(d + 2 * stride, Avx.Permute2x128(u2, u6, 0x20), six);
+        Store(d + 3 * stride, Avx.Permute2x128(u3, u7, 0x20), six);
+        Store(d + 4 * stride, Avx.Permute2x128(u0, u4, 0x31), six);
+        Store(d + 5 * stride, Avx.Permute2x128(u1, u5, 0x31), six);
+        Store(d + 6 * stride, Avx.Permute2x128(u2, u6, 0x31), six);
+        Store(d + 7 * stride, Avx.Permute2x128(u3, u7, 0x31), six);
+    }
+
+    /// <summary>Stores 8 lanes, or only the first 6 (a 16-byte and an 8-byte store) so as not to touch the next row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* d, Vector256<float> v, bool six)
+    {
+        if (!six)
+        {
+            Avx.Store(d, v);
+            return;
+        }
+        Sse.Store(d, v.GetLower());
+        Sse2.StoreScalar((double*)(d + 4), v.GetUpper().AsDouble());
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
