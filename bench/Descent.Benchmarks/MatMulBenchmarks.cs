@@ -10,7 +10,10 @@ public sealed record MatMulShape(string Name, int M, int N, int K, bool TransA =
     public override string ToString() => Name;
 }
 
-/// <summary>float32 matrix products: square sizes and the forward and backward products of a 784-256-128-10 MLP at batch 128.</summary>
+/// <summary>
+/// float32 matrix products: square sizes and the forward and backward products of a 784-256-128-10 MLP at batch 128,
+/// named "layer m×n×k" (dX = dY·Wᵀ reads B transposed, dW = Xᵀ·dY reads A transposed).
+/// </summary>
 [MemoryDiagnoser]
 public class MatMulBenchmarks
 {
@@ -19,10 +22,10 @@ public class MatMulBenchmarks
     public static IEnumerable<MatMulShape> Shapes() =>
     [
         new("128^3", 128, 128, 128), new("256^3", 256, 256, 256), new("512^3", 512, 512, 512), new("1024^3", 1024, 1024, 1024),
-        new("fc1 128x784.784x256", 128, 256, 784), new("fc2 128x256.256x128", 128, 128, 256), new("fc3 128x128.128x10", 128, 10, 128),
-        new("fc1 dX 128x256.(784x256)T", 128, 784, 256, TransB: true), new("fc1 dW (128x784)T.128x256", 784, 256, 128, TransA: true),
-        new("fc2 dX 128x128.(256x128)T", 128, 256, 128, TransB: true), new("fc2 dW (128x256)T.128x128", 256, 128, 128, TransA: true),
-        new("fc3 dX 128x10.(128x10)T", 128, 128, 10, TransB: true), new("fc3 dW (128x128)T.128x10", 128, 10, 128, TransA: true),
+        new("fc1 128x256x784", 128, 256, 784), new("fc2 128x128x256", 128, 128, 256), new("fc3 128x10x128", 128, 10, 128),
+        new("fc1.dX 128x784x256", 128, 784, 256, TransB: true), new("fc1.dW 784x256x128", 784, 256, 128, TransA: true),
+        new("fc2.dX 128x256x128", 128, 256, 128, TransB: true), new("fc2.dW 256x128x128", 256, 128, 128, TransA: true),
+        new("fc3.dX 128x128x10", 128, 128, 10, TransB: true), new("fc3.dW 128x10x128", 128, 10, 128, TransA: true),
     ];
 
     [ParamsSource(nameof(Shapes))]

@@ -42,13 +42,24 @@ internal static class QuickBench
         Console.WriteLine($"GEMM kernel: {kernel}; % peak is of the {(kernel == GemmKernelKind.Fma512 ? 512 : 256)}-bit FMA peak");
         int n = Environment.ProcessorCount;
         Console.WriteLine($"{"shape",-28} {"dtype",-7} {"1 thread",9} {"% peak",7} {$"{n} threads",10} {"% peak",7} {"1T cpu-time",12} {"% peak",7}");
-        var sizes = args.Where(a => int.TryParse(a, out _)).Select(int.Parse).ToArray();
-        var shapes = sizes.Length == 0 ? Shapes : sizes.Select(x => ($"{x}^3", x, x, x, false, false)).ToArray();
+        var custom = args.Select(ParseShape).OfType<(string, int, int, int, bool, bool)>().ToArray();
+        var shapes = custom.Length == 0 ? Shapes : custom;
         foreach (var s in shapes)
         {
             Row<float>(s, fma1, fmaN, n);
             if (includeDouble) Row<double>(s, fma1 / 2, fmaN / 2, n);
         }
+    }
+
+    /// <summary>"512" (a cube) or "MxNxK" with optional suffixes "tA"/"tB" (read A or B transposed); null otherwise.</summary>
+    private static (string, int, int, int, bool, bool)? ParseShape(string arg)
+    {
+        if (int.TryParse(arg, out int x)) return ($"{x}^3", x, x, x, false, false);
+        bool ta = arg.Contains("tA", StringComparison.Ordinal), tb = arg.Contains("tB", StringComparison.Ordinal);
+        var dims = arg.Replace("tA", "", StringComparison.Ordinal).Replace("tB", "", StringComparison.Ordinal).Split('x');
+        return dims.Length == 3 && dims.All(d => int.TryParse(d, out _))
+            ? (arg, int.Parse(dims[0]), int.Parse(dims[1]), int.Parse(dims[2]), ta, tb)
+            : null;
     }
 
     private static void Row<T>((string Label, int M, int N, int K, bool TA, bool TB) s, double peak1, double peakN, int threads)

@@ -65,18 +65,29 @@ internal static unsafe class Gemm
                 RunSerial(kernel, m, n, k, ar, br, pc, ldc, accumulate);
                 return;
             }
-            var (mr, nr) = TileOf<T>(kernel);
-            var (rowsPer, colsPer, rowParts, colParts) = Split(m, n, threads, mr, nr);
-            nint cAddress = (nint)pc;
-            Parallelism.For(rowParts * colParts, threads, part =>
-            {
-                int r0 = part / colParts * rowsPer, c0 = part % colParts * colsPer;
-                int rows = Math.Min(rowsPer, m - r0), cols = Math.Min(colsPer, n - c0);
-                if (rows <= 0 || cols <= 0) return;
-                T* cPart = (T*)cAddress + (nint)r0 * ldc + c0;
-                RunSerial(kernel, rows, cols, k, ar.SkipRows(r0), br.SkipCols(c0), cPart, ldc, accumulate);
-            });
+            RunParallel(kernel, threads, m, n, k, ar, br, pc, ldc, accumulate);
         }
+    }
+
+    /// <summary>
+    /// Runs the product as independent blocks of C on up to <paramref name="threads"/> threads (kept out of
+    /// <see cref="Multiply{T}(bool, bool, int, int, int, ReadOnlySpan{T}, int, ReadOnlySpan{T}, int, Span{T}, int, bool, int, GemmKernelKind)"/>
+    /// so that the closure is only allocated when the work is parallel).
+    /// </summary>
+    private static void RunParallel<T>(GemmKernelKind kernel, int threads, int m, int n, int k, MatrixRef<T> a, MatrixRef<T> b, T* c, nint ldc, bool accumulate)
+        where T : unmanaged
+    {
+        var (mr, nr) = TileOf<T>(kernel);
+        var (rowsPer, colsPer, rowParts, colParts) = Split(m, n, threads, mr, nr);
+        nint cAddress = (nint)c;
+        Parallelism.For(rowParts * colParts, threads, part =>
+        {
+            int r0 = part / colParts * rowsPer, c0 = part % colParts * colsPer;
+            int rows = Math.Min(rowsPer, m - r0), cols = Math.Min(colsPer, n - c0);
+            if (rows <= 0 || cols <= 0) return;
+            T* cPart = (T*)cAddress + (nint)r0 * ldc + c0;
+            RunSerial(kernel, rows, cols, k, a.SkipRows(r0), b.SkipCols(c0), cPart, ldc, accumulate);
+        });
     }
 
     /// <summary>

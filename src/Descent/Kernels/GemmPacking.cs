@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Descent.Kernels;
 
@@ -36,11 +37,7 @@ internal static unsafe class GemmPacking
             if (!a.Transposed)
             {
                 // op(A)(i, p) = A[i*ld + p]: each source row is contiguous in p.
-                for (int r = 0; r < rows; r++)
-                {
-                    T* s = a.P + (nint)(i0 + ir + r) * a.Ld + p0;
-                    for (int p = 0; p < kc; p++) d[p * mr + r] = s[p];
-                }
+                GemmTranspose.Interleave(a.P + (nint)(i0 + ir) * a.Ld + p0, a.Ld, rows, kc, mr, d);
             }
             else
             {
@@ -74,18 +71,19 @@ internal static unsafe class GemmPacking
             else
             {
                 // op(B)(p, j) = B[j*ld + p]: each source row is contiguous in p.
-                for (int c = 0; c < cols; c++)
-                {
-                    T* s = b.P + (nint)(j0 + jr + c) * b.Ld + p0;
-                    for (int p = 0; p < kc; p++) d[p * nr + c] = s[p];
-                }
+                GemmTranspose.Interleave(b.P + (nint)(j0 + jr) * b.Ld + p0, b.Ld, cols, kc, nr, d);
             }
         }
     }
 
+    /// <summary>Copies one packed row (at most a tile width): whole 32-byte vectors, then elements.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Copy<T>(T* src, T* dst, int count) where T : unmanaged =>
-        Buffer.MemoryCopy(src, dst, (long)count * sizeof(T), (long)count * sizeof(T));
+    private static void Copy<T>(T* src, T* dst, int count) where T : unmanaged
+    {
+        int bytes = count * sizeof(T), i = 0;
+        for (; i + 32 <= bytes; i += 32) Vector256.Store(Vector256.Load((byte*)src + i), (byte*)dst + i);
+        for (int e = i / sizeof(T); e < count; e++) dst[e] = src[e];
+    }
 }
 
 /// <summary>

@@ -66,6 +66,21 @@ public class GemmTests
     }
 
     [Fact]
+    public void Small_products_allocate_nothing_once_warm()
+    {
+        var a = new float[40 * 30];
+        var b = new float[30 * 50];
+        var c = new float[40 * 50];
+        foreach (var kind in Kinds)
+        {
+            Gemm.Multiply<float>(false, true, 40, 50, 30, a, 30, b, 30, c, 50, kernel: kind);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Gemm.Multiply<float>(false, true, 40, 50, 30, a, 30, b, 30, c, 50, kernel: kind);
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+    }
+
+    [Fact]
     public void Contiguous_overload_matches_naive_loop()
     {
         var rng = new Random(7);
