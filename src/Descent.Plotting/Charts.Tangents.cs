@@ -5,7 +5,8 @@ namespace Descent.Plotting;
 
 public static partial class Charts
 {
-    private static readonly Color CurveColor = Color.FromHex("#333333");
+    // Mid grey, so that the curve never reads as GD's near-black path drawn on it.
+    private static readonly Color CurveColor = Color.FromHex("#9A9A9A");
     private static readonly Color IterateColor = Color.FromHex("#E15759");
     private static readonly Color TangentColor = Color.FromHex("#4E79A7");
 

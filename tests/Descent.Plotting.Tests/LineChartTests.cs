@@ -104,3 +104,41 @@ public class LineChartTests
         Assert.Throws<ArgumentException>(() => Charts.Lines("  ", "t", []));
     }
 }
+
+public class CurveWalkTests
+{
+    /// <summary>A tilted double well: a shallow local minimum near x = 1.1, the global one near x = −1.3.</summary>
+    private static double Well(double x) => x * x * x * x - 3 * x * x + x;
+
+    private static double WellSlope(double x) => 4 * x * x * x - 6 * x + 1;
+
+    private static double[] Run(double lr, double momentum, int steps, double x)
+    {
+        var xs = new double[steps + 1];
+        xs[0] = x;
+        double v = 0;
+        for (int k = 1; k <= steps; k++)
+        {
+            v = momentum * v + WellSlope(x);
+            x -= lr * v;
+            xs[k] = x;
+        }
+
+        return xs;
+    }
+
+    [Fact]
+    public void CurveWalks_draws_each_run_on_the_curve()
+    {
+        string folder = Gallery.Folder("walks");
+        Walk[] walks = [new("GD", Run(0.02, 0, 60, 2)), new("Momentum", Run(0.02, 0.9, 60, 2))];
+        ChartFiles files = Charts.CurveWalks(
+            Path.Combine(folder, "local-minimum"), "Stuck in a local minimum, or rolling through", Well, walks, -2.2, 2.2,
+            curveLabel: "f(x) = x⁴ − 3x² + x");
+
+        ImageChecks.AssertPng(files.PngPath, 900, 560);
+        ImageChecks.AssertSvgContains(files.SvgPath, "Stuck in a local minimum", "GD", "Momentum", "start", "end");
+        Assert.Contains($"stroke=\"{OptimizerPalette.TryGetHex("Momentum")}", File.ReadAllText(files.SvgPath), StringComparison.OrdinalIgnoreCase);
+        Assert.Throws<ArgumentException>(() => Charts.CurveWalks(files.PngPath, "t", Well, walks, 2, -2));
+    }
+}
