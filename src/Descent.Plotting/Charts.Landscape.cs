@@ -243,6 +243,6 @@ public static partial class Charts
             });
         }
 
-        plot.ShowLegend(Edge.Right);
+        ChartCanvas.ShowLegend(plot, Edge.Right);
     }
 }

@@ -68,10 +68,7 @@ public static partial class Charts
         }
 
         plot.Axes.Margins(horizontal: 0.02, vertical: 0.08);
-        if (series.Count > 0)
-        {
-            plot.ShowLegend(series.Count > 6 ? Edge.Right : Edge.Bottom);
-        }
+        ChartCanvas.ShowLegend(plot, series.Count > 6 ? Edge.Right : Edge.Bottom);
 
         return ChartCanvas.Save(plot, path, pixels);
     }

@@ -72,7 +72,7 @@ public static partial class Charts
         DrawIterates(plot, iterates, f, xMin, xMax, yRange);
 
         plot.Axes.SetLimits(xMin, xMax, yLow - 0.08 * yRange, yHigh + 0.12 * yRange);
-        plot.ShowLegend(Alignment.UpperCenter);
+        ChartCanvas.ShowLegend(plot, Alignment.UpperCenter);
         return ChartCanvas.Save(plot, path, pixels);
     }
 

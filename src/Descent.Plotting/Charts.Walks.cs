@@ -91,7 +91,7 @@ public static partial class Charts
             });
         }
 
-        plot.ShowLegend(Alignment.UpperCenter);
+        ChartCanvas.ShowLegend(plot, Alignment.UpperCenter);
         return ChartCanvas.Save(plot, path, pixels);
     }
 }
