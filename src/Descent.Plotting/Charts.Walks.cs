@@ -57,6 +57,7 @@ public static partial class Charts
         for (int i = 0; i < walks.Count; i++)
         {
             Walk walk = walks[i] ?? throw new ArgumentException($"walks[{i}] is null", nameof(walks));
+            ArgumentNullException.ThrowIfNull(walk.Name, nameof(walks));
             ArgumentNullException.ThrowIfNull(walk.Xs, nameof(walks));
             double[] xs = walk.Xs.Where(x => double.IsFinite(x) && x >= xMin && x <= xMax).ToArray();
             if (xs.Length == 0)
