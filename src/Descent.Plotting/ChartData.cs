@@ -60,3 +60,9 @@ public sealed record ChartSize(int Width, int Height)
     /// <summary>The default size of a line chart.</summary>
     public static ChartSize Line { get; } = new(900, 560);
 }
+
+/// <summary>The iterates x₀, x₁, … of one run on a function of one variable.</summary>
+/// <param name="Name">Legend text; an optimizer name picks that optimizer's colour.</param>
+/// <param name="Xs">The iterates; those outside the drawn range or non-finite are not drawn.</param>
+/// <param name="Color">A <c>#RRGGBB</c> colour that overrides the palette, or <see langword="null"/>.</param>
+public sealed record Walk(string Name, double[] Xs, string? Color = null);

@@ -47,7 +47,7 @@ public static partial class Charts
             DrawTrajectory(plot, t, box, ChartCanvas.ColorOf(t.Name, t.Color, i), nameof(trajectories));
         }
 
-        FinishLandscape(plot, minima);
+        FinishLandscape(plot, minima, trajectories.Count > 0);
         return ChartCanvas.Save(plot, path, size ?? ChartSize.Contour);
     }
 
@@ -106,7 +106,7 @@ public static partial class Charts
                 DrawTrajectory(plot, descent, drawn, ChartCanvas.ColorOf(descent.Name, descent.Color, 0), nameof(descent));
             }
 
-            FinishLandscape(plot, minima);
+            FinishLandscape(plot, minima, descent is not null);
             return plot;
         }
 
@@ -216,17 +216,21 @@ public static partial class Charts
         }
     }
 
-    private static void FinishLandscape(Plot plot, IReadOnlyList<Point2>? minima)
+    private static void FinishLandscape(Plot plot, IReadOnlyList<Point2>? minima, bool anyPath)
     {
-        plot.Legend.ManualItems.Add(new LegendItem
+        if (anyPath)
         {
-            LabelText = "start", MarkerShape = MarkerShape.OpenCircle, MarkerSize = 12, MarkerLineWidth = 2,
-            MarkerColor = Neutral,
-        });
-        plot.Legend.ManualItems.Add(new LegendItem
-        {
-            LabelText = "end", MarkerShape = MarkerShape.FilledCircle, MarkerSize = 10, MarkerColor = Neutral,
-        });
+            plot.Legend.ManualItems.Add(new LegendItem
+            {
+                LabelText = "start", MarkerShape = MarkerShape.OpenCircle, MarkerSize = 12, MarkerLineWidth = 2,
+                MarkerColor = Neutral,
+            });
+            plot.Legend.ManualItems.Add(new LegendItem
+            {
+                LabelText = "end", MarkerShape = MarkerShape.FilledCircle, MarkerSize = 10, MarkerColor = Neutral,
+            });
+        }
+
         if (minima is { Count: > 0 })
         {
             plot.Legend.ManualItems.Add(new LegendItem
@@ -239,6 +243,6 @@ public static partial class Charts
             });
         }
 
-        plot.ShowLegend(Edge.Right);
+        ChartCanvas.ShowLegend(plot, Edge.Right);
     }
 }

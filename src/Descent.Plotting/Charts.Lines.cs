@@ -68,10 +68,7 @@ public static partial class Charts
         }
 
         plot.Axes.Margins(horizontal: 0.02, vertical: 0.08);
-        if (series.Count > 0)
-        {
-            plot.ShowLegend(series.Count > 6 ? Edge.Right : Edge.Bottom);
-        }
+        ChartCanvas.ShowLegend(plot, series.Count > 6 ? Edge.Right : Edge.Bottom);
 
         return ChartCanvas.Save(plot, path, pixels);
     }
@@ -79,6 +76,7 @@ public static partial class Charts
     /// <summary>The runs of consecutive drawable points of a series (log10 of the values on a log axis).</summary>
     private static IEnumerable<(double[] Xs, double[] Ys)> Segments(Series s, bool logY, int index)
     {
+        ArgumentNullException.ThrowIfNull(s.Name, $"series[{index}].Name");
         ArgumentNullException.ThrowIfNull(s.Values, $"series[{index}].Values");
         if (s.Xs is not null && s.Xs.Length != s.Values.Length)
         {

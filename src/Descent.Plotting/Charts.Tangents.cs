@@ -5,7 +5,8 @@ namespace Descent.Plotting;
 
 public static partial class Charts
 {
-    private static readonly Color CurveColor = Color.FromHex("#333333");
+    // Mid grey, so that the curve never reads as GD's near-black path drawn on it.
+    private static readonly Color CurveColor = Color.FromHex("#9A9A9A");
     private static readonly Color IterateColor = Color.FromHex("#E15759");
     private static readonly Color TangentColor = Color.FromHex("#4E79A7");
 
@@ -71,7 +72,7 @@ public static partial class Charts
         DrawIterates(plot, iterates, f, xMin, xMax, yRange);
 
         plot.Axes.SetLimits(xMin, xMax, yLow - 0.08 * yRange, yHigh + 0.12 * yRange);
-        plot.ShowLegend(Alignment.UpperCenter);
+        ChartCanvas.ShowLegend(plot, Alignment.UpperCenter);
         return ChartCanvas.Save(plot, path, pixels);
     }
 

@@ -85,17 +85,16 @@ internal static class Landscape
         return z;
     }
 
-    /// <summary>z ← log10(z − min z + ε): equally spaced levels in log space, so a narrow valley (Rosenbrock) shows.</summary>
+    /// <summary>
+    /// z ← log10(z − min z + ε): equally spaced levels in log space, so a narrow valley (Rosenbrock) shows. ε is the
+    /// 1st percentile of z − min z over the grid, so the lowest percent of the box shares the bottom colours instead
+    /// of a pile of contour lines around the minimum, whatever the function's scale.
+    /// </summary>
     private static void ToLog(double[,] z)
     {
-        double min = double.PositiveInfinity, max = double.NegativeInfinity;
-        foreach (double v in z)
-        {
-            min = Math.Min(min, v);
-            max = Math.Max(max, v);
-        }
-
-        double eps = Math.Max((max - min) * 1e-6, 1e-12);
+        double[] sorted = z.Cast<double>().Order().ToArray();
+        double min = sorted[0], max = sorted[^1];
+        double eps = Math.Max(sorted[sorted.Length / 100] - min, Math.Max((max - min) * 1e-9, 1e-12));
         for (int i = 0; i < z.GetLength(0); i++)
         {
             for (int j = 0; j < z.GetLength(1); j++)

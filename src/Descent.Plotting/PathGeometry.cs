@@ -11,6 +11,7 @@ internal static class PathGeometry
     public static (double[] Xs, double[] Ys) Drawable(Trajectory trajectory, PlotBox box, string paramName)
     {
         ArgumentNullException.ThrowIfNull(trajectory, paramName);
+        ArgumentNullException.ThrowIfNull(trajectory.Name, paramName);
         ArgumentNullException.ThrowIfNull(trajectory.Xs, paramName);
         ArgumentNullException.ThrowIfNull(trajectory.Ys, paramName);
         if (trajectory.Xs.Length != trajectory.Ys.Length)

@@ -22,6 +22,8 @@ internal static class ImageChecks
     {
         Assert.True(File.Exists(path), $"{path} was not written");
         Assert.Equal((width, height), PngSize(path));
+        double ink = PngPixels.InkFraction(path);
+        Assert.True(ink > 0.01, $"{path} is blank ({ink:P2} of its pixels are not white)");
     }
 
     /// <summary>The SVG parses as XML, has an svg root, and its text contains every string given.</summary>

@@ -95,6 +95,23 @@ public class LineChartTests
     }
 
     [Fact]
+    public void Charts_with_nothing_to_draw_still_have_title_and_axes()
+    {
+        string folder = Gallery.Folder("empty");
+        ChartFiles lines = Charts.Lines(Path.Combine(folder, "nan"), "Only NaN", [new Series("Adam", [double.NaN, double.NaN])], logY: true);
+        ChartFiles none = Charts.Lines(Path.Combine(folder, "none"), "No series", []);
+        ChartFiles walks = Charts.CurveWalks(Path.Combine(folder, "walks"), "No walks", x => x * x, [], -1, 1);
+
+        foreach (ChartFiles files in new[] { lines, none, walks })
+        {
+            ImageChecks.AssertPng(files.PngPath, 900, 560);
+        }
+
+        ImageChecks.AssertSvgContains(lines.SvgPath, "Only NaN");
+        ImageChecks.AssertSvgContains(none.SvgPath, "No series");
+    }
+
+    [Fact]
     public void Line_chart_arguments_are_validated()
     {
         string path = Path.Combine(Gallery.Folder("errors"), "lines");
@@ -102,5 +119,61 @@ public class LineChartTests
         Assert.Contains("1 xs but 2 values", ex.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => Charts.TangentWalk(path, "t", x => x, x => 1, [0.0], 1, 1));
         Assert.Throws<ArgumentException>(() => Charts.Lines("  ", "t", []));
+    }
+}
+
+public class CurveWalkTests
+{
+    /// <summary>A tilted double well: a shallow local minimum near x = 1.1, the global one near x = −1.3.</summary>
+    private static double Well(double x) => x * x * x * x - 3 * x * x + x;
+
+    private static double WellSlope(double x) => 4 * x * x * x - 6 * x + 1;
+
+    private static double[] Run(double lr, double momentum, int steps, double x)
+    {
+        var xs = new double[steps + 1];
+        xs[0] = x;
+        double v = 0;
+        for (int k = 1; k <= steps; k++)
+        {
+            v = momentum * v + WellSlope(x);
+            x -= lr * v;
+            xs[k] = x;
+        }
+
+        return xs;
+    }
+
+    [Fact]
+    public void CurveWalks_draws_each_run_on_the_curve()
+    {
+        string folder = Gallery.Folder("walks");
+        Walk[] walks = [new("GD", Run(0.02, 0, 60, 2)), new("Momentum", Run(0.02, 0.9, 60, 2))];
+        ChartFiles files = Charts.CurveWalks(
+            Path.Combine(folder, "local-minimum"), "Stuck in a local minimum, or rolling through", Well, walks, -2.2, 2.2,
+            curveLabel: "f(x) = x⁴ − 3x² + x");
+
+        ImageChecks.AssertPng(files.PngPath, 900, 560);
+        ImageChecks.AssertSvgContains(files.SvgPath, "Stuck in a local minimum", "GD", "Momentum", "start", "end");
+        Assert.Contains($"stroke=\"{OptimizerPalette.TryGetHex("Momentum")}", File.ReadAllText(files.SvgPath), StringComparison.OrdinalIgnoreCase);
+        Assert.Throws<ArgumentException>(() => Charts.CurveWalks(files.PngPath, "t", Well, walks, 2, -2));
+    }
+}
+
+public class ConcurrencyTests
+{
+    [Fact]
+    public void Charts_can_be_drawn_from_several_threads()
+    {
+        string folder = Gallery.Folder("parallel");
+        ChartFiles[] files = Enumerable.Range(0, 6).AsParallel().Select(i => i % 2 == 0
+            ? Charts.Lines(Path.Combine(folder, $"lines-{i}"), $"Chart {i}", [new Series("Adam", [3, 2, 1.0 / (i + 1)])])
+            : Charts.Contour(Path.Combine(folder, $"contour-{i}"), $"Chart {i}", Landscapes.Bowl, new PlotBox(-3, 3, -1, 3), [])).ToArray();
+
+        for (int i = 0; i < files.Length; i++)
+        {
+            ImageChecks.AssertSvgContains(files[i].SvgPath, $"Chart {i}");
+            ImageChecks.AssertPng(files[i].PngPath, i % 2 == 0 ? 900 : 960, i % 2 == 0 ? 560 : 760);
+        }
     }
 }

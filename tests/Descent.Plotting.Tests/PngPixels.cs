@@ -24,4 +24,24 @@ internal static class PngPixels
 
         return count;
     }
+
+    /// <summary>The fraction of pixels that are not (near) white: a blank render gives 0.</summary>
+    public static double InkFraction(string path)
+    {
+        using SKBitmap bitmap = SKBitmap.Decode(path) ?? throw new InvalidOperationException($"{path} does not decode");
+        long ink = 0;
+        for (int y = 0; y < bitmap.Height; y += 2)
+        {
+            for (int x = 0; x < bitmap.Width; x += 2)
+            {
+                SKColor c = bitmap.GetPixel(x, y);
+                if (c.Red + c.Green + c.Blue < 3 * 235)
+                {
+                    ink++;
+                }
+            }
+        }
+
+        return ink / (double)(((bitmap.Height + 1) / 2) * ((bitmap.Width + 1) / 2));
+    }
 }
