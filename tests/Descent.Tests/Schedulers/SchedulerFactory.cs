@@ -70,15 +70,21 @@ internal static class SchedulerFactory
 
         public double? NullableDouble(string key) => Get(key)?.GetValue<double>();
 
-        public int Int(string key) => Get(key)?.GetValue<int>() ?? throw new ArgumentException($"{scheduler} needs {key}");
+        public int Int(string key) => NullableInt(key) ?? throw new ArgumentException($"{scheduler} needs {key}");
 
-        public int Int(string key, int fallback) => Get(key)?.GetValue<int>() ?? fallback;
+        public int Int(string key, int fallback) => NullableInt(key) ?? fallback;
 
-        public int? NullableInt(string key) => Get(key)?.GetValue<int>();
+        /// <summary>An integer argument, also when Python wrote it as a float (30.0).</summary>
+        public int? NullableInt(string key)
+        {
+            if (Get(key) is not { } node) return null;
+            double v = node.GetValue<double>();
+            return v == Math.Floor(v) ? (int)v : throw new NotSupportedException($"{scheduler}: {key} = {v} is not an integer");
+        }
 
         public bool Bool(string key, bool fallback) => Get(key)?.GetValue<bool>() ?? fallback;
 
-        public int[] Ints(string key) => Get(key)!.AsArray().Select(v => v!.GetValue<int>()).ToArray();
+        public int[] Ints(string key) => Get(key)!.AsArray().Select(v => (int)v!.GetValue<double>()).ToArray();
 
         public GroupValues? Group(string key) => Get(key) switch
         {
@@ -103,7 +109,8 @@ internal static class SchedulerFactory
             if (_args.TryGetPropertyValue("last_epoch", out var le) && le!.GetValue<int>() != -1)
                 throw new NotSupportedException($"{scheduler}: last_epoch other than -1 is not supported");
             _used.Add("last_epoch");
-            var unknown = _args.Select(kv => kv.Key).Where(k => !_used.Contains(k)).ToList();
+            // A None (null) argument is PyTorch's default, e.g. scale_fn=None.
+            var unknown = _args.Where(kv => !_used.Contains(kv.Key) && kv.Value is not null).Select(kv => kv.Key).ToList();
             if (unknown.Count > 0) throw new NotSupportedException($"{scheduler}: unknown argument(s) {string.Join(", ", unknown)}");
         }
     }
