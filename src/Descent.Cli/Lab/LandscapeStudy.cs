@@ -15,8 +15,8 @@ internal sealed record LandscapeResult(TestFunction Function, IReadOnlyList<Land
 /// <summary>
 /// Runs each optimizer on a 2-D test function from its recommended start. Unless the user fixes the learning rate, each
 /// optimizer's rate is picked by a log-spaced search: every rate of the grid runs the full budget, a run that diverges
-/// (a non-finite loss, or a point further than ten box-widths from the box) is discarded, and the rate with the lowest
-/// final loss wins — ties going to the smaller rate. (Well-known optimizer visualisations tune the same way.)
+/// (a non-finite loss, or a point further than ten box-widths from the box) is discarded, and the rate with the best
+/// score wins (see <see cref="Score"/>), or rather the smallest rate scoring nearly as well, whose path is calmer. Well-known optimizer visualisations tune the same way.
 /// </summary>
 internal static class LandscapeStudy
 {
@@ -43,15 +43,31 @@ internal static class LandscapeStudy
 
     private static double SearchLr(TestFunction f, OptimizerEntry entry, int steps, double[] grid)
     {
-        double bestLr = grid[0], bestLoss = double.PositiveInfinity;
+        var scores = new List<(double Lr, double Score)>();
         foreach (double lr in grid)
         {
             var result = Minimize(f, entry, lr, steps, record: false);
             if (result is null || Escaped(f, result.Point)) continue;
-            if (result.Loss < bestLoss - 1e-12 * Math.Abs(bestLoss)) (bestLr, bestLoss) = (lr, result.Loss);
+            scores.Add((lr, Score(f, result)));
         }
-        return bestLr;
+        if (scores.Count == 0) return grid[0];
+        // Among the rates that do nearly as well as the best, the smallest: it draws the calmest path.
+        double best = scores.Min(s => s.Score);
+        double slack = f.MinimumValue is null ? 1e-9 * Math.Abs(best) : NearlyAsGood;
+        return scores.Where(s => s.Score <= best + slack).Min(s => s.Lr);
     }
+
+    /// <summary>How far (in decades of mean loss gap) a rate may trail the best one and still be picked.</summary>
+    private const double NearlyAsGood = 0.25;
+
+    /// <summary>
+    /// How good a run is, lower being better: with a known minimum, the mean over the run of log₁₀(f − f*) — the area
+    /// under the loss curve on a log scale, which rewards getting close early and staying close, not a lucky last
+    /// jump; without one (saddles), the final loss.
+    /// </summary>
+    private static double Score(TestFunction f, MinimizeResult result) => f.MinimumValue is double min
+        ? result.Losses.Average(l => Math.Log10(Math.Max(l - min, 1e-12)))
+        : result.Loss;
 
     private static MinimizeResult? Minimize(TestFunction f, OptimizerEntry entry, double lr, int steps, bool record)
     {
