@@ -1,0 +1,25 @@
+using System.CommandLine;
+using Descent.Cli.Commands;
+
+namespace Descent.Cli;
+
+/// <summary>The <c>descent</c> command line: every command, parsed and run.</summary>
+internal static class CliApp
+{
+    /// <summary>Runs the command line and returns the exit code (0 success, 1 run failure, 2 usage error).</summary>
+    public static int Invoke(string[] args)
+    {
+        var root = new RootCommand("Descent: gradient-based optimisation for .NET — run optimizers side by side, train models, minimise functions.")
+        {
+            LabCommand.Create(),
+            MinimizeCommand.Create(),
+            TrainCommand.Create(),
+            ListCommands.Functions(),
+            ListCommands.Optimizers(),
+        };
+        var result = root.Parse(args);
+        // A parse error (unknown command or option, a value of the wrong type) is a usage error.
+        int code = result.Invoke();
+        return result.Errors.Count > 0 && code != 0 ? Cli.UsageError : code;
+    }
+}
