@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -55,6 +56,12 @@ internal static unsafe class Gemm
         if (kernel == GemmKernelKind.Auto) kernel = BestKernel;
         if (!IsSupported(kernel)) throw new NotSupportedException($"the {kernel} GEMM kernel needs instructions this CPU lacks");
 
+        if (m == 1 && k > 0 && (!transB || !transA || lda == 1))
+        {
+            RowTimesMatrix(transA, n, k, a, lda, transB, b, ldb, c, accumulate);
+            return;
+        }
+
         fixed (T* pa = a, pb = b, pc = c)
         {
             var ar = new MatrixRef<T>(pa, lda, transA);
@@ -88,6 +95,34 @@ internal static unsafe class Gemm
             T* cPart = (T*)cAddress + (nint)r0 * ldc + c0;
             RunSerial(kernel, rows, cols, k, a.SkipRows(r0), b.SkipCols(c0), cPart, ldc, accumulate);
         });
+    }
+
+    /// <summary>
+    /// A single row of C (a vector-matrix product, e.g. a batch of one): packing B for one row of A would cost as much
+    /// as the product, so B is streamed once instead: c += a[p]·B[p, :] for p in order, or c[j] = a·B[j, :] when B is
+    /// read transposed. Always on one thread, so as deterministic as the blocked path.
+    /// </summary>
+    private static void RowTimesMatrix<T>(bool transA, int n, int k, ReadOnlySpan<T> a, int lda, bool transB, ReadOnlySpan<T> b, int ldb, Span<T> c, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var row = c[..n];
+        if (transB)
+        {
+            // c[j] += A[0, :]·B[j, :], A's row contiguous (checked by the caller).
+            var x = a[..k];
+            for (int j = 0; j < n; j++)
+            {
+                T dot = TensorPrimitives.Dot(x, b.Slice(j * ldb, k));
+                row[j] = accumulate ? row[j] + dot : dot;
+            }
+            return;
+        }
+        if (!accumulate) row.Clear();
+        for (int p = 0; p < k; p++)
+        {
+            T ap = transA ? a[p * lda] : a[p];
+            TensorPrimitives.FusedMultiplyAdd(b.Slice(p * ldb, n), ap, row, row);
+        }
     }
 
     /// <summary>
