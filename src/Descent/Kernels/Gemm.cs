@@ -61,6 +61,12 @@ internal static unsafe class Gemm
             RowTimesMatrix(transA, n, k, a, lda, transB, b, ldb, c, accumulate);
             return;
         }
+        if (n == 1 && k > 0 && ldc == 1 && (transA || transB || ldb == 1))
+        {
+            // A single column of C is the single row of Cᵀ = op(B)ᵀ·op(A)ᵀ.
+            RowTimesMatrix(!transB, m, k, b, ldb, !transA, a, lda, c, accumulate);
+            return;
+        }
 
         fixed (T* pa = a, pb = b, pc = c)
         {

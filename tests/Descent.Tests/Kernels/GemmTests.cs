@@ -48,6 +48,21 @@ public class GemmTests
     }
 
     [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void Single_row_and_single_column_products_match_naive_loop(bool transA, bool transB)
+    {
+        foreach (bool accumulate in new[] { false, true })
+        {
+            Check<float>(transA, transB, 1, 37, 29, accumulate, GemmKernelKind.Auto, pad: 0);
+            Check<double>(transA, transB, 37, 1, 29, accumulate, GemmKernelKind.Auto, pad: 0);
+            Check<float>(transA, transB, 37, 1, 300, accumulate, GemmKernelKind.Auto, pad: 2);
+        }
+    }
+
+    [Theory]
     [InlineData(150, 2100, 520)]  // beyond Mc, Nc and two K blocks; large enough to run in parallel
     [InlineData(300, 40, 700)]
     public void Products_larger_than_every_cache_block_match_naive_loop(int m, int n, int k)
