@@ -72,13 +72,21 @@ internal static unsafe class Gemm
         {
             var ar = new MatrixRef<T>(pa, lda, transA);
             var br = new MatrixRef<T>(pb, ldb, transB);
+            // Few columns and more rows: most of a tile would be padding, so compute Cᵀ = op(B)ᵀ·op(A)ᵀ instead and
+            // store it transposed. Decided by the shape alone, so still independent of the number of threads.
+            bool transC = n < TileOf<T>(kernel).Nr / 2 && m > n;
+            if (transC)
+            {
+                (m, n) = (n, m);
+                (ar, br) = (new MatrixRef<T>(pb, ldb, !transB), new MatrixRef<T>(pa, lda, !transA));
+            }
             int threads = Parallelism.Resolve(maxThreads);
             if (threads <= 1 || (long)m * n * k < ParallelThreshold)
             {
-                RunSerial(kernel, m, n, k, ar, br, pc, ldc, accumulate);
+                RunSerial(kernel, m, n, k, ar, br, pc, ldc, accumulate, transC);
                 return;
             }
-            RunParallel(kernel, threads, m, n, k, ar, br, pc, ldc, accumulate);
+            RunParallel(kernel, threads, m, n, k, ar, br, pc, ldc, accumulate, transC);
         }
     }
 
@@ -87,7 +95,7 @@ internal static unsafe class Gemm
     /// <see cref="Multiply{T}(bool, bool, int, int, int, ReadOnlySpan{T}, int, ReadOnlySpan{T}, int, Span{T}, int, bool, int, GemmKernelKind)"/>
     /// so that the closure is only allocated when the work is parallel).
     /// </summary>
-    private static void RunParallel<T>(GemmKernelKind kernel, int threads, int m, int n, int k, MatrixRef<T> a, MatrixRef<T> b, T* c, nint ldc, bool accumulate)
+    private static void RunParallel<T>(GemmKernelKind kernel, int threads, int m, int n, int k, MatrixRef<T> a, MatrixRef<T> b, T* c, nint ldc, bool accumulate, bool transC)
         where T : unmanaged
     {
         var (mr, nr) = TileOf<T>(kernel);
@@ -98,8 +106,8 @@ internal static unsafe class Gemm
             int r0 = part / colParts * rowsPer, c0 = part % colParts * colsPer;
             int rows = Math.Min(rowsPer, m - r0), cols = Math.Min(colsPer, n - c0);
             if (rows <= 0 || cols <= 0) return;
-            T* cPart = (T*)cAddress + (nint)r0 * ldc + c0;
-            RunSerial(kernel, rows, cols, k, a.SkipRows(r0), b.SkipCols(c0), cPart, ldc, accumulate);
+            T* cPart = transC ? (T*)cAddress + (nint)c0 * ldc + r0 : (T*)cAddress + (nint)r0 * ldc + c0;
+            RunSerial(kernel, rows, cols, k, a.SkipRows(r0), b.SkipCols(c0), cPart, ldc, accumulate, transC);
         });
     }
 
@@ -168,23 +176,23 @@ internal static unsafe class Gemm
         _ => true,
     };
 
-    private static void RunSerial<T>(GemmKernelKind kernel, int m, int n, int k, MatrixRef<T> a, MatrixRef<T> b, T* c, nint ldc, bool accumulate)
+    private static void RunSerial<T>(GemmKernelKind kernel, int m, int n, int k, MatrixRef<T> a, MatrixRef<T> b, T* c, nint ldc, bool accumulate, bool transC)
         where T : unmanaged
     {
         if (kernel == GemmKernelKind.Fma512 && typeof(T) == typeof(float))
             GemmDriver<float, Fma512SingleKernel>.Run(m, n, k, Unsafe.As<MatrixRef<T>, MatrixRef<float>>(ref a),
-                Unsafe.As<MatrixRef<T>, MatrixRef<float>>(ref b), (float*)c, ldc, accumulate);
+                Unsafe.As<MatrixRef<T>, MatrixRef<float>>(ref b), (float*)c, ldc, accumulate, transC);
         else if (kernel == GemmKernelKind.Fma512 && typeof(T) == typeof(double))
             GemmDriver<double, Fma512DoubleKernel>.Run(m, n, k, Unsafe.As<MatrixRef<T>, MatrixRef<double>>(ref a),
-                Unsafe.As<MatrixRef<T>, MatrixRef<double>>(ref b), (double*)c, ldc, accumulate);
+                Unsafe.As<MatrixRef<T>, MatrixRef<double>>(ref b), (double*)c, ldc, accumulate, transC);
         else if (kernel == GemmKernelKind.Fma256 && typeof(T) == typeof(float))
             GemmDriver<float, Fma256SingleKernel>.Run(m, n, k, Unsafe.As<MatrixRef<T>, MatrixRef<float>>(ref a),
-                Unsafe.As<MatrixRef<T>, MatrixRef<float>>(ref b), (float*)c, ldc, accumulate);
+                Unsafe.As<MatrixRef<T>, MatrixRef<float>>(ref b), (float*)c, ldc, accumulate, transC);
         else if (kernel == GemmKernelKind.Fma256 && typeof(T) == typeof(double))
             GemmDriver<double, Fma256DoubleKernel>.Run(m, n, k, Unsafe.As<MatrixRef<T>, MatrixRef<double>>(ref a),
-                Unsafe.As<MatrixRef<T>, MatrixRef<double>>(ref b), (double*)c, ldc, accumulate);
+                Unsafe.As<MatrixRef<T>, MatrixRef<double>>(ref b), (double*)c, ldc, accumulate, transC);
         else
-            GemmDriver<T, PortableKernel<T>>.Run(m, n, k, a, b, c, ldc, accumulate);
+            GemmDriver<T, PortableKernel<T>>.Run(m, n, k, a, b, c, ldc, accumulate, transC);
     }
 
     private static (int Mr, int Nr) TileOf<T>(GemmKernelKind kernel) where T : unmanaged => kernel switch

@@ -88,10 +88,13 @@ public class GemmTests
         var c = new float[40 * 50];
         foreach (var kind in Kinds)
         {
-            Gemm.Multiply<float>(false, true, 40, 50, 30, a, 30, b, 30, c, 50, kernel: kind);
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            Gemm.Multiply<float>(false, true, 40, 50, 30, a, 30, b, 30, c, 50, kernel: kind);
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            foreach (int n in new[] { 50, 3 })  // 3 columns: the transposed-C path
+            {
+                Gemm.Multiply<float>(false, true, 40, n, 30, a, 30, b, 30, c, n, accumulate: true, kernel: kind);
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                Gemm.Multiply<float>(false, true, 40, n, 30, a, 30, b, 30, c, n, accumulate: true, kernel: kind);
+                Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            }
         }
     }
 
@@ -132,6 +135,7 @@ public class GemmTests
     [InlineData(200, 200, 200)]  // split by rows
     [InlineData(12, 700, 300)]   // split by columns
     [InlineData(131, 197, 263)]  // ragged blocks
+    [InlineData(700, 12, 300)]   // few columns: Cᵀ computed and stored transposed
     public void Results_are_bit_identical_whatever_the_number_of_threads(int m, int n, int k)
     {
         Assert.True((long)m * n * k >= Gemm.ParallelThreshold);
