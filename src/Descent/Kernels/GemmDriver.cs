@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Descent.Kernels;
 
 /// <summary>
@@ -14,6 +15,7 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// C[m,n] (row stride ldc) = (accumulate ? C : 0) + op(A)[m,k] · op(B)[k,n]. With <paramref name="transC"/>, the
     /// product is stored transposed: element (i, j) goes to c[j*ldc + i].
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int m, int n, int k, MatrixRef<T> a, MatrixRef<T> b, T* c, nint ldc, bool accumulate, bool transC = false)
     {
         if (m <= 0 || n <= 0) return;
@@ -47,6 +49,7 @@ internal static unsafe class GemmDriver<T, TKernel>
     }
 
     /// <summary>Sweeps the register tiles of one packed Mc×Kc block of A and Kc×Nc block of B.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MacroKernel(int mc, int nc, int kc, T* ap, T* bp, T* c, nint ldc, bool add, bool transC)
     {
         int mr = TKernel.Mr, nr = TKernel.Nr;

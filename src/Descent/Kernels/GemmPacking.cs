@@ -27,6 +27,7 @@ internal readonly unsafe struct MatrixRef<T>(T* p, nint ld, bool transposed) whe
 internal static unsafe class GemmPacking
 {
     /// <summary>Packs op(A)[i0..i0+mc, p0..p0+kc] into <paramref name="dst"/> (RoundUp(mc, mr)·kc elements).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA<T>(MatrixRef<T> a, int i0, int p0, int mc, int kc, int mr, T* dst) where T : unmanaged
     {
         if (a.Transposed)
@@ -46,6 +47,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>Packs op(B)[p0..p0+kc, j0..j0+nc] into <paramref name="dst"/> (kc·RoundUp(nc, nr) elements).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB<T>(MatrixRef<T> b, int p0, int j0, int kc, int nc, int nr, T* dst) where T : unmanaged
     {
         if (!b.Transposed)
@@ -70,6 +72,7 @@ internal static unsafe class GemmPacking
     /// Panel by panel, so that writes are sequential: going p by p instead writes one line per panel, often 4 KiB
     /// apart, and those lines fight over the same L1 set.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Scatter<T>(T* src, nint ld, int kc, int width, int w, T* dst) where T : unmanaged
     {
         int bytes = w * sizeof(T);
