@@ -99,7 +99,10 @@ internal static unsafe class Gemm
         where T : unmanaged
     {
         var (mr, nr) = TileOf<T>(kernel);
-        var (rowsPer, colsPer, rowParts, colParts) = Split(m, n, threads, mr, nr);
+        // Several parts per thread, handed out as threads become free: on a machine shared with other work, a thread
+        // that starts late then takes fewer parts instead of holding up the whole product.
+        int parts = (int)Math.Clamp(((long)m * n * k) >> 19, threads, 4L * threads);
+        var (rowsPer, colsPer, rowParts, colParts) = Split(m, n, parts, mr, nr);
         nint cAddress = (nint)c;
         Parallelism.For(rowParts * colParts, threads, part =>
         {
@@ -140,17 +143,17 @@ internal static unsafe class Gemm
     }
 
     /// <summary>
-    /// Splits C into rowParts × colParts blocks (rowParts·colParts = threads, blocks aligned to the register tile),
+    /// Splits C into rowParts × colParts blocks (rowParts·colParts = parts, blocks aligned to the register tile),
     /// choosing the factorisation with the least work per thread (tile area plus packing).
     /// </summary>
-    internal static (int RowsPer, int ColsPer, int RowParts, int ColParts) Split(int m, int n, int threads, int mr, int nr)
+    internal static (int RowsPer, int ColsPer, int RowParts, int ColParts) Split(int m, int n, int parts, int mr, int nr)
     {
         var best = (RowsPer: m, ColsPer: n, RowParts: 1, ColParts: 1);
         long bestCost = long.MaxValue;
-        for (int rp = 1; rp <= threads; rp++)
+        for (int rp = 1; rp <= parts; rp++)
         {
-            if (threads % rp != 0) continue;
-            int cp = threads / rp;
+            if (parts % rp != 0) continue;
+            int cp = parts / rp;
             int rowsPer = RoundUp(CeilDiv(m, rp), mr), colsPer = RoundUp(CeilDiv(n, cp), nr);
             long cost = (long)rowsPer * colsPer + 8L * (rowsPer + colsPer);
             if (cost < bestCost)
