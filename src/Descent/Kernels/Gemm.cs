@@ -23,6 +23,8 @@ internal enum GemmKernelKind
 /// General matrix multiply on row-major spans: C = op(A)·op(B) or C += op(A)·op(B), where op(X) is X or Xᵀ. Packed,
 /// cache-blocked and register-tiled (see <see cref="GemmDriver{T, TKernel}"/>); large products are split over threads
 /// by blocks of rows or columns of C, never along K, so results are bit-identical whatever the number of threads.
+/// Shape-driven special cases: a single row or column of C streams the other operand instead of packing it, and a C
+/// with few columns is computed as Cᵀ = op(B)ᵀ·op(A)ᵀ so that the register tile is not mostly padding.
 /// </summary>
 internal static unsafe class Gemm
 {
@@ -165,9 +167,16 @@ internal static unsafe class Gemm
         return best;
     }
 
-    /// <summary>The kernel <see cref="GemmKernelKind.Auto"/> picks on this machine.</summary>
-    internal static GemmKernelKind BestKernel { get; } =
-        IsSupported(GemmKernelKind.Fma512) ? GemmKernelKind.Fma512
+    /// <summary>
+    /// The kernel <see cref="GemmKernelKind.Auto"/> picks on this machine: the environment variable
+    /// <c>DESCENT_GEMM_KERNEL</c> (Fma512, Fma256 or Portable) if it names a supported kernel, else the widest supported.
+    /// </summary>
+    internal static GemmKernelKind BestKernel { get; } = ChooseKernel(Environment.GetEnvironmentVariable("DESCENT_GEMM_KERNEL"));
+
+    /// <summary>The kernel named by <paramref name="forced"/> if it is one this machine supports, else the widest supported.</summary>
+    internal static GemmKernelKind ChooseKernel(string? forced) =>
+        Enum.TryParse(forced, ignoreCase: true, out GemmKernelKind k) && k != GemmKernelKind.Auto && IsSupported(k) ? k
+        : IsSupported(GemmKernelKind.Fma512) ? GemmKernelKind.Fma512
         : IsSupported(GemmKernelKind.Fma256) ? GemmKernelKind.Fma256
         : GemmKernelKind.Portable;
 

@@ -76,6 +76,11 @@ public class GemmTests
     {
         Assert.True(Gemm.IsSupported(Gemm.BestKernel));
         Assert.True(Gemm.IsSupported(GemmKernelKind.Portable));
+        Assert.Equal(GemmKernelKind.Portable, Gemm.ChooseKernel("portable"));
+        var widest = Gemm.ChooseKernel(null);
+        Assert.NotEqual(GemmKernelKind.Auto, widest);
+        Assert.Equal(widest, Gemm.ChooseKernel("no such kernel"));
+        Assert.Equal(widest, Gemm.ChooseKernel("Auto"));
         foreach (var kind in new[] { GemmKernelKind.Fma512, GemmKernelKind.Fma256 }.Where(k => !Gemm.IsSupported(k)))
             Assert.Throws<NotSupportedException>(() => Gemm.Multiply<float>(false, false, 1, 1, 1, [1f], 1, [1f], 1, new float[1], 1, kernel: kind));
     }
