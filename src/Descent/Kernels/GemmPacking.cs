@@ -90,7 +90,7 @@ internal static unsafe class GemmPacking
                 continue;
             }
             // The panel widths of the kernels, as straight-line vector copies (a generic loop costs more than the copy).
-            switch (bytes)
+            switch (Vector256.IsHardwareAccelerated ? bytes : 0)
             {
                 case 32:
                     for (; d < end; s += ldBytes, d += 32) Vector256.Store(Vector256.Load(s), d);
@@ -118,17 +118,14 @@ internal static unsafe class GemmPacking
         }
     }
 
-    /// <summary>Copies one panel row (a tile width: 16 to 128 bytes): 32-byte vectors, a 16-byte one, then elements.</summary>
+    /// <summary>Copies one panel row (a tile width: 16 to 128 bytes): 32-byte vectors where accelerated, 16-byte ones, then elements.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Copy<T>(T* src, T* dst, int count) where T : unmanaged
     {
         int bytes = count * sizeof(T), i = 0;
-        for (; i + 32 <= bytes; i += 32) Vector256.Store(Vector256.Load((byte*)src + i), (byte*)dst + i);
-        if (i + 16 <= bytes)
-        {
-            Vector128.Store(Vector128.Load((byte*)src + i), (byte*)dst + i);
-            i += 16;
-        }
+        if (Vector256.IsHardwareAccelerated)
+            for (; i + 32 <= bytes; i += 32) Vector256.Store(Vector256.Load((byte*)src + i), (byte*)dst + i);
+        for (; i + 16 <= bytes; i += 16) Vector128.Store(Vector128.Load((byte*)src + i), (byte*)dst + i);
         for (int e = i / sizeof(T); e < count; e++) dst[e] = src[e];
     }
 }
