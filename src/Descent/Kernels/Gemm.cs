@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -22,6 +23,8 @@ internal enum GemmKernelKind
 /// General matrix multiply on row-major spans: C = op(A)·op(B) or C += op(A)·op(B), where op(X) is X or Xᵀ. Packed,
 /// cache-blocked and register-tiled (see <see cref="GemmDriver{T, TKernel}"/>); large products are split over threads
 /// by blocks of rows or columns of C, never along K, so results are bit-identical whatever the number of threads.
+/// Shape-driven special cases: a single row or column of C streams the other operand instead of packing it, and a C
+/// with few columns is computed as Cᵀ = op(B)ᵀ·op(A)ᵀ so that the register tile is not mostly padding.
 /// </summary>
 internal static unsafe class Gemm
 {
@@ -55,17 +58,37 @@ internal static unsafe class Gemm
         if (kernel == GemmKernelKind.Auto) kernel = BestKernel;
         if (!IsSupported(kernel)) throw new NotSupportedException($"the {kernel} GEMM kernel needs instructions this CPU lacks");
 
+        if (m == 1 && k > 0 && (!transB || !transA || lda == 1))
+        {
+            RowTimesMatrix(transA, n, k, a, lda, transB, b, ldb, c, accumulate);
+            return;
+        }
+        if (n == 1 && k > 0 && ldc == 1 && (transA || transB || ldb == 1))
+        {
+            // A single column of C is the single row of Cᵀ = op(B)ᵀ·op(A)ᵀ.
+            RowTimesMatrix(!transB, m, k, b, ldb, !transA, a, lda, c, accumulate);
+            return;
+        }
+
         fixed (T* pa = a, pb = b, pc = c)
         {
             var ar = new MatrixRef<T>(pa, lda, transA);
             var br = new MatrixRef<T>(pb, ldb, transB);
+            // Few columns and more rows: most of a tile would be padding, so compute Cᵀ = op(B)ᵀ·op(A)ᵀ instead and
+            // store it transposed. Decided by the shape alone, so still independent of the number of threads.
+            bool transC = n < TileOf<T>(kernel).Nr / 2 && m > n;
+            if (transC)
+            {
+                (m, n) = (n, m);
+                (ar, br) = (new MatrixRef<T>(pb, ldb, !transB), new MatrixRef<T>(pa, lda, !transA));
+            }
             int threads = Parallelism.Resolve(maxThreads);
             if (threads <= 1 || (long)m * n * k < ParallelThreshold)
             {
-                RunSerial(kernel, m, n, k, ar, br, pc, ldc, accumulate);
+                RunSerial(kernel, m, n, k, ar, br, pc, ldc, accumulate, transC);
                 return;
             }
-            RunParallel(kernel, threads, m, n, k, ar, br, pc, ldc, accumulate);
+            RunParallel(kernel, threads, m, n, k, ar, br, pc, ldc, accumulate, transC);
         }
     }
 
@@ -74,34 +97,65 @@ internal static unsafe class Gemm
     /// <see cref="Multiply{T}(bool, bool, int, int, int, ReadOnlySpan{T}, int, ReadOnlySpan{T}, int, Span{T}, int, bool, int, GemmKernelKind)"/>
     /// so that the closure is only allocated when the work is parallel).
     /// </summary>
-    private static void RunParallel<T>(GemmKernelKind kernel, int threads, int m, int n, int k, MatrixRef<T> a, MatrixRef<T> b, T* c, nint ldc, bool accumulate)
+    private static void RunParallel<T>(GemmKernelKind kernel, int threads, int m, int n, int k, MatrixRef<T> a, MatrixRef<T> b, T* c, nint ldc, bool accumulate, bool transC)
         where T : unmanaged
     {
         var (mr, nr) = TileOf<T>(kernel);
-        var (rowsPer, colsPer, rowParts, colParts) = Split(m, n, threads, mr, nr);
+        // Several parts per thread, handed out as threads become free: on a machine shared with other work, a thread
+        // that starts late then takes fewer parts instead of holding up the whole product.
+        int parts = (int)Math.Clamp(((long)m * n * k) >> 19, threads, 4L * threads);
+        var (rowsPer, colsPer, rowParts, colParts) = Split(m, n, parts, mr, nr);
         nint cAddress = (nint)c;
         Parallelism.For(rowParts * colParts, threads, part =>
         {
             int r0 = part / colParts * rowsPer, c0 = part % colParts * colsPer;
             int rows = Math.Min(rowsPer, m - r0), cols = Math.Min(colsPer, n - c0);
             if (rows <= 0 || cols <= 0) return;
-            T* cPart = (T*)cAddress + (nint)r0 * ldc + c0;
-            RunSerial(kernel, rows, cols, k, a.SkipRows(r0), b.SkipCols(c0), cPart, ldc, accumulate);
+            T* cPart = transC ? (T*)cAddress + (nint)c0 * ldc + r0 : (T*)cAddress + (nint)r0 * ldc + c0;
+            RunSerial(kernel, rows, cols, k, a.SkipRows(r0), b.SkipCols(c0), cPart, ldc, accumulate, transC);
         });
     }
 
     /// <summary>
-    /// Splits C into rowParts × colParts blocks (rowParts·colParts = threads, blocks aligned to the register tile),
+    /// A single row of C (a vector-matrix product, e.g. a batch of one): packing B for one row of A would cost as much
+    /// as the product, so B is streamed once instead: c += a[p]·B[p, :] for p in order, or c[j] = a·B[j, :] when B is
+    /// read transposed. Always on one thread, so as deterministic as the blocked path.
+    /// </summary>
+    private static void RowTimesMatrix<T>(bool transA, int n, int k, ReadOnlySpan<T> a, int lda, bool transB, ReadOnlySpan<T> b, int ldb, Span<T> c, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var row = c[..n];
+        if (transB)
+        {
+            // c[j] += A[0, :]·B[j, :], A's row contiguous (checked by the caller).
+            var x = a[..k];
+            for (int j = 0; j < n; j++)
+            {
+                T dot = TensorPrimitives.Dot(x, b.Slice(j * ldb, k));
+                row[j] = accumulate ? row[j] + dot : dot;
+            }
+            return;
+        }
+        if (!accumulate) row.Clear();
+        for (int p = 0; p < k; p++)
+        {
+            T ap = transA ? a[p * lda] : a[p];
+            TensorPrimitives.FusedMultiplyAdd(b.Slice(p * ldb, n), ap, row, row);
+        }
+    }
+
+    /// <summary>
+    /// Splits C into rowParts × colParts blocks (rowParts·colParts = parts, blocks aligned to the register tile),
     /// choosing the factorisation with the least work per thread (tile area plus packing).
     /// </summary>
-    internal static (int RowsPer, int ColsPer, int RowParts, int ColParts) Split(int m, int n, int threads, int mr, int nr)
+    internal static (int RowsPer, int ColsPer, int RowParts, int ColParts) Split(int m, int n, int parts, int mr, int nr)
     {
         var best = (RowsPer: m, ColsPer: n, RowParts: 1, ColParts: 1);
         long bestCost = long.MaxValue;
-        for (int rp = 1; rp <= threads; rp++)
+        for (int rp = 1; rp <= parts; rp++)
         {
-            if (threads % rp != 0) continue;
-            int cp = threads / rp;
+            if (parts % rp != 0) continue;
+            int cp = parts / rp;
             int rowsPer = RoundUp(CeilDiv(m, rp), mr), colsPer = RoundUp(CeilDiv(n, cp), nr);
             long cost = (long)rowsPer * colsPer + 8L * (rowsPer + colsPer);
             if (cost < bestCost)
@@ -113,9 +167,16 @@ internal static unsafe class Gemm
         return best;
     }
 
-    /// <summary>The kernel <see cref="GemmKernelKind.Auto"/> picks on this machine.</summary>
-    internal static GemmKernelKind BestKernel { get; } =
-        IsSupported(GemmKernelKind.Fma512) ? GemmKernelKind.Fma512
+    /// <summary>
+    /// The kernel <see cref="GemmKernelKind.Auto"/> picks on this machine: the environment variable
+    /// <c>DESCENT_GEMM_KERNEL</c> (Fma512, Fma256 or Portable) if it names a supported kernel, else the widest supported.
+    /// </summary>
+    internal static GemmKernelKind BestKernel { get; } = ChooseKernel(Environment.GetEnvironmentVariable("DESCENT_GEMM_KERNEL"));
+
+    /// <summary>The kernel named by <paramref name="forced"/> if it is one this machine supports, else the widest supported.</summary>
+    internal static GemmKernelKind ChooseKernel(string? forced) =>
+        Enum.TryParse(forced, ignoreCase: true, out GemmKernelKind k) && k != GemmKernelKind.Auto && IsSupported(k) ? k
+        : IsSupported(GemmKernelKind.Fma512) ? GemmKernelKind.Fma512
         : IsSupported(GemmKernelKind.Fma256) ? GemmKernelKind.Fma256
         : GemmKernelKind.Portable;
 
@@ -127,23 +188,23 @@ internal static unsafe class Gemm
         _ => true,
     };
 
-    private static void RunSerial<T>(GemmKernelKind kernel, int m, int n, int k, MatrixRef<T> a, MatrixRef<T> b, T* c, nint ldc, bool accumulate)
+    private static void RunSerial<T>(GemmKernelKind kernel, int m, int n, int k, MatrixRef<T> a, MatrixRef<T> b, T* c, nint ldc, bool accumulate, bool transC)
         where T : unmanaged
     {
         if (kernel == GemmKernelKind.Fma512 && typeof(T) == typeof(float))
             GemmDriver<float, Fma512SingleKernel>.Run(m, n, k, Unsafe.As<MatrixRef<T>, MatrixRef<float>>(ref a),
-                Unsafe.As<MatrixRef<T>, MatrixRef<float>>(ref b), (float*)c, ldc, accumulate);
+                Unsafe.As<MatrixRef<T>, MatrixRef<float>>(ref b), (float*)c, ldc, accumulate, transC);
         else if (kernel == GemmKernelKind.Fma512 && typeof(T) == typeof(double))
             GemmDriver<double, Fma512DoubleKernel>.Run(m, n, k, Unsafe.As<MatrixRef<T>, MatrixRef<double>>(ref a),
-                Unsafe.As<MatrixRef<T>, MatrixRef<double>>(ref b), (double*)c, ldc, accumulate);
+                Unsafe.As<MatrixRef<T>, MatrixRef<double>>(ref b), (double*)c, ldc, accumulate, transC);
         else if (kernel == GemmKernelKind.Fma256 && typeof(T) == typeof(float))
             GemmDriver<float, Fma256SingleKernel>.Run(m, n, k, Unsafe.As<MatrixRef<T>, MatrixRef<float>>(ref a),
-                Unsafe.As<MatrixRef<T>, MatrixRef<float>>(ref b), (float*)c, ldc, accumulate);
+                Unsafe.As<MatrixRef<T>, MatrixRef<float>>(ref b), (float*)c, ldc, accumulate, transC);
         else if (kernel == GemmKernelKind.Fma256 && typeof(T) == typeof(double))
             GemmDriver<double, Fma256DoubleKernel>.Run(m, n, k, Unsafe.As<MatrixRef<T>, MatrixRef<double>>(ref a),
-                Unsafe.As<MatrixRef<T>, MatrixRef<double>>(ref b), (double*)c, ldc, accumulate);
+                Unsafe.As<MatrixRef<T>, MatrixRef<double>>(ref b), (double*)c, ldc, accumulate, transC);
         else
-            GemmDriver<T, PortableKernel<T>>.Run(m, n, k, a, b, c, ldc, accumulate);
+            GemmDriver<T, PortableKernel<T>>.Run(m, n, k, a, b, c, ldc, accumulate, transC);
     }
 
     private static (int Mr, int Nr) TileOf<T>(GemmKernelKind kernel) where T : unmanaged => kernel switch

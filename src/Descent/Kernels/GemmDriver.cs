@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Descent.Kernels;
 
 /// <summary>
@@ -10,13 +12,18 @@ internal static unsafe class GemmDriver<T, TKernel>
     where T : unmanaged
     where TKernel : IGemmKernel<T>
 {
-    /// <summary>C[m,n] (row stride ldc) = (accumulate ? C : 0) + op(A)[m,k] · op(B)[k,n].</summary>
-    public static void Run(int m, int n, int k, MatrixRef<T> a, MatrixRef<T> b, T* c, nint ldc, bool accumulate)
+    /// <summary>
+    /// C[m,n] (row stride ldc) = (accumulate ? C : 0) + op(A)[m,k] · op(B)[k,n]. With <paramref name="transC"/>, the
+    /// product is stored transposed: element (i, j) goes to c[j*ldc + i].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Run(int m, int n, int k, MatrixRef<T> a, MatrixRef<T> b, T* c, nint ldc, bool accumulate, bool transC = false)
     {
         if (m <= 0 || n <= 0) return;
         if (k <= 0)
         {
-            if (!accumulate) for (int i = 0; i < m; i++) new Span<T>(c + i * ldc, n).Clear();
+            if (!accumulate)
+                for (int i = 0; i < (transC ? n : m); i++) new Span<T>(c + i * ldc, transC ? m : n).Clear();
             return;
         }
         int mr = TKernel.Mr, nr = TKernel.Nr;
@@ -36,14 +43,15 @@ internal static unsafe class GemmDriver<T, TKernel>
                 {
                     int mc = Math.Min(TKernel.Mc, m - ic);
                     GemmPacking.PackA(a, ic, pc, mc, kc, mr, ap);
-                    MacroKernel(mc, nc, kc, ap, bp, c + ic * ldc + jc, ldc, add);
+                    MacroKernel(mc, nc, kc, ap, bp, transC ? c + jc * ldc + ic : c + ic * ldc + jc, ldc, add, transC);
                 }
             }
         }
     }
 
     /// <summary>Sweeps the register tiles of one packed Mc×Kc block of A and Kc×Nc block of B.</summary>
-    private static void MacroKernel(int mc, int nc, int kc, T* ap, T* bp, T* c, nint ldc, bool add)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MacroKernel(int mc, int nc, int kc, T* ap, T* bp, T* c, nint ldc, bool add, bool transC)
     {
         int mr = TKernel.Mr, nr = TKernel.Nr;
         T* tile = stackalloc T[mr * nr];
@@ -55,16 +63,26 @@ internal static unsafe class GemmDriver<T, TKernel>
             {
                 int rows = Math.Min(mr, mc - ir);
                 T* aPanel = ap + (nint)ir * kc;
-                T* cTile = c + ir * ldc + jr;
-                if (rows == mr && cols == nr)
+                T* cTile = transC ? c + jr * ldc + ir : c + ir * ldc + jr;
+                if (rows == mr && cols == nr && !transC)
                 {
                     TKernel.Run(kc, aPanel, bPanel, cTile, ldc, add);
                 }
                 else
                 {
-                    // Edge tile: compute the full tile into scratch, then add (or copy) the valid part, which is the
-                    // same arithmetic the full-tile path does in place.
+                    // Edge or transposed tile: compute the full tile into scratch, then add (or copy) the valid part,
+                    // which is the same arithmetic the full-tile path does in place.
                     TKernel.Run(kc, aPanel, bPanel, tile, nr, add: false);
+                    if (transC)
+                    {
+                        for (int r = 0; r < rows; r++)
+                            for (int j = 0; j < cols; j++)
+                            {
+                                T* dst = cTile + j * ldc + r;
+                                *dst = add ? Add(*dst, tile[r * nr + j]) : tile[r * nr + j];
+                            }
+                        continue;
+                    }
                     for (int r = 0; r < rows; r++)
                     {
                         T* dst = cTile + r * ldc;
@@ -75,6 +93,13 @@ internal static unsafe class GemmDriver<T, TKernel>
                 }
             }
         }
+    }
+
+    private static T Add(T x, T y)
+    {
+        if (typeof(T) == typeof(float)) return (T)(object)((float)(object)x + (float)(object)y);
+        if (typeof(T) == typeof(double)) return (T)(object)((double)(object)x + (double)(object)y);
+        throw new NotSupportedException($"GEMM supports float and double, not {typeof(T).Name}");
     }
 
     private static void AddTo(T* src, T* dst, int count)

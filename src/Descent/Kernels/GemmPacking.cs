@@ -27,61 +27,105 @@ internal readonly unsafe struct MatrixRef<T>(T* p, nint ld, bool transposed) whe
 internal static unsafe class GemmPacking
 {
     /// <summary>Packs op(A)[i0..i0+mc, p0..p0+kc] into <paramref name="dst"/> (RoundUp(mc, mr)·kc elements).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA<T>(MatrixRef<T> a, int i0, int p0, int mc, int kc, int mr, T* dst) where T : unmanaged
     {
+        if (a.Transposed)
+        {
+            // op(A)(i, p) = A[p*ld + i]: for each p the mc values are one contiguous run.
+            Scatter(a.P + (nint)p0 * a.Ld + i0, a.Ld, kc, mc, mr, dst);
+            return;
+        }
+        // op(A)(i, p) = A[i*ld + p]: each source row is contiguous in p, so panels are transposed in.
         for (int ir = 0; ir < mc; ir += mr)
         {
             int rows = Math.Min(mr, mc - ir);
             T* d = dst + (nint)ir * kc;
             if (rows < mr) new Span<T>(d, mr * kc).Clear();
-            if (!a.Transposed)
-            {
-                // op(A)(i, p) = A[i*ld + p]: each source row is contiguous in p.
-                GemmTranspose.Interleave(a.P + (nint)(i0 + ir) * a.Ld + p0, a.Ld, rows, kc, mr, d);
-            }
-            else
-            {
-                // op(A)(i, p) = A[p*ld + i]: the mr values for one p are contiguous.
-                for (int p = 0; p < kc; p++)
-                {
-                    T* s = a.P + (nint)(p0 + p) * a.Ld + i0 + ir;
-                    Copy(s, d + p * mr, rows);
-                }
-            }
+            GemmTranspose.Interleave(a.P + (nint)(i0 + ir) * a.Ld + p0, a.Ld, rows, kc, mr, d);
         }
     }
 
     /// <summary>Packs op(B)[p0..p0+kc, j0..j0+nc] into <paramref name="dst"/> (kc·RoundUp(nc, nr) elements).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB<T>(MatrixRef<T> b, int p0, int j0, int kc, int nc, int nr, T* dst) where T : unmanaged
     {
+        if (!b.Transposed)
+        {
+            // op(B)(p, j) = B[p*ld + j]: for each p the nc values are one contiguous run.
+            Scatter(b.P + (nint)p0 * b.Ld + j0, b.Ld, kc, nc, nr, dst);
+            return;
+        }
+        // op(B)(p, j) = B[j*ld + p]: each source row is contiguous in p, so panels are transposed in.
         for (int jr = 0; jr < nc; jr += nr)
         {
             int cols = Math.Min(nr, nc - jr);
             T* d = dst + (nint)jr * kc;
             if (cols < nr) new Span<T>(d, nr * kc).Clear();
-            if (!b.Transposed)
+            GemmTranspose.Interleave(b.P + (nint)(j0 + jr) * b.Ld + p0, b.Ld, cols, kc, nr, d);
+        }
+    }
+
+    /// <summary>
+    /// Splits kc source rows (row p at src + p·ld, <paramref name="width"/> long) into panels of
+    /// <paramref name="w"/>: dst[(q / w)·w·kc + p·w + q % w] = src[p·ld + q]; the last partial panel is zero-padded.
+    /// Panel by panel, so that writes are sequential: going p by p instead writes one line per panel, often 4 KiB
+    /// apart, and those lines fight over the same L1 set.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Scatter<T>(T* src, nint ld, int kc, int width, int w, T* dst) where T : unmanaged
+    {
+        int bytes = w * sizeof(T);
+        nint ldBytes = ld * sizeof(T);
+        for (int q = 0; q < width; q += w)
+        {
+            int count = Math.Min(w, width - q);
+            byte* s = (byte*)(src + q);
+            byte* d = (byte*)(dst + (nint)q * kc);
+            byte* end = d + (nint)kc * bytes;
+            if (count < w)
             {
-                // op(B)(p, j) = B[p*ld + j]: the nr values for one p are contiguous.
-                for (int p = 0; p < kc; p++)
-                {
-                    T* s = b.P + (nint)(p0 + p) * b.Ld + j0 + jr;
-                    Copy(s, d + p * nr, cols);
-                }
+                new Span<T>(d, w * kc).Clear();
+                for (; d < end; s += ldBytes, d += bytes) Copy((T*)s, (T*)d, count);
+                continue;
             }
-            else
+            // The panel widths of the kernels, as straight-line vector copies (a generic loop costs more than the copy).
+            switch (Vector256.IsHardwareAccelerated ? bytes : 0)
             {
-                // op(B)(p, j) = B[j*ld + p]: each source row is contiguous in p.
-                GemmTranspose.Interleave(b.P + (nint)(j0 + jr) * b.Ld + p0, b.Ld, cols, kc, nr, d);
+                case 32:
+                    for (; d < end; s += ldBytes, d += 32) Vector256.Store(Vector256.Load(s), d);
+                    break;
+                case 64:
+                    for (; d < end; s += ldBytes, d += 64)
+                    {
+                        Vector256.Store(Vector256.Load(s), d);
+                        Vector256.Store(Vector256.Load(s + 32), d + 32);
+                    }
+                    break;
+                case 128:
+                    for (; d < end; s += ldBytes, d += 128)
+                    {
+                        Vector256.Store(Vector256.Load(s), d);
+                        Vector256.Store(Vector256.Load(s + 32), d + 32);
+                        Vector256.Store(Vector256.Load(s + 64), d + 64);
+                        Vector256.Store(Vector256.Load(s + 96), d + 96);
+                    }
+                    break;
+                default:
+                    for (; d < end; s += ldBytes, d += bytes) Copy((T*)s, (T*)d, w);
+                    break;
             }
         }
     }
 
-    /// <summary>Copies one packed row (at most a tile width): whole 32-byte vectors, then elements.</summary>
+    /// <summary>Copies one panel row (a tile width: 16 to 128 bytes): 32-byte vectors where accelerated, 16-byte ones, then elements.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Copy<T>(T* src, T* dst, int count) where T : unmanaged
     {
         int bytes = count * sizeof(T), i = 0;
-        for (; i + 32 <= bytes; i += 32) Vector256.Store(Vector256.Load((byte*)src + i), (byte*)dst + i);
+        if (Vector256.IsHardwareAccelerated)
+            for (; i + 32 <= bytes; i += 32) Vector256.Store(Vector256.Load((byte*)src + i), (byte*)dst + i);
+        for (; i + 16 <= bytes; i += 16) Vector128.Store(Vector128.Load((byte*)src + i), (byte*)dst + i);
         for (int e = i / sizeof(T); e < count; e++) dst[e] = src[e];
     }
 }

@@ -11,6 +11,7 @@ namespace Descent.Kernels;
 internal static unsafe class GemmTranspose
 {
     /// <summary>d[p*stride + r] = src[r*ld + p] for r in [0, rows), p in [0, kc).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Interleave<T>(T* src, nint ld, int rows, int kc, int stride, T* d) where T : unmanaged
     {
         int r = 0, done = 0;

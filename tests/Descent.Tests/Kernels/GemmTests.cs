@@ -48,6 +48,21 @@ public class GemmTests
     }
 
     [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void Single_row_and_single_column_products_match_naive_loop(bool transA, bool transB)
+    {
+        foreach (bool accumulate in new[] { false, true })
+        {
+            Check<float>(transA, transB, 1, 37, 29, accumulate, GemmKernelKind.Auto, pad: 0);
+            Check<double>(transA, transB, 37, 1, 29, accumulate, GemmKernelKind.Auto, pad: 0);
+            Check<float>(transA, transB, 37, 1, 300, accumulate, GemmKernelKind.Auto, pad: 2);
+        }
+    }
+
+    [Theory]
     [InlineData(150, 2100, 520)]  // beyond Mc, Nc and two K blocks; large enough to run in parallel
     [InlineData(300, 40, 700)]
     public void Products_larger_than_every_cache_block_match_naive_loop(int m, int n, int k)
@@ -61,6 +76,11 @@ public class GemmTests
     {
         Assert.True(Gemm.IsSupported(Gemm.BestKernel));
         Assert.True(Gemm.IsSupported(GemmKernelKind.Portable));
+        Assert.Equal(GemmKernelKind.Portable, Gemm.ChooseKernel("portable"));
+        var widest = Gemm.ChooseKernel(null);
+        Assert.NotEqual(GemmKernelKind.Auto, widest);
+        Assert.Equal(widest, Gemm.ChooseKernel("no such kernel"));
+        Assert.Equal(widest, Gemm.ChooseKernel("Auto"));
         foreach (var kind in new[] { GemmKernelKind.Fma512, GemmKernelKind.Fma256 }.Where(k => !Gemm.IsSupported(k)))
             Assert.Throws<NotSupportedException>(() => Gemm.Multiply<float>(false, false, 1, 1, 1, [1f], 1, [1f], 1, new float[1], 1, kernel: kind));
     }
@@ -73,10 +93,13 @@ public class GemmTests
         var c = new float[40 * 50];
         foreach (var kind in Kinds)
         {
-            Gemm.Multiply<float>(false, true, 40, 50, 30, a, 30, b, 30, c, 50, kernel: kind);
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            Gemm.Multiply<float>(false, true, 40, 50, 30, a, 30, b, 30, c, 50, kernel: kind);
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            foreach (int n in new[] { 50, 3 })  // 3 columns: the transposed-C path
+            {
+                Gemm.Multiply<float>(false, true, 40, n, 30, a, 30, b, 30, c, n, accumulate: true, kernel: kind);
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                Gemm.Multiply<float>(false, true, 40, n, 30, a, 30, b, 30, c, n, accumulate: true, kernel: kind);
+                Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            }
         }
     }
 
@@ -117,6 +140,7 @@ public class GemmTests
     [InlineData(200, 200, 200)]  // split by rows
     [InlineData(12, 700, 300)]   // split by columns
     [InlineData(131, 197, 263)]  // ragged blocks
+    [InlineData(700, 12, 300)]   // few columns: Cᵀ computed and stored transposed
     public void Results_are_bit_identical_whatever_the_number_of_threads(int m, int n, int k)
     {
         Assert.True((long)m * n * k >= Gemm.ParallelThreshold);
