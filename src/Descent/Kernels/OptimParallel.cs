@@ -30,7 +30,7 @@ internal static class OptimParallel
     /// <summary>Runs <paramref name="kernel"/> over <paramref name="length"/> elements.</summary>
     public static void For<TKernel>(ref TKernel kernel, int length) where TKernel : struct, IChunkKernel
     {
-        if (length < Threshold || WorkerCount == 0 || !Job<TKernel>.Gate.TryEnter())
+        if (length < Threshold || WorkerCount == 0 || Parallelism.MaxThreads == 1 || !Job<TKernel>.Gate.TryEnter())
         {
             kernel.Run(0, length);
             return;
@@ -60,7 +60,7 @@ internal static class OptimParallel
             s_length = length;
             s_nextChunk = 0;
             int chunks = (length + ChunkSize - 1) / ChunkSize;
-            int helpers = Math.Min(WorkerCount, chunks - 1);
+            int helpers = Math.Min(Math.Min(WorkerCount, Parallelism.MaxThreads - 1), chunks - 1);
             Workers.Start(Work, helpers);
             try
             {
