@@ -53,27 +53,10 @@ public static partial class TestFunctions
         if (Aliases.TryGetValue(key, out var target)) key = target;
         foreach (var (n, create) in Registry)
             if (Normalize(n) == Normalize(key)) return create();
-        var candidates = Names.Concat(Aliases.Keys);
-        string closest = candidates.MinBy(c => Levenshtein(Normalize(c), key))!;
-        string hint = Levenshtein(Normalize(closest), key) <= Math.Max(2, key.Length / 3) ? $"did you mean '{closest}'? " : "";
+        string? closest = NameMatching.Suggest(name, Names.Concat(Aliases.Keys));
+        string hint = closest is null ? "" : $"did you mean '{closest}'? ";
         throw new ArgumentException($"unknown test function '{name}'; {hint}known functions: {string.Join(", ", Names)}", nameof(name));
     }
 
-    private static string Normalize(string s) =>
-        new(s.Trim().ToLowerInvariant().Where(c => c is not ('-' or '_' or ' ' or '–')).ToArray());
-
-    private static int Levenshtein(string a, string b)
-    {
-        var prev = new int[b.Length + 1];
-        var cur = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++) prev[j] = j;
-        for (int i = 1; i <= a.Length; i++)
-        {
-            cur[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-                cur[j] = Math.Min(Math.Min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            (prev, cur) = (cur, prev);
-        }
-        return prev[b.Length];
-    }
+    private static string Normalize(string s) => NameMatching.Normalize(s);
 }

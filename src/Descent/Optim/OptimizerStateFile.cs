@@ -23,22 +23,11 @@ public static class OptimizerStateFile
     {
         ArgumentNullException.ThrowIfNull(stateDict);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var full = Path.GetFullPath(path);
-        var temp = full + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
-        try
+        Descent.IO.AtomicFile.Write(path, stream =>
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true)) WriteBody(w, stateDict);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
+            using var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+            WriteBody(w, stateDict);
+        });
     }
 
     /// <summary>Reads a state dict written by <see cref="Write"/>.</summary>
