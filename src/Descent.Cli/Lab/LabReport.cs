@@ -145,7 +145,9 @@ internal sealed class LabReport(string folder)
     private ReportSection TrainingSection(LabResults r)
     {
         var train = r.Training.Select(c => new Series(c.Optimizer, c.TrainLoss, Xs: Enumerable.Range(1, c.TrainLoss.Length).Select(i => (double)i).ToArray())).ToList();
-        var test = r.Training.Select(c => new Series(c.Optimizer, c.TestAccuracy.Select(a => 100 * a).ToArray())).ToList();
+        // Epoch 0 (the untrained network, ~10%) is left out so that the differences between optimizers stay visible.
+        var test = r.Training.Select(c => new Series(c.Optimizer, c.TestAccuracy.Skip(1).Select(a => 100 * a).ToArray(),
+            Xs: Enumerable.Range(1, c.TestAccuracy.Length - 1).Select(i => (double)i).ToArray())).ToList();
         var rows = r.Training.Select(c => (IReadOnlyList<string>)new[] { c.Optimizer, N(c.Lr), N(c.TrainLoss[^1], "F4"), N(c.TestLoss[^1], "F4"), N(100 * c.TestAccuracy[^1], "F2") + "%", N(c.Seconds, "F1") }).ToList();
         return new($"Real data: {r.DataName}",
         [
