@@ -6,10 +6,15 @@ namespace Descent.Kernels;
 /// </summary>
 public static class Parallelism
 {
-    private static int s_maxThreads = Environment.ProcessorCount;
+    private static int s_maxThreads = FromEnvironment() ?? Environment.ProcessorCount;
+
+    /// <summary>DESCENT_THREADS, when set to a positive integer, caps the threads from the start (as OMP_NUM_THREADS does).</summary>
+    private static int? FromEnvironment() =>
+        int.TryParse(Environment.GetEnvironmentVariable("DESCENT_THREADS"), out int n) && n >= 1 ? n : null;
 
     /// <summary>
-    /// The most threads a kernel may use at once (default: <see cref="Environment.ProcessorCount"/>; 1 runs everything
+    /// The most threads a kernel may use at once (default: the environment variable DESCENT_THREADS, else
+    /// <see cref="Environment.ProcessorCount"/>; 1 runs everything
     /// on the calling thread).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
