@@ -108,7 +108,8 @@ def torch_train_seconds_per_epoch(kind, batch, batches, warmup=3):
 def descent(args, threads):
     cmd = ["dotnet", "run", "-c", "Release", "--no-build", "--project", os.path.join(ROOT, "src", "Descent.Cli"), "--",
            "bench", *args, "--threads", str(threads), "--json"]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    env = {k: v for k, v in os.environ.items() if k != "GLIBC_TUNABLES"}  # the malloc settings are PyTorch's alone
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT, env=env).stdout
     return json.loads(out)
 
 
@@ -128,6 +129,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--mlp-batches", type=int, default=200)
     ap.add_argument("--cnn-batches", type=int, default=20)
+    ap.add_argument("--default-malloc", action="store_true", help="handled by compare.sh (PyTorch with glibc's default malloc settings)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     sizes200 = [int(l) for l in open(os.path.join(ROOT, "bench", "model_sizes.txt")) if l.strip()]
