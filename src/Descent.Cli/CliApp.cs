@@ -14,6 +14,7 @@ internal static class CliApp
             LabCommand.Create(),
             MinimizeCommand.Create(),
             TrainCommand.Create(),
+            BenchCommand.Create(),
             ListCommands.Functions(),
             ListCommands.Optimizers(),
         };

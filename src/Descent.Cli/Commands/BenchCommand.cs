@@ -1,0 +1,149 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Descent.Cli.Bench;
+using Descent.Cli.Catalog;
+using Descent.Kernels;
+using Spectre.Console;
+
+namespace Descent.Cli.Commands;
+
+/// <summary>
+/// <c>descent bench optim|matmul|train</c>: how fast Descent runs here, each figure beside what the machine can do
+/// (stream-triad bandwidth, multiply-add peak) measured in the same process.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create() => new("bench", "Measure optimizer steps, matrix products and training speed on this machine")
+    {
+        Optim(), Matmul(), Train(),
+    };
+
+    private static Option<int> ThreadsOption() => new("--threads") { Description = "threads for Descent's kernels (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
+
+    private static Option<bool> JsonOption() => new("--json") { Description = "print the results as JSON only" };
+
+    private static Command Optim()
+    {
+        var optimizer = new Option<string>("--optimizer") { Description = $"optimizer, comma-separated list, or all: {string.Join(", ", OptimizerBench.Optimizers.Select(o => o.Name))}", DefaultValueFactory = _ => "all" };
+        var parameters = new Option<long>("--params") { Description = "float32 parameters in all", DefaultValueFactory = _ => OptimizerBench.ModelParams };
+        var tensors = new Option<int>("--tensors") { Description = $"tensors the parameters are split into ({OptimizerBench.ModelTensors} with 16M parameters: the layout of bench/model_sizes.txt)", DefaultValueFactory = _ => 1 };
+        var (threads, json) = (ThreadsOption(), JsonOption());
+        var command = new Command("optim", "Time one optimizer step: ns per parameter and GB/s beside the stream-triad bandwidth") { optimizer, parameters, tensors, threads, json };
+        command.SetAction(r => Cli.Run(() =>
+        {
+            string[] names = OptimizerNames(r.GetValue(optimizer)!);
+            long n = r.GetValue(parameters);
+            int k = r.GetValue(tensors);
+            if (n < 1) throw new UsageException($"--params must be >= 1, got {n}");
+            if (k < 1 || k > n) throw new UsageException($"--tensors must be between 1 and --params ({n}), got {k}");
+            if ((n + k - 1) / k > Array.MaxLength) throw new UsageException($"--params {n} in {k} tensors: a tensor would exceed {Array.MaxLength} elements; use more --tensors");
+            var results = WithThreads(r.GetValue(threads), t => OptimizerBench.Run(names, OptimizerBench.Layout(n, k), t, TimeSpan.FromSeconds(1)));
+            if (r.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(results.Select(x => new
+                {
+                    optimizer = x.Optimizer, @params = x.Params, tensors = x.Tensors, threads = x.Threads,
+                    ns_per_param = x.NsPerParam, gb_per_s = x.GbPerS, triad_gb_per_s = x.TriadGbPerS,
+                })));
+                return 0;
+            }
+            var first = results[0];
+            AnsiConsole.MarkupLine($"{first.Params:N0} float32 parameters in {first.Tensors} tensor(s), {first.Threads} thread(s); stream triad [bold]{F(first.TriadGbPerS, 1)} GB/s[/]");
+            var table = new Table().AddColumns("optimizer", "ms/step", "ns/param", "GB/s", "of triad");
+            foreach (var x in results)
+                table.AddRow(x.Optimizer, F(x.NsPerParam * x.Params / 1e6, 2), F(x.NsPerParam, 3), F(x.GbPerS, 1), F(100 * x.GbPerS / x.TriadGbPerS, 0) + "%");
+            AnsiConsole.Write(table);
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Matmul()
+    {
+        var sizes = new Option<int[]>("--n") { Description = "square sizes N (N×N·N×N), default 128 256 512 1024; the MLP's shapes are always measured", AllowMultipleArgumentsPerToken = true };
+        var (threads, json) = (ThreadsOption(), JsonOption());
+        var command = new Command("matmul", "Float32 matrix-product GFLOP/s beside the measured multiply-add peak") { sizes, threads, json };
+        command.SetAction(r => Cli.Run(() =>
+        {
+            int[] ns = r.GetValue(sizes) is { Length: > 0 } given ? given : [.. MatmulBench.DefaultSizes];
+            foreach (int n in ns)
+                if (n < 1 || n > 8192) throw new UsageException($"--n must be between 1 and 8192, got {n}");
+            var shapes = ns.Select(n => (n, n, n)).Concat(MatmulBench.MlpShapes);
+            var results = WithThreads(r.GetValue(threads), t => MatmulBench.Run(shapes, t, TimeSpan.FromSeconds(0.3)));
+            if (r.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(results.Select(x => new { shape = x.Shape, threads = x.Threads, gflops = x.Gflops, peak_gflops = x.PeakGflops })));
+                return 0;
+            }
+            AnsiConsole.MarkupLine($"float32 C[[M,N]] = A[[M,K]]·B[[K,N]] on {results[0].Threads} thread(s); measured FMA peak [bold]{F(results[0].PeakGflops, 1)} GFLOP/s[/]");
+            var table = new Table().AddColumns("M x K x N", "GFLOP/s", "of peak");
+            foreach (var x in results) table.AddRow(x.Shape, F(x.Gflops, 1), F(100 * x.Gflops / x.PeakGflops, 0) + "%");
+            AnsiConsole.Write(table);
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Train()
+    {
+        var model = new Option<string>("--model") { Description = "model: mlp or cnn (see 'descent train')", DefaultValueFactory = _ => "mlp" };
+        var batchSize = new Option<int>("--batch-size") { Description = "samples per step", DefaultValueFactory = _ => 128 };
+        var batches = new Option<int?>("--batches") { Description = "time this many steps after warm-up and extrapolate to an epoch (default: a whole epoch)" };
+        var (threads, json) = (ThreadsOption(), JsonOption());
+        var command = new Command("train", "Seconds per MNIST epoch and samples/s of forward, backward and Adam step (data loading excluded)") { model, batchSize, batches, threads, json };
+        command.SetAction(r => Cli.Run(() =>
+        {
+            var known = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["mlp"] = "mlp", ["cnn"] = "cnn" };
+            string name = Names.Resolve("model", r.GetValue(model)!, known);
+            int b = r.GetValue(batchSize);
+            if (b < 1) throw new UsageException($"--batch-size must be >= 1, got {b}");
+            if (r.GetValue(batches) is int k && k < 1) throw new UsageException($"--batches must be >= 1, got {k}");
+            var x = WithThreads(r.GetValue(threads), t => TrainBench.Run(name, b, r.GetValue(batches), t));
+            if (r.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    model = x.Model, batch_size = x.BatchSize, threads = x.Threads, batches = x.TimedBatches,
+                    seconds_per_epoch = x.SecondsPerEpoch, samples_per_s = x.SamplesPerS,
+                }));
+                return 0;
+            }
+            var table = new Table().AddColumns("model", "batch", "threads", "timed steps", "s/epoch", "samples/s");
+            table.AddRow(x.Model, I(x.BatchSize), I(x.Threads), I(x.TimedBatches), F(x.SecondsPerEpoch, 2), F(x.SamplesPerS, 0));
+            AnsiConsole.Write(table);
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>"all", one name or a comma-separated list, each matched forgivingly.</summary>
+    private static string[] OptimizerNames(string given)
+    {
+        var known = OptimizerBench.Optimizers.ToDictionary(o => o.Name, o => o.Name, StringComparer.OrdinalIgnoreCase);
+        if (given.Trim().Equals("all", StringComparison.OrdinalIgnoreCase)) return [.. known.Keys];
+        var names = given.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (names.Length == 0) throw new UsageException("--optimizer needs a name or 'all'");
+        return [.. names.Select(n => Names.Resolve("optimizer", n, known)).Distinct()];
+    }
+
+    /// <summary>Runs <paramref name="body"/> with <see cref="Parallelism.MaxThreads"/> set to the thread count, then restores it.</summary>
+    private static T WithThreads<T>(int threads, Func<int, T> body)
+    {
+        if (threads < 1) throw new UsageException($"--threads must be >= 1, got {threads}");
+        int old = Parallelism.MaxThreads;
+        Parallelism.MaxThreads = threads;
+        try
+        {
+            return body(threads);
+        }
+        finally
+        {
+            Parallelism.MaxThreads = old;
+        }
+    }
+
+    private static string F(double v, int digits) => v.ToString("F" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+
+    private static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
+}

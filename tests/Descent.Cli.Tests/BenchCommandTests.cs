@@ -1,0 +1,118 @@
+using System.Text.Json;
+using Descent.Cli.Bench;
+using Descent.Kernels;
+using Spectre.Console;
+
+namespace Descent.Cli.Tests;
+
+/// <summary>`descent bench`: the output's structure and signs only, never its timings.</summary>
+public class BenchCommandTests
+{
+    [Fact]
+    public void OptimReportsOneRowPerOptimizerWithPositiveFigures()
+    {
+        var (code, output, err) = CliRunner.Run("bench", "optim", "--params", "100000", "--tensors", "3", "--optimizer", "adam,sgd", "--threads", "1", "--json");
+        Assert.True(code == 0, err);
+        var rows = JsonDocument.Parse(output).RootElement.EnumerateArray().ToList();
+        Assert.Equal(["adam", "sgd"], rows.Select(r => r.GetProperty("optimizer").GetString()));
+        foreach (var r in rows)
+        {
+            Assert.Equal(100000, r.GetProperty("params").GetInt64());
+            Assert.Equal(3, r.GetProperty("tensors").GetInt32());
+            Assert.Equal(1, r.GetProperty("threads").GetInt32());
+            Assert.True(r.GetProperty("ns_per_param").GetDouble() > 0);
+            Assert.True(r.GetProperty("gb_per_s").GetDouble() > 0);
+            Assert.True(r.GetProperty("triad_gb_per_s").GetDouble() > 0);
+        }
+    }
+
+    [Fact]
+    public void OptimRestoresTheThreadCount()
+    {
+        int before = Parallelism.MaxThreads;
+        var (code, _, err) = CliRunner.Run("bench", "optim", "--params", "1000", "--optimizer", "sgd", "--threads", before == 1 ? "2" : "1", "--json");
+        Assert.True(code == 0, err);
+        Assert.Equal(before, Parallelism.MaxThreads);
+    }
+
+    [Fact]
+    public void TableOutputNamesEveryOptimizer()
+    {
+        // AnsiConsole keeps the writer it first saw, so give it one for this test.
+        var (old, writer) = (AnsiConsole.Console, new StringWriter());
+        AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer) });
+        int code;
+        string err;
+        try
+        {
+            (code, _, err) = CliRunner.Run("bench", "optim", "--params", "1000", "--optimizer", "rmsprop,adagrad");
+        }
+        finally
+        {
+            AnsiConsole.Console = old;
+        }
+        Assert.True(code == 0, err);
+        string output = writer.ToString();
+        Assert.Contains("rmsprop", output);
+        Assert.Contains("adagrad", output);
+        Assert.Contains("triad", output);
+    }
+
+    [Fact]
+    public void TheModelLayoutIsUsedFor16MParametersIn200Tensors()
+    {
+        var sizes = OptimizerBench.Layout(1 << 24, 200);
+        Assert.Equal(200, sizes.Length);
+        Assert.Equal(1L << 24, sizes.Sum(s => (long)s));
+        // bench/model_sizes.txt is a real model's layout: its tensors differ in size, unlike an equal split.
+        Assert.NotEqual(sizes.Min(), sizes.Max());
+        var equal = OptimizerBench.Layout(10, 3);
+        Assert.Equal([4, 3, 3], equal);
+    }
+
+    [Fact]
+    public void MatmulReportsTheGivenSizesAndTheMlpShapes()
+    {
+        var (code, output, err) = CliRunner.Run("bench", "matmul", "--n", "64", "--threads", "1", "--json");
+        Assert.True(code == 0, err);
+        var rows = JsonDocument.Parse(output).RootElement.EnumerateArray().ToList();
+        Assert.Equal(["64x64x64", "128x784x256", "128x256x128", "128x128x10"], rows.Select(r => r.GetProperty("shape").GetString()));
+        foreach (var r in rows)
+        {
+            Assert.Equal(1, r.GetProperty("threads").GetInt32());
+            Assert.True(r.GetProperty("gflops").GetDouble() > 0);
+            Assert.True(r.GetProperty("peak_gflops").GetDouble() > 0);
+        }
+    }
+
+    [Fact]
+    public void TrainExtrapolatesAnEpochFromAFewBatches()
+    {
+        var (code, output, err) = CliRunner.Run("bench", "train", "--model", "mlp", "--batches", "3", "--batch-size", "64", "--json");
+        Assert.True(code == 0, err);
+        var json = JsonDocument.Parse(output).RootElement;
+        Assert.Equal("mlp", json.GetProperty("model").GetString());
+        Assert.Equal(64, json.GetProperty("batch_size").GetInt32());
+        Assert.Equal(3, json.GetProperty("batches").GetInt32());
+        Assert.True(json.GetProperty("seconds_per_epoch").GetDouble() > 0);
+        Assert.True(json.GetProperty("samples_per_s").GetDouble() > 0);
+    }
+
+    [Theory]
+    [InlineData("bench", "optim", "--params", "0")]
+    [InlineData("bench", "optim", "--params", "10", "--tensors", "11")]
+    [InlineData("bench", "optim", "--optimizer", "adamm")]
+    [InlineData("bench", "optim", "--threads", "0")]
+    [InlineData("bench", "matmul", "--n", "0")]
+    [InlineData("bench", "matmul", "--n", "abc")]
+    [InlineData("bench", "train", "--model", "linear")]
+    [InlineData("bench", "train", "--batch-size", "0")]
+    [InlineData("bench", "train", "--batches", "0")]
+    [InlineData("bench", "sideways")]
+    public void BadArgumentsAreUsageErrors(params string[] args)
+    {
+        var (code, _, err) = CliRunner.Run(args);
+        Assert.Equal(2, code);
+        Assert.False(string.IsNullOrWhiteSpace(err));
+    }
+}
