@@ -2,15 +2,9 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;
 using Descent.Benchmarks;
 
-// `optim`: optimizer steps in ns per parameter and GB/s beside the triad (see OptimizerQuick).
+// Optimizer steps are measured by `descent bench optim` (src/Descent.Cli/Bench/OptimizerBench.cs).
 // `quick`: a fast table of GEMM GFLOP/s on 1 and N threads as fractions of the measured FMA peak.
 // Anything else goes to BenchmarkDotNet (e.g. `--filter *MatMul*`, `--job short`).
-if (args is ["optim", ..])
-{
-    OptimizerQuick.Run(args[1..]);
-    return;
-}
-
 if (args is ["quick", ..])
 {
     QuickBench.Run(args[1..]);
