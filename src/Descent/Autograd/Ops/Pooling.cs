@@ -38,8 +38,8 @@ internal static class PoolOps
         var result = new Tensor([n, c, oh, ow], x.DType);
         var argmax = new int[result.NumEl];
         var window = new Window(h, w, oh, ow, k, stride, pad, dilation);
-        if (x.DType == DType.Float32) MaxForward(src.AsSpan<float>(), result.AsSpan<float>(), argmax, window);
-        else MaxForward(src.AsSpan<double>(), result.AsSpan<double>(), argmax, window);
+        if (x.DType == DType.Float32) MaxForward<float>(src, result, argmax, window);
+        else MaxForward<double>(src, result, argmax, window);
         int[] shape = x.Shape;
         return Autograd.Record(result, "MaxPool2DWithIndicesBackward", [x], g =>
         {
@@ -54,28 +54,48 @@ internal static class PoolOps
     private readonly record struct Window(int H, int W, int OutH, int OutW, (int H, int W) K, (int H, int W) Stride, (int H, int W) Pad, (int H, int W) Dilation);
 
     /// <summary>Each window's maximum and the flat input index of its first maximum in scan order (NaN propagates).</summary>
-    private static void MaxForward<T>(ReadOnlySpan<T> src, Span<T> dst, int[] argmax, Window g) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void MaxForward<T>(Tensor src, Tensor dst, int[] argmax, Window g) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int plane = g.H * g.W, planes = dst.Length / Math.Max(g.OutH * g.OutW, 1);
-        for (int p = 0; p < planes; p++)
-        for (int i = 0; i < g.OutH; i++)
-        for (int j = 0; j < g.OutW; j++)
+        int plane = g.H * g.W, outPlane = g.OutH * g.OutW, planes = dst.NumEl / Math.Max(outPlane, 1);
+        var xs = (T[])src.Storage; int xOff = src.Offset;
+        var ys = (T[])dst.Storage; int yOff = dst.Offset;
+        // Planes are independent, so splitting them over threads does not change any result.
+        int threads = (long)planes * plane > 1 << 17 ? Math.Min(Kernels.Parallelism.MaxThreads, planes) : 1;
+        Kernels.Parallelism.For(threads, threads, part =>
         {
-            int hs = i * g.Stride.H - g.Pad.H, ws = j * g.Stride.W - g.Pad.W;
-            int he = Math.Min(hs + (g.K.H - 1) * g.Dilation.H + 1, g.H), we = Math.Min(ws + (g.K.W - 1) * g.Dilation.W + 1, g.W);
-            while (hs < 0) hs += g.Dilation.H;
-            while (ws < 0) ws += g.Dilation.W;
-            int best = hs * g.W + ws;
-            T bestValue = T.NegativeInfinity;
-            for (int a = hs; a < he; a += g.Dilation.H)
-            for (int b = ws; b < we; b += g.Dilation.W)
+            for (int p = part * planes / threads; p < (part + 1) * planes / threads; p++)
+                MaxPlane<T>(xs.AsSpan(xOff + p * plane, plane), ys.AsSpan(yOff + p * outPlane, outPlane), argmax.AsSpan(p * outPlane, outPlane), p * plane, g);
+        });
+    }
+
+    /// <summary>One [H, W] plane: window (i, j) covers rows hs, hs+dH, … below he and columns likewise.</summary>
+    private static void MaxPlane<T>(ReadOnlySpan<T> src, Span<T> dst, Span<int> argmax, int planeStart, Window g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int kh = g.K.H, kw = g.K.W, dh = g.Dilation.H, dw = g.Dilation.W;
+        for (int i = 0; i < g.OutH; i++)
+        {
+            int hs = i * g.Stride.H - g.Pad.H;
+            int he = Math.Min(hs + (kh - 1) * dh + 1, g.H);
+            while (hs < 0) hs += dh;
+            for (int j = 0; j < g.OutW; j++)
             {
-                T v = src[p * plane + a * g.W + b];
-                if (v > bestValue || T.IsNaN(v)) { bestValue = v; best = a * g.W + b; }
+                int ws = j * g.Stride.W - g.Pad.W;
+                int we = Math.Min(ws + (kw - 1) * dw + 1, g.W);
+                while (ws < 0) ws += dw;
+                int best = hs * g.W + ws;
+                T bestValue = T.NegativeInfinity;
+                for (int a = hs; a < he; a += dh)
+                {
+                    var row = src.Slice(a * g.W, g.W);
+                    for (int b = ws; b < we; b += dw)
+                    {
+                        T v = row[b];
+                        if (v > bestValue || T.IsNaN(v)) { bestValue = v; best = a * g.W + b; }
+                    }
+                }
+                dst[i * g.OutW + j] = bestValue;
+                argmax[i * g.OutW + j] = planeStart + best;
             }
-            int at = (p * g.OutH + i) * g.OutW + j;
-            dst[at] = bestValue;
-            argmax[at] = p * plane + best;
         }
     }
 
