@@ -45,8 +45,8 @@ internal static class PoolOps
         {
             var gc = g.Contiguous();
             var gx = new Tensor(shape, g.DType);
-            if (g.DType == DType.Float32) ScatterAdd(gc.AsSpan<float>(), argmax, gx.AsSpan<float>());
-            else ScatterAdd(gc.AsSpan<double>(), argmax, gx.AsSpan<double>());
+            if (g.DType == DType.Float32) MaxBackward<float>(gc, argmax, gx, n * c, oh * ow);
+            else MaxBackward<double>(gc, argmax, gx, n * c, oh * ow);
             return [gx];
         });
     }
@@ -71,6 +71,11 @@ internal static class PoolOps
     /// <summary>One [H, W] plane: window (i, j) covers rows hs, hs+dH, … below he and columns likewise.</summary>
     private static void MaxPlane<T>(ReadOnlySpan<T> src, Span<T> dst, Span<int> argmax, int planeStart, Window g) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (g.K == (2, 2) && g.Stride == (2, 2) && g.Pad == (0, 0) && g.Dilation == (1, 1) && 2 * g.OutH <= g.H && 2 * g.OutW <= g.W)
+        {
+            MaxPlane2x2(src, dst, argmax, planeStart, g.W, g.OutH, g.OutW);
+            return;
+        }
         int kh = g.K.H, kw = g.K.W, dh = g.Dilation.H, dw = g.Dilation.W;
         for (int i = 0; i < g.OutH; i++)
         {
@@ -99,7 +104,50 @@ internal static class PoolOps
         }
     }
 
-    private static void ScatterAdd<T>(ReadOnlySpan<T> g, int[] index, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>The common 2×2, stride 2 window without padding: the same scan order and NaN rule as the general loop.</summary>
+    private static void MaxPlane2x2<T>(ReadOnlySpan<T> src, Span<T> dst, Span<int> argmax, int planeStart, int w, int outH, int outW)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < outH; i++)
+        {
+            int r0 = 2 * i * w;
+            var top = src.Slice(r0, 2 * outW);
+            var bottom = src.Slice(r0 + w, 2 * outW);
+            var outRow = dst.Slice(i * outW, outW);
+            var argRow = argmax.Slice(i * outW, outW);
+            for (int j = 0; j < outW; j++)
+            {
+                int c = 2 * j;
+                T best = top[c];
+                int at = r0 + c;
+                // The first element always replaces −∞ (or is NaN); later ones replace it when larger or NaN.
+                T v = top[c + 1];
+                if (v > best || T.IsNaN(v)) { best = v; at = r0 + c + 1; }
+                v = bottom[c];
+                if (v > best || T.IsNaN(v)) { best = v; at = r0 + w + c; }
+                v = bottom[c + 1];
+                if (v > best || T.IsNaN(v)) { best = v; at = r0 + w + c + 1; }
+                outRow[j] = best;
+                argRow[j] = planeStart + at;
+            }
+        }
+    }
+
+    /// <summary>Adds each output gradient onto its window's maximum; every index stays in its own plane, so planes split
+    /// over threads never write the same element.</summary>
+    private static void MaxBackward<T>(Tensor g, int[] argmax, Tensor gx, int planes, int outPlane) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var gs = (T[])g.Storage; int gOff = g.Offset;
+        var dst = (T[])gx.Storage;
+        int threads = (long)planes * outPlane > 1 << 16 ? Math.Min(Kernels.Parallelism.MaxThreads, planes) : 1;
+        Kernels.Parallelism.For(threads, threads, part =>
+        {
+            int start = part * planes / threads * outPlane, end = (part + 1) * planes / threads * outPlane;
+            ScatterAdd<T>(gs.AsSpan(gOff + start, end - start), argmax.AsSpan(start, end - start), dst);
+        });
+    }
+
+    private static void ScatterAdd<T>(ReadOnlySpan<T> g, ReadOnlySpan<int> index, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int t = 0; t < g.Length; t++) dst[index[t]] += g[t];
     }

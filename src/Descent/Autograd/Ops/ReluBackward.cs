@@ -17,9 +17,24 @@ internal static class ReluGrad
         var gc = g.Contiguous().Detach();
         var xc = x.Contiguous().Detach();
         var result = new Tensor((int[])x.ShapeArray.Clone(), x.DType);
-        if (x.DType == DType.Float32) Select<float>(gc.AsSpan<float>(), xc.AsSpan<float>(), result.AsSpan<float>());
-        else Select<double>(gc.AsSpan<double>(), xc.AsSpan<double>(), result.AsSpan<double>());
+        if (x.DType == DType.Float32) Run<float>(gc, xc, result);
+        else Run<double>(gc, xc, result);
         return result;
+    }
+
+    /// <summary>Elementwise, so any split over threads gives the same result.</summary>
+    private static void Run<T>(Tensor g, Tensor x, Tensor result) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var gs = (T[])g.Storage; int gOff = g.Offset;
+        var xs = (T[])x.Storage; int xOff = x.Offset;
+        var ds = (T[])result.Storage;
+        int n = result.NumEl;
+        int threads = n > 1 << 18 ? Kernels.Parallelism.MaxThreads : 1;
+        Kernels.Parallelism.For(threads, threads, part =>
+        {
+            int start = (int)((long)part * n / threads), end = (int)((long)(part + 1) * n / threads);
+            Select<T>(gs.AsSpan(gOff + start, end - start), xs.AsSpan(xOff + start, end - start), ds.AsSpan(start, end - start));
+        });
     }
 
     private static void Select<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
