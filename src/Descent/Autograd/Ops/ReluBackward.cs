@@ -2,9 +2,33 @@ using System.Numerics;
 
 namespace Descent;
 
-/// <summary>ReLU's gradient in one pass: g where x &gt; 0, else 0 (PyTorch's threshold_backward).</summary>
+/// <summary>ReLU's value split over threads, and its gradient in one pass: g where x &gt; 0, else 0 (PyTorch's threshold_backward).</summary>
 internal static class ReluGrad
 {
+    /// <summary>max(x, 0) elementwise (NaN stays NaN), as the unary kernel computes it, with large tensors split over threads.</summary>
+    public static Tensor Forward(Tensor x)
+    {
+        x.CheckFloat("relu");
+        if (x.NumEl <= 1 << 18) return Tensor.UnaryKernel<ReluOp>(x, "relu");
+        var src = x.Contiguous().Detach();
+        var result = new Tensor((int[])x.ShapeArray.Clone(), x.DType);
+        if (x.DType == DType.Float32) MaxZero<float>(src, result);
+        else MaxZero<double>(src, result);
+        return result;
+    }
+
+    private static void MaxZero<T>(Tensor x, Tensor result) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var xs = (T[])x.Storage; int xOff = x.Offset;
+        var ds = (T[])result.Storage;
+        int n = result.NumEl, threads = Kernels.Parallelism.MaxThreads;
+        Kernels.Parallelism.For(threads, threads, part =>
+        {
+            int start = (int)((long)part * n / threads), end = (int)((long)(part + 1) * n / threads);
+            ReluOp.Apply<T>(xs.AsSpan(xOff + start, end - start), ds.AsSpan(start, end - start));
+        });
+    }
+
     /// <summary>
     /// The input gradient for <c>relu(x)</c> given the output gradient <paramref name="g"/> (same shape as x). When a
     /// graph of the backward pass is being built, it is the differentiable product g·(x &gt; 0); otherwise one fused
