@@ -104,31 +104,36 @@ internal static class PoolOps
         }
     }
 
-    /// <summary>The common 2×2, stride 2 window without padding: the same scan order and NaN rule as the general loop.</summary>
+    /// <summary>
+    /// The common 2×2, stride 2 window without padding: the same scan order and NaN rule as the general loop, written
+    /// without data-dependent branches (the winner's index is selected, then its value re-read), since which element
+    /// wins is unpredictable.
+    /// </summary>
     private static void MaxPlane2x2<T>(ReadOnlySpan<T> src, Span<T> dst, Span<int> argmax, int planeStart, int w, int outH, int outW)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int i = 0; i < outH; i++)
         {
             int r0 = 2 * i * w;
-            var top = src.Slice(r0, 2 * outW);
-            var bottom = src.Slice(r0 + w, 2 * outW);
+            var rows = src.Slice(r0, w + 2 * outW);
             var outRow = dst.Slice(i * outW, outW);
             var argRow = argmax.Slice(i * outW, outW);
             for (int j = 0; j < outW; j++)
             {
                 int c = 2 * j;
-                T best = top[c];
-                int at = r0 + c;
                 // The first element always replaces −∞ (or is NaN); later ones replace it when larger or NaN.
-                T v = top[c + 1];
-                if (v > best || T.IsNaN(v)) { best = v; at = r0 + c + 1; }
-                v = bottom[c];
-                if (v > best || T.IsNaN(v)) { best = v; at = r0 + w + c; }
-                v = bottom[c + 1];
-                if (v > best || T.IsNaN(v)) { best = v; at = r0 + w + c + 1; }
-                outRow[j] = best;
-                argRow[j] = planeStart + at;
+                int at = c;
+                T v = rows[c + 1];
+                bool take = (v > rows[at]) | T.IsNaN(v);
+                at = take ? c + 1 : at;
+                v = rows[w + c];
+                take = (v > rows[at]) | T.IsNaN(v);
+                at = take ? w + c : at;
+                v = rows[w + c + 1];
+                take = (v > rows[at]) | T.IsNaN(v);
+                at = take ? w + c + 1 : at;
+                outRow[j] = rows[at];
+                argRow[j] = planeStart + r0 + at;
             }
         }
     }
