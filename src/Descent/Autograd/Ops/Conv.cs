@@ -44,7 +44,7 @@ internal static class ConvOps
         var xc = x.Contiguous().Detach();
         var wc = w.Contiguous().Detach();
         var bc = b?.Contiguous().Detach();
-        var y = new Tensor([n, o, outH, outW], x.DType);
+        var y = Tensor.Uninitialized([n, o, outH, outW], x.DType); // every element is written by the products below
         if (x.DType == DType.Float32) Forward<float>(xc, wc, bc, y, geo, n, o, groups);
         else Forward<double>(xc, wc, bc, y, geo, n, o, groups);
 

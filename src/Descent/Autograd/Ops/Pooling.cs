@@ -35,8 +35,9 @@ internal static class PoolOps
         int oh = OutputSize(h, k.H, stride.H, pad.H, dilation.H, ceilMode), ow = OutputSize(w, k.W, stride.W, pad.W, dilation.W, ceilMode);
         if (oh < 1 || ow < 1) throw new ArgumentException($"max_pool2d: output size {oh}x{ow} is too small for input shape {Shapes.Format(x.ShapeArray)}");
         var src = x.Contiguous();
-        var result = new Tensor([n, c, oh, ow], x.DType);
-        var argmax = new int[result.NumEl];
+        // Every window writes its maximum and index, so neither buffer needs clearing first.
+        var result = Tensor.Uninitialized([n, c, oh, ow], x.DType);
+        var argmax = GC.AllocateUninitializedArray<int>(result.NumEl);
         var window = new Window(h, w, oh, ow, k, stride, pad, dilation);
         if (x.DType == DType.Float32) MaxForward<float>(src, result, argmax, window);
         else MaxForward<double>(src, result, argmax, window);

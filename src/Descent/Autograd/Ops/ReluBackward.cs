@@ -11,7 +11,7 @@ internal static class ReluGrad
         x.CheckFloat("relu");
         if (x.NumEl <= 1 << 18) return Tensor.UnaryKernel<ReluOp>(x, "relu");
         var src = x.Contiguous().Detach();
-        var result = new Tensor((int[])x.ShapeArray.Clone(), x.DType);
+        var result = Tensor.Uninitialized((int[])x.ShapeArray.Clone(), x.DType);
         if (x.DType == DType.Float32) MaxZero<float>(src, result);
         else MaxZero<double>(src, result);
         return result;
@@ -40,7 +40,7 @@ internal static class ReluGrad
             return g * x.Gt(0.0);
         var gc = g.Contiguous().Detach();
         var xc = x.Contiguous().Detach();
-        var result = new Tensor((int[])x.ShapeArray.Clone(), x.DType);
+        var result = Tensor.Uninitialized((int[])x.ShapeArray.Clone(), x.DType);
         if (x.DType == DType.Float32) Run<float>(gc, xc, result);
         else Run<double>(gc, xc, result);
         return result;
