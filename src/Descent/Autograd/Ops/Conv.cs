@@ -105,6 +105,8 @@ internal static class ConvOps
         int chunks = Math.Min(n, WeightGradientChunks);
         var partial = gw is null ? null : new T[chunks][];
         int threads = n * colRows * l > 1 << 16 ? Parallelism.MaxThreads : 1;
+        // With a single chunk (one sample) the products themselves may use the threads; inside chunks they run serially.
+        int gemmThreads = chunks > 1 && threads > 1 ? 1 : 0;
         Parallelism.For(chunks, threads, chunk =>
         {
             var cols = ArrayPool<T>.Shared.Rent(colRows * l);
@@ -119,11 +121,11 @@ internal static class ConvOps
                     // dW[og, gRows] += gOut[og, l] · colsᵀ.
                     if (acc is not null)
                         Gemm.Multiply<T>(false, true, og, gRows, l, gG, l, cols.AsSpan(gi * gRows * l, gRows * l), l,
-                            acc.AsSpan(gi * og * gRows, og * gRows), gRows, accumulate: true, maxThreads: 1);
+                            acc.AsSpan(gi * og * gRows, og * gRows), gRows, accumulate: true, maxThreads: gemmThreads);
                     // The group's columns have been used for dW; overwrite them with dcols = Wᵀ · gOut.
                     if (gx is not null)
                         Gemm.Multiply<T>(true, false, gRows, l, og, ws.AsSpan(w.Offset + gi * og * gRows, og * gRows), gRows, gG, l,
-                            cols.AsSpan(gi * gRows * l, gRows * l), l, maxThreads: 1);
+                            cols.AsSpan(gi * gRows * l, gRows * l), l, maxThreads: gemmThreads);
                 }
                 if (gx is not null) Conv.Col2Im<T>(cols, geo, gx.AsSpan<T>().Slice(s * imageSize, imageSize));
             }
