@@ -45,7 +45,7 @@ internal static class PoolOps
         return Autograd.Record(result, "MaxPool2DWithIndicesBackward", [x], g =>
         {
             var gc = g.Contiguous();
-            var gx = new Tensor(shape, g.DType);
+            var gx = Tensor.Uninitialized(shape, g.DType); // each worker clears its own planes before adding
             if (g.DType == DType.Float32) MaxBackward<float>(gc, argmax, gx, n * c, oh * ow);
             else MaxBackward<double>(gc, argmax, gx, n * c, oh * ow);
             return [gx];
@@ -140,15 +140,18 @@ internal static class PoolOps
     }
 
     /// <summary>Adds each output gradient onto its window's maximum; every index stays in its own plane, so planes split
-    /// over threads never write the same element.</summary>
+    /// over threads never write the same element (and each worker clears exactly the planes it writes).</summary>
     private static void MaxBackward<T>(Tensor g, int[] argmax, Tensor gx, int planes, int outPlane) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var gs = (T[])g.Storage; int gOff = g.Offset;
         var dst = (T[])gx.Storage;
+        int plane = gx.NumEl / Math.Max(planes, 1);
         int threads = (long)planes * outPlane > 1 << 16 ? Math.Min(Kernels.Parallelism.MaxThreads, planes) : 1;
         Kernels.Parallelism.For(threads, threads, part =>
         {
-            int start = part * planes / threads * outPlane, end = (part + 1) * planes / threads * outPlane;
+            int p0 = part * planes / threads, p1 = (part + 1) * planes / threads;
+            dst.AsSpan(p0 * plane, (p1 - p0) * plane).Clear();
+            int start = p0 * outPlane, end = p1 * outPlane;
             ScatterAdd<T>(gs.AsSpan(gOff + start, end - start), argmax.AsSpan(start, end - start), dst);
         });
     }
