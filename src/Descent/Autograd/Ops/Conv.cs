@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using Descent.Kernels;
 
@@ -43,7 +44,7 @@ internal static class ConvOps
         var xc = x.Contiguous().Detach();
         var wc = w.Contiguous().Detach();
         var bc = b?.Contiguous().Detach();
-        var y = new Tensor([n, o, outH, outW], x.DType);
+        var y = Tensor.Uninitialized([n, o, outH, outW], x.DType); // every element is written by the products below
         if (x.DType == DType.Float32) Forward<float>(xc, wc, bc, y, geo, n, o, groups);
         else Forward<double>(xc, wc, bc, y, geo, n, o, groups);
 
@@ -55,7 +56,7 @@ internal static class ConvOps
             var gw = w.RequiresGrad ? new Tensor(w.Shape, x.DType) : null;
             if (x.DType == DType.Float32) Backward<float>(xc, wc, gc, gx, gw, geo, n, o, groups);
             else Backward<double>(xc, wc, gc, gx, gw, geo, n, o, groups);
-            Tensor? gb = b is { RequiresGrad: true } ? g.Sum([0, 2, 3]) : null;
+            Tensor? gb = b is { RequiresGrad: true } ? BiasGradient(gc, n, o, outH * outW) : null;
             return b is null ? [gx, gw] : [gx, gw, gb];
         });
     }
@@ -69,20 +70,25 @@ internal static class ConvOps
         var ws = (T[])w.Storage; int wOff = w.Offset;
         var ys = (T[])y.Storage;
         T[]? bias = b?.ToArray<T>();
-        // Samples are independent; each worker owns its column buffer, so results do not depend on the thread count.
-        Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = n * colRows * l > 1 << 16 ? Environment.ProcessorCount : 1 },
-            () => new T[colRows * l],
-            (s, _, cols) =>
+        // Samples are independent, so any split gives the same result; contiguous ranges, one per thread, keep the
+        // synchronisation to one fork and join per call.
+        int threads = n * colRows * l > 1 << 16 ? Math.Min(Parallelism.MaxThreads, n) : 1;
+        int gemmThreads = threads > 1 ? 1 : 0; // a single worker may let one large product use the threads itself
+        Parallelism.For(threads, threads, part =>
+        {
+            var cols = ArrayPool<T>.Shared.Rent(colRows * l);
+            for (int s = part * n / threads; s < (part + 1) * n / threads; s++)
             {
                 Conv.Im2Col<T>(xs.AsSpan(xOff + s * imageSize, imageSize), geo, cols);
                 var outS = ys.AsSpan(s * o * l, o * l);
                 for (int gi = 0; gi < groups; gi++)
-                    Gemm.Multiply<T>(og, l, gRows, ws.AsSpan(wOff + gi * og * gRows, og * gRows), cols.AsSpan(gi * gRows * l, gRows * l), outS.Slice(gi * og * l, og * l));
+                    Gemm.Multiply<T>(false, false, og, l, gRows, ws.AsSpan(wOff + gi * og * gRows, og * gRows), gRows, cols.AsSpan(gi * gRows * l, gRows * l), l,
+                        outS.Slice(gi * og * l, og * l), l, maxThreads: gemmThreads);
                 if (bias is not null)
                     for (int oc = 0; oc < o; oc++) System.Numerics.Tensors.TensorPrimitives.Add(outS.Slice(oc * l, l), bias[oc], outS.Slice(oc * l, l));
-                return cols;
-            },
-            _ => { });
+            }
+            ArrayPool<T>.Shared.Return(cols);
+        });
     }
 
     private static void Backward<T>(Tensor x, Tensor w, Tensor g, Tensor? gx, Tensor? gw, ConvGeometry geo, int n, int o, int groups)
@@ -94,19 +100,17 @@ internal static class ConvOps
         var xs = (T[])x.Storage;
         var ws = (T[])w.Storage;
         var gs = (T[])g.Storage;
-        // Wᵀ per group, [C/groups·kH·kW, O/groups], for the input gradient dcols = Wᵀ · gOut.
-        var wT = new T[colRows * og];
-        for (int gi = 0; gi < groups; gi++)
-            Conv.Transpose<T>(ws.AsSpan(w.Offset + gi * og * gRows, og * gRows), og, gRows, wT.AsSpan(gi * gRows * og, gRows * og));
-        // Samples are split into a fixed number of chunks (not one per thread), each accumulating its own transposed
-        // weight gradient dWᵀ; the chunks are then added in order, so the result does not depend on the thread count.
+        // Samples are split into a fixed number of chunks (not one per thread), each accumulating its own weight
+        // gradient; the chunks are then added in order, so the result does not depend on the thread count.
         int chunks = Math.Min(n, WeightGradientChunks);
-        var gwT = gw is null ? null : new T[chunks][];
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = n * colRows * l > 1 << 16 ? Environment.ProcessorCount : 1 }, chunk =>
+        var partial = gw is null ? null : new T[chunks][];
+        int threads = n * colRows * l > 1 << 16 ? Parallelism.MaxThreads : 1;
+        // With a single chunk (one sample) the products themselves may use the threads; inside chunks they run serially.
+        int gemmThreads = chunks > 1 && threads > 1 ? 1 : 0;
+        Parallelism.For(chunks, threads, chunk =>
         {
-            var cols = new T[colRows * l];
-            var gT = new T[l * og];
-            var acc = gwT is null ? null : gwT[chunk] = new T[colRows * og];
+            var cols = ArrayPool<T>.Shared.Rent(colRows * l);
+            var acc = partial is null ? null : partial[chunk] = new T[o * gRows];
             for (int s = chunk * n / chunks; s < (chunk + 1) * n / chunks; s++)
             {
                 var gS = gs.AsSpan(g.Offset + s * o * l, o * l);
@@ -114,25 +118,40 @@ internal static class ConvOps
                 for (int gi = 0; gi < groups; gi++)
                 {
                     var gG = gS.Slice(gi * og * l, og * l);
+                    // dW[og, gRows] += gOut[og, l] · colsᵀ.
                     if (acc is not null)
-                    {
-                        Conv.Transpose<T>(gG, og, l, gT);
-                        Gemm.Multiply<T>(gRows, og, l, cols.AsSpan(gi * gRows * l, gRows * l), gT, acc.AsSpan(gi * gRows * og, gRows * og), accumulate: true);
-                    }
+                        Gemm.Multiply<T>(false, true, og, gRows, l, gG, l, cols.AsSpan(gi * gRows * l, gRows * l), l,
+                            acc.AsSpan(gi * og * gRows, og * gRows), gRows, accumulate: true, maxThreads: gemmThreads);
                     // The group's columns have been used for dW; overwrite them with dcols = Wᵀ · gOut.
                     if (gx is not null)
-                        Gemm.Multiply<T>(gRows, l, og, wT.AsSpan(gi * gRows * og, gRows * og), gG, cols.AsSpan(gi * gRows * l, gRows * l));
+                        Gemm.Multiply<T>(true, false, gRows, l, og, ws.AsSpan(w.Offset + gi * og * gRows, og * gRows), gRows, gG, l,
+                            cols.AsSpan(gi * gRows * l, gRows * l), l, maxThreads: gemmThreads);
                 }
                 if (gx is not null) Conv.Col2Im<T>(cols, geo, gx.AsSpan<T>().Slice(s * imageSize, imageSize));
             }
+            ArrayPool<T>.Shared.Return(cols);
         });
         if (gw is not null)
         {
-            var total = gwT![0];
-            for (int chunk = 1; chunk < chunks; chunk++) System.Numerics.Tensors.TensorPrimitives.Add(total, gwT[chunk], total);
             var dst = gw.AsSpan<T>();
-            for (int gi = 0; gi < groups; gi++)
-                Conv.Transpose<T>(total.AsSpan(gi * gRows * og, gRows * og), gRows, og, dst.Slice(gi * og * gRows, og * gRows));
+            partial![0].CopyTo(dst);
+            for (int chunk = 1; chunk < chunks; chunk++) System.Numerics.Tensors.TensorPrimitives.Add(dst, partial[chunk], dst);
         }
+    }
+
+    /// <summary>The bias gradient: g [N, O, H, W] summed over N, H and W, in a fixed order.</summary>
+    private static Tensor BiasGradient(Tensor g, int n, int o, int plane)
+    {
+        var gb = new Tensor([o], g.DType);
+        if (g.DType == DType.Float32) SumPlanes<float>(g.AsSpan<float>(), n, o, plane, gb.AsSpan<float>());
+        else SumPlanes<double>(g.AsSpan<double>(), n, o, plane, gb.AsSpan<double>());
+        return gb;
+    }
+
+    private static void SumPlanes<T>(ReadOnlySpan<T> g, int n, int o, int plane, Span<T> sums) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int s = 0; s < n; s++)
+            for (int oc = 0; oc < o; oc++)
+                sums[oc] += System.Numerics.Tensors.TensorPrimitives.Sum(g.Slice((s * o + oc) * plane, plane));
     }
 }

@@ -35,18 +35,19 @@ internal static class PoolOps
         int oh = OutputSize(h, k.H, stride.H, pad.H, dilation.H, ceilMode), ow = OutputSize(w, k.W, stride.W, pad.W, dilation.W, ceilMode);
         if (oh < 1 || ow < 1) throw new ArgumentException($"max_pool2d: output size {oh}x{ow} is too small for input shape {Shapes.Format(x.ShapeArray)}");
         var src = x.Contiguous();
-        var result = new Tensor([n, c, oh, ow], x.DType);
-        var argmax = new int[result.NumEl];
+        // Every window writes its maximum and index, so neither buffer needs clearing first.
+        var result = Tensor.Uninitialized([n, c, oh, ow], x.DType);
+        var argmax = GC.AllocateUninitializedArray<int>(result.NumEl);
         var window = new Window(h, w, oh, ow, k, stride, pad, dilation);
-        if (x.DType == DType.Float32) MaxForward(src.AsSpan<float>(), result.AsSpan<float>(), argmax, window);
-        else MaxForward(src.AsSpan<double>(), result.AsSpan<double>(), argmax, window);
+        if (x.DType == DType.Float32) MaxForward<float>(src, result, argmax, window);
+        else MaxForward<double>(src, result, argmax, window);
         int[] shape = x.Shape;
         return Autograd.Record(result, "MaxPool2DWithIndicesBackward", [x], g =>
         {
             var gc = g.Contiguous();
-            var gx = new Tensor(shape, g.DType);
-            if (g.DType == DType.Float32) ScatterAdd(gc.AsSpan<float>(), argmax, gx.AsSpan<float>());
-            else ScatterAdd(gc.AsSpan<double>(), argmax, gx.AsSpan<double>());
+            var gx = Tensor.Uninitialized(shape, g.DType); // each worker clears its own planes before adding
+            if (g.DType == DType.Float32) MaxBackward<float>(gc, argmax, gx, n * c, oh * ow);
+            else MaxBackward<double>(gc, argmax, gx, n * c, oh * ow);
             return [gx];
         });
     }
@@ -54,32 +55,108 @@ internal static class PoolOps
     private readonly record struct Window(int H, int W, int OutH, int OutW, (int H, int W) K, (int H, int W) Stride, (int H, int W) Pad, (int H, int W) Dilation);
 
     /// <summary>Each window's maximum and the flat input index of its first maximum in scan order (NaN propagates).</summary>
-    private static void MaxForward<T>(ReadOnlySpan<T> src, Span<T> dst, int[] argmax, Window g) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void MaxForward<T>(Tensor src, Tensor dst, int[] argmax, Window g) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int plane = g.H * g.W, planes = dst.Length / Math.Max(g.OutH * g.OutW, 1);
-        for (int p = 0; p < planes; p++)
-        for (int i = 0; i < g.OutH; i++)
-        for (int j = 0; j < g.OutW; j++)
+        int plane = g.H * g.W, outPlane = g.OutH * g.OutW, planes = dst.NumEl / Math.Max(outPlane, 1);
+        var xs = (T[])src.Storage; int xOff = src.Offset;
+        var ys = (T[])dst.Storage; int yOff = dst.Offset;
+        // Planes are independent, so splitting them over threads does not change any result.
+        int threads = (long)planes * plane > 1 << 17 ? Math.Min(Kernels.Parallelism.MaxThreads, planes) : 1;
+        Kernels.Parallelism.For(threads, threads, part =>
         {
-            int hs = i * g.Stride.H - g.Pad.H, ws = j * g.Stride.W - g.Pad.W;
-            int he = Math.Min(hs + (g.K.H - 1) * g.Dilation.H + 1, g.H), we = Math.Min(ws + (g.K.W - 1) * g.Dilation.W + 1, g.W);
-            while (hs < 0) hs += g.Dilation.H;
-            while (ws < 0) ws += g.Dilation.W;
-            int best = hs * g.W + ws;
-            T bestValue = T.NegativeInfinity;
-            for (int a = hs; a < he; a += g.Dilation.H)
-            for (int b = ws; b < we; b += g.Dilation.W)
+            for (int p = part * planes / threads; p < (part + 1) * planes / threads; p++)
+                MaxPlane<T>(xs.AsSpan(xOff + p * plane, plane), ys.AsSpan(yOff + p * outPlane, outPlane), argmax.AsSpan(p * outPlane, outPlane), p * plane, g);
+        });
+    }
+
+    /// <summary>One [H, W] plane: window (i, j) covers rows hs, hs+dH, … below he and columns likewise.</summary>
+    private static void MaxPlane<T>(ReadOnlySpan<T> src, Span<T> dst, Span<int> argmax, int planeStart, Window g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (g.K == (2, 2) && g.Stride == (2, 2) && g.Pad == (0, 0) && g.Dilation == (1, 1) && 2 * g.OutH <= g.H && 2 * g.OutW <= g.W)
+        {
+            MaxPlane2x2(src, dst, argmax, planeStart, g.W, g.OutH, g.OutW);
+            return;
+        }
+        int kh = g.K.H, kw = g.K.W, dh = g.Dilation.H, dw = g.Dilation.W;
+        for (int i = 0; i < g.OutH; i++)
+        {
+            int hs = i * g.Stride.H - g.Pad.H;
+            int he = Math.Min(hs + (kh - 1) * dh + 1, g.H);
+            while (hs < 0) hs += dh;
+            for (int j = 0; j < g.OutW; j++)
             {
-                T v = src[p * plane + a * g.W + b];
-                if (v > bestValue || T.IsNaN(v)) { bestValue = v; best = a * g.W + b; }
+                int ws = j * g.Stride.W - g.Pad.W;
+                int we = Math.Min(ws + (kw - 1) * dw + 1, g.W);
+                while (ws < 0) ws += dw;
+                int best = hs * g.W + ws;
+                T bestValue = T.NegativeInfinity;
+                for (int a = hs; a < he; a += dh)
+                {
+                    var row = src.Slice(a * g.W, g.W);
+                    for (int b = ws; b < we; b += dw)
+                    {
+                        T v = row[b];
+                        if (v > bestValue || T.IsNaN(v)) { bestValue = v; best = a * g.W + b; }
+                    }
+                }
+                dst[i * g.OutW + j] = bestValue;
+                argmax[i * g.OutW + j] = planeStart + best;
             }
-            int at = (p * g.OutH + i) * g.OutW + j;
-            dst[at] = bestValue;
-            argmax[at] = p * plane + best;
         }
     }
 
-    private static void ScatterAdd<T>(ReadOnlySpan<T> g, int[] index, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// The common 2×2, stride 2 window without padding: the same scan order and NaN rule as the general loop, written
+    /// without data-dependent branches (the winner's index is selected, then its value re-read), since which element
+    /// wins is unpredictable.
+    /// </summary>
+    private static void MaxPlane2x2<T>(ReadOnlySpan<T> src, Span<T> dst, Span<int> argmax, int planeStart, int w, int outH, int outW)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < outH; i++)
+        {
+            int r0 = 2 * i * w;
+            var rows = src.Slice(r0, w + 2 * outW);
+            var outRow = dst.Slice(i * outW, outW);
+            var argRow = argmax.Slice(i * outW, outW);
+            for (int j = 0; j < outW; j++)
+            {
+                int c = 2 * j;
+                // The first element always replaces −∞ (or is NaN); later ones replace it when larger or NaN.
+                int at = c;
+                T v = rows[c + 1];
+                bool take = (v > rows[at]) | T.IsNaN(v);
+                at = take ? c + 1 : at;
+                v = rows[w + c];
+                take = (v > rows[at]) | T.IsNaN(v);
+                at = take ? w + c : at;
+                v = rows[w + c + 1];
+                take = (v > rows[at]) | T.IsNaN(v);
+                at = take ? w + c + 1 : at;
+                outRow[j] = rows[at];
+                argRow[j] = planeStart + r0 + at;
+            }
+        }
+    }
+
+    /// <summary>Adds each output gradient onto its window's maximum; every index stays in its own plane, so planes split
+    /// over threads never write the same element (and each worker clears exactly the planes it writes).</summary>
+    private static void MaxBackward<T>(Tensor g, int[] argmax, Tensor gx, int planes, int outPlane) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var gs = (T[])g.Storage; int gOff = g.Offset;
+        var dst = (T[])gx.Storage;
+        int plane = gx.NumEl / Math.Max(planes, 1);
+        int threads = (long)planes * outPlane > 1 << 16 ? Math.Min(Kernels.Parallelism.MaxThreads, planes) : 1;
+        Kernels.Parallelism.For(threads, threads, part =>
+        {
+            int p0 = part * planes / threads, p1 = (part + 1) * planes / threads;
+            dst.AsSpan(p0 * plane, (p1 - p0) * plane).Clear();
+            int start = p0 * outPlane, end = p1 * outPlane;
+            ScatterAdd<T>(gs.AsSpan(gOff + start, end - start), argmax.AsSpan(start, end - start), dst);
+        });
+    }
+
+    private static void ScatterAdd<T>(ReadOnlySpan<T> g, ReadOnlySpan<int> index, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int t = 0; t < g.Length; t++) dst[index[t]] += g[t];
     }

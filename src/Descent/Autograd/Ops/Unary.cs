@@ -133,7 +133,7 @@ public sealed partial class Tensor
     public Tensor Relu()
     {
         var x = this;
-        return Autograd.Record(UnaryKernel<ReluOp>(this, "relu"), "ReluBackward", [this], g => [g * x.Gt(0.0)]);
+        return Autograd.Record(ReluGrad.Forward(this), "ReluBackward", [this], g => [ReluGrad.Of(g, x)]);
     }
 
     /// <summary>Elementwise x for x &gt; 0, else negativeSlope·x.</summary>
