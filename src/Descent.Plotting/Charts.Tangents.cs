@@ -6,6 +6,36 @@ namespace Descent.Plotting;
 public static partial class Charts
 {
     // Mid grey, so that the curve never reads as GD's near-black path drawn on it.
+    /// <summary>
+    /// A line chart with f drawn over [xMin, xMax] (the x range checked first); returns it with the pixel size and
+    /// f's finite range there, which callers use for the axis limits.
+    /// </summary>
+    private static (Plot Plot, ChartSize Pixels, double YLow, double YHigh) CurveChart(
+        string title, Func<double, double> f, double xMin, double xMax, string curveLabel, string xLabel, string yLabel, ChartSize? size)
+    {
+        if (!(double.IsFinite(xMin) && double.IsFinite(xMax) && xMin < xMax))
+        {
+            throw new ArgumentException($"x range must be finite with xMin < xMax, got [{xMin}, {xMax}]", nameof(xMin));
+        }
+
+        ChartSize pixels = size ?? ChartSize.Line;
+        ChartCanvas.Validate(pixels);
+        Plot plot = ChartCanvas.NewPlot(title, xLabel, yLabel);
+        const int samples = 400;
+        double[] cx = Enumerable.Range(0, samples).Select(i => xMin + (xMax - xMin) * i / (samples - 1)).ToArray();
+        double[] cy = cx.Select(f).ToArray();
+        double[] finite = cy.Where(double.IsFinite).ToArray();
+        if (finite.Length == 0)
+        {
+            throw new ArgumentException("f has no finite value on [xMin, xMax]", nameof(f));
+        }
+
+        var curve = plot.Add.ScatterLine(cx, cy, CurveColor);
+        curve.LineWidth = 2.5f;
+        curve.LegendText = curveLabel;
+        return (plot, pixels, finite.Min(), finite.Max());
+    }
+
     private static readonly Color CurveColor = Color.FromHex("#9A9A9A");
     private static readonly Color IterateColor = Color.FromHex("#E15759");
     private static readonly Color TangentColor = Color.FromHex("#4E79A7");
@@ -43,28 +73,8 @@ public static partial class Charts
         ArgumentNullException.ThrowIfNull(f);
         ArgumentNullException.ThrowIfNull(derivative);
         ArgumentNullException.ThrowIfNull(iterates);
-        if (!(double.IsFinite(xMin) && double.IsFinite(xMax) && xMin < xMax))
-        {
-            throw new ArgumentException($"x range must be finite with xMin < xMax, got [{xMin}, {xMax}]", nameof(xMin));
-        }
-
-        ChartSize pixels = size ?? ChartSize.Line;
-        ChartCanvas.Validate(pixels);
-        Plot plot = ChartCanvas.NewPlot(title, xLabel, yLabel);
-
-        const int samples = 400;
-        double[] cx = Enumerable.Range(0, samples).Select(i => xMin + (xMax - xMin) * i / (samples - 1)).ToArray();
-        double[] cy = cx.Select(f).ToArray();
-        double[] finite = cy.Where(double.IsFinite).ToArray();
-        if (finite.Length == 0)
-        {
-            throw new ArgumentException("f has no finite value on [xMin, xMax]", nameof(f));
-        }
-
-        double yLow = finite.Min(), yHigh = finite.Max(), yRange = Math.Max(yHigh - yLow, 1e-12);
-        var curve = plot.Add.ScatterLine(cx, cy, CurveColor);
-        curve.LineWidth = 2.5f;
-        curve.LegendText = curveLabel;
+        var (plot, pixels, yLow, yHigh) = CurveChart(title, f, xMin, xMax, curveLabel, xLabel, yLabel, size);
+        double yRange = Math.Max(yHigh - yLow, 1e-12);
 
         double[] shown = iterates.Where(x => double.IsFinite(x) && x >= xMin && x <= xMax).ToArray();
         DrawSteps(plot, shown, f);

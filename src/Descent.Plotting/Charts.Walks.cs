@@ -34,26 +34,7 @@ public static partial class Charts
     {
         ArgumentNullException.ThrowIfNull(f);
         ArgumentNullException.ThrowIfNull(walks);
-        if (!(double.IsFinite(xMin) && double.IsFinite(xMax) && xMin < xMax))
-        {
-            throw new ArgumentException($"x range must be finite with xMin < xMax, got [{xMin}, {xMax}]", nameof(xMin));
-        }
-
-        ChartSize pixels = size ?? ChartSize.Line;
-        ChartCanvas.Validate(pixels);
-        Plot plot = ChartCanvas.NewPlot(title, xLabel, yLabel);
-        const int samples = 400;
-        double[] cx = Enumerable.Range(0, samples).Select(i => xMin + (xMax - xMin) * i / (samples - 1)).ToArray();
-        double[] cy = cx.Select(f).ToArray();
-        double[] finite = cy.Where(double.IsFinite).ToArray();
-        if (finite.Length == 0)
-        {
-            throw new ArgumentException("f has no finite value on [xMin, xMax]", nameof(f));
-        }
-
-        var curve = plot.Add.ScatterLine(cx, cy, CurveColor);
-        curve.LineWidth = 2.5f;
-        curve.LegendText = curveLabel;
+        var (plot, pixels, yLow, yHigh) = CurveChart(title, f, xMin, xMax, curveLabel, xLabel, yLabel, size);
         for (int i = 0; i < walks.Count; i++)
         {
             Walk walk = walks[i] ?? throw new ArgumentException($"walks[{i}] is null", nameof(walks));
@@ -77,7 +58,7 @@ public static partial class Charts
             plot.Add.Marker(xs[^1], ys[^1], MarkerShape.FilledCircle, 11, color);
         }
 
-        double yLow = finite.Min(), yHigh = finite.Max(), yRange = Math.Max(yHigh - yLow, 1e-12);
+        double yRange = Math.Max(yHigh - yLow, 1e-12);
         plot.Axes.SetLimits(xMin, xMax, yLow - 0.08 * yRange, yHigh + 0.12 * yRange);
         if (walks.Count > 0)
         {

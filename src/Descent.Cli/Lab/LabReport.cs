@@ -97,7 +97,12 @@ internal sealed class LabReport(string folder)
         [
             new ReportParagraph("f(x) = x⁴ − 2x² + x/2 has a local minimum near x = 0.93 and its global minimum near x = −1.06. From x₀ = 2 with α = 0.01, plain gradient descent " +
                                 "settles in the first well it meets. With momentum μ = 0.9 the accumulated velocity carries the iterate over the bump between the wells, and it ends in the global minimum."),
-            Chart("local-minimum", "Position per iteration for gradient descent and momentum", p => Charts.Lines(p, "x per iteration on x⁴ − 2x² + x/2", series, "iteration", "x")),
+            new ReportImageRow(
+            [
+                Chart("local-minimum-curve", "Gradient descent and momentum iterates on the two-well curve", p => Charts.CurveWalks(p, "Iterates on f(x) = x⁴ − 2x² + x/2",
+                    Walkthrough.TwoWells, [new Walk("gd", gd), new Walk("momentum", momentum)], -1.8, 2.1, "f(x)")),
+                Chart("local-minimum", "Position per iteration for gradient descent and momentum", p => Charts.Lines(p, "x per iteration", series, "iteration", "x")),
+            ]),
         ]);
     }
 
