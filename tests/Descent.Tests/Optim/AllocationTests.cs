@@ -32,11 +32,16 @@ public class AllocationTests
         ps[0].Grad = OptimizerTable.Gradient(ps[0], 0, 0);
         var adam = new Adam(ps);
         for (int t = 0; t < 3; t++) adam.Step();
-        // Under heavy load a blocked hand-off to the workers can make the runtime allocate once (lazily created wait
-        // objects); what must not happen is an allocation per step, so 40 steps must stay below one small object each.
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int t = 0; t < 40; t++) adam.Step();
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.True(allocated < 40 * 24, $"40 parallel steps allocated {allocated} bytes");
+        // Under load a blocked hand-off to the workers can make the runtime allocate once (lazily created wait objects,
+        // a contended lock's event); what must not happen is an allocation per step. A per-step allocation shows in every
+        // round of 40 steps, a one-off in one round only, so the quietest of five rounds must allocate (almost) nothing.
+        long quietest = long.MaxValue;
+        for (int round = 0; round < 5; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int t = 0; t < 40; t++) adam.Step();
+            quietest = Math.Min(quietest, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        Assert.True(quietest < 40 * 24, $"the quietest of five rounds of 40 parallel steps allocated {quietest} bytes");
     }
 }
