@@ -130,13 +130,17 @@ public static class Autograd
 
     private static void Accumulate(Tensor t, Tensor g, bool createGraph)
     {
+        // A gradient outlives any TensorScope the backward pass runs in.
         if (t.Grad is null)
         {
-            t.Grad = createGraph ? g : g.Detach().Clone().Detach();
+            if (createGraph) TensorScope.Escape(g);
+            else using (TensorScope.Suspend()) g = g.Detach().Clone().Detach();
+            t.Grad = g;
         }
         else if (createGraph || t.Grad.RequiresGrad)
         {
             t.Grad = t.Grad + g;
+            TensorScope.Escape(t.Grad);
         }
         else
         {

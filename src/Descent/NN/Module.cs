@@ -25,6 +25,7 @@ public abstract class Module
         CheckName(name);
         if (!parameter.IsLeaf) throw new ArgumentException($"parameter '{name}' must be a leaf tensor (create it directly or Detach() it)", nameof(parameter));
         parameter.RequiresGrad = true;
+        TensorScope.Escape(parameter);
         _parameters.Add(new(name, parameter));
         return parameter;
     }
@@ -34,6 +35,7 @@ public abstract class Module
     {
         ArgumentNullException.ThrowIfNull(buffer);
         CheckName(name);
+        TensorScope.Escape(buffer);
         _buffers.Add(new(name, buffer));
         return buffer;
     }

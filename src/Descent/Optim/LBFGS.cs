@@ -68,6 +68,7 @@ public sealed partial class LBFGS : Optimizer<LBFGSOptions>
         var state = StateFor(_params[0]);
         var h = History.Read(state);
         using var noGrad = Autograd.NoGrad();
+        using var outlivesScopes = TensorScope.Suspend(); // the history lives across steps
 
         var origLoss = Evaluate(closure);
         double loss = origLoss.Item();

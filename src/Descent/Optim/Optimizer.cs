@@ -47,6 +47,7 @@ public abstract class Optimizer
     {
         ArgumentNullException.ThrowIfNull(closure);
         Tensor loss;
+        using var outlivesScopes = TensorScope.Suspend();
         using (Autograd.EnableGrad()) loss = closure();
         Step();
         return loss;
@@ -94,6 +95,7 @@ public abstract class Optimizer
     public void LoadStateDict(OptimizerStateDict stateDict)
     {
         ArgumentNullException.ThrowIfNull(stateDict);
+        using var outlivesScopes = TensorScope.Suspend();
         if (stateDict.ParamGroups.Count != Groups.Count)
             throw new ArgumentException($"the state dict has {stateDict.ParamGroups.Count} parameter groups, the optimizer {Groups.Count}", nameof(stateDict));
         var parameters = Parameters.ToList();
@@ -186,6 +188,7 @@ public abstract class Optimizer<TOptions> : Optimizer where TOptions : Optimizer
     public override void Step()
     {
         using var noGrad = Autograd.NoGrad();
+        using var outlivesScopes = TensorScope.Suspend(); // optimizer state lives across steps
         for (int gi = 0; gi < Groups.Count; gi++)
         {
             var group = Groups[gi];

@@ -9,8 +9,9 @@ namespace Descent;
 /// </summary>
 public sealed partial class Tensor
 {
-    // Storage is a float[], double[] or long[]; the tensor reads it through shape, strides and offset.
-    internal readonly Array Storage;
+    // Storage is a float[], double[] or long[]; the tensor reads it through shape, strides and offset. It is null once
+    // a TensorScope has released the tensor.
+    private Array? _storage;
     internal readonly int[] ShapeArray;
     internal readonly int[] StridesArray;
     internal readonly int Offset;
@@ -20,13 +21,25 @@ public sealed partial class Tensor
 
     internal Tensor(Array storage, int[] shape, int[] strides, int offset, DType dtype)
     {
-        Storage = storage;
+        _storage = storage;
         ShapeArray = shape;
         StridesArray = strides;
         Offset = offset;
         DType = dtype;
         NumEl = Shapes.NumEl(shape);
+        if (TensorScope.Current is not null) TensorScope.Register(this, storage);
     }
+
+    /// <summary>The elements' array (float[], double[] or long[]).</summary>
+    /// <exception cref="ObjectDisposedException">A <see cref="TensorScope"/> released the tensor.</exception>
+    internal Array Storage => _storage ?? throw new ObjectDisposedException(nameof(Tensor),
+        $"this tensor (shape {Shapes.Format(ShapeArray)}) was released when the TensorScope it was created in ended; keep it with scope.Keep(tensor), or read it before the scope ends");
+
+    /// <summary>The storage, or null when released.</summary>
+    internal Array? StorageOrNull => _storage;
+
+    /// <summary>Drops the storage (a scope gives it to the pool); any later read throws.</summary>
+    internal void Release() => _storage = null;
 
     /// <summary>A new contiguous tensor of the given shape and dtype, filled with zeros.</summary>
     internal Tensor(int[] shape, DType dtype)
@@ -34,7 +47,7 @@ public sealed partial class Tensor
     {
     }
 
-    internal static Array AllocateStorage(DType dtype, int n) => dtype switch
+    internal static Array AllocateStorage(DType dtype, int n) => TensorScope.Rent(dtype, n, zeroed: true) ?? dtype switch
     {
         DType.Float32 => new float[n],
         DType.Float64 => new double[n],

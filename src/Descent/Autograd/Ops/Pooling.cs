@@ -37,17 +37,19 @@ internal static class PoolOps
         var src = x.Contiguous();
         // Every window writes its maximum and index, so neither buffer needs clearing first.
         var result = Tensor.Uninitialized([n, c, oh, ow], x.DType);
-        var argmax = GC.AllocateUninitializedArray<int>(result.NumEl);
+        // The int32 indices live in an int64 tensor of half the length: a tensor, so that a TensorScope pools it and a
+        // backward pass after the scope released it fails instead of reading reused memory.
+        var indices = Tensor.Uninitialized([(result.NumEl + 1) / 2], DType.Int64);
         var window = new Window(h, w, oh, ow, k, stride, pad, dilation);
-        if (x.DType == DType.Float32) MaxForward<float>(src, result, argmax, window);
-        else MaxForward<double>(src, result, argmax, window);
+        if (x.DType == DType.Float32) MaxForward<float>(src, result, indices, window);
+        else MaxForward<double>(src, result, indices, window);
         int[] shape = x.Shape;
         return Autograd.Record(result, "MaxPool2DWithIndicesBackward", [x], g =>
         {
             var gc = g.Contiguous();
             var gx = Tensor.Uninitialized(shape, g.DType); // each worker clears its own planes before adding
-            if (g.DType == DType.Float32) MaxBackward<float>(gc, argmax, gx, n * c, oh * ow);
-            else MaxBackward<double>(gc, argmax, gx, n * c, oh * ow);
+            if (g.DType == DType.Float32) MaxBackward<float>(gc, indices, gx, n * c, oh * ow);
+            else MaxBackward<double>(gc, indices, gx, n * c, oh * ow);
             return [gx];
         });
     }
@@ -55,8 +57,9 @@ internal static class PoolOps
     private readonly record struct Window(int H, int W, int OutH, int OutW, (int H, int W) K, (int H, int W) Stride, (int H, int W) Pad, (int H, int W) Dilation);
 
     /// <summary>Each window's maximum and the flat input index of its first maximum in scan order (NaN propagates).</summary>
-    private static void MaxForward<T>(Tensor src, Tensor dst, int[] argmax, Window g) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void MaxForward<T>(Tensor src, Tensor dst, Tensor indices, Window g) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        var argmax = ArgmaxArray(indices);
         int plane = g.H * g.W, outPlane = g.OutH * g.OutW, planes = dst.NumEl / Math.Max(outPlane, 1);
         var xs = (T[])src.Storage; int xOff = src.Offset;
         var ys = (T[])dst.Storage; int yOff = dst.Offset;
@@ -64,8 +67,9 @@ internal static class PoolOps
         int threads = (long)planes * plane > 1 << 17 ? Math.Min(Kernels.Parallelism.MaxThreads, planes) : 1;
         Kernels.Parallelism.For(threads, threads, part =>
         {
+            var argmaxSpan = AsInts(argmax);
             for (int p = part * planes / threads; p < (part + 1) * planes / threads; p++)
-                MaxPlane<T>(xs.AsSpan(xOff + p * plane, plane), ys.AsSpan(yOff + p * outPlane, outPlane), argmax.AsSpan(p * outPlane, outPlane), p * plane, g);
+                MaxPlane<T>(xs.AsSpan(xOff + p * plane, plane), ys.AsSpan(yOff + p * outPlane, outPlane), argmaxSpan.Slice(p * outPlane, outPlane), p * plane, g);
         });
     }
 
@@ -141,8 +145,9 @@ internal static class PoolOps
 
     /// <summary>Adds each output gradient onto its window's maximum; every index stays in its own plane, so planes split
     /// over threads never write the same element (and each worker clears exactly the planes it writes).</summary>
-    private static void MaxBackward<T>(Tensor g, int[] argmax, Tensor gx, int planes, int outPlane) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void MaxBackward<T>(Tensor g, Tensor indices, Tensor gx, int planes, int outPlane) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        var argmax = ArgmaxArray(indices);
         var gs = (T[])g.Storage; int gOff = g.Offset;
         var dst = (T[])gx.Storage;
         int plane = gx.NumEl / Math.Max(planes, 1);
@@ -152,9 +157,14 @@ internal static class PoolOps
             int p0 = part * planes / threads, p1 = (part + 1) * planes / threads;
             dst.AsSpan(p0 * plane, (p1 - p0) * plane).Clear();
             int start = p0 * outPlane, end = p1 * outPlane;
-            ScatterAdd<T>(gs.AsSpan(gOff + start, end - start), argmax.AsSpan(start, end - start), dst);
+            ScatterAdd<T>(gs.AsSpan(gOff + start, end - start), AsInts(argmax).Slice(start, end - start), dst);
         });
     }
+
+    private static long[] ArgmaxArray(Tensor indices) => (long[])indices.Storage;
+
+    /// <summary>The int32 view of the int64 index storage.</summary>
+    private static Span<int> AsInts(long[] storage) => System.Runtime.InteropServices.MemoryMarshal.Cast<long, int>(storage.AsSpan());
 
     private static void ScatterAdd<T>(ReadOnlySpan<T> g, ReadOnlySpan<int> index, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
     {
