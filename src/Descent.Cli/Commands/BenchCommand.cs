@@ -105,12 +105,12 @@ internal static class BenchCommand
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
                     model = x.Model, batch_size = x.BatchSize, threads = x.Threads, batches = x.TimedBatches,
-                    seconds_per_epoch = x.SecondsPerEpoch, samples_per_s = x.SamplesPerS,
+                    seconds_per_epoch = x.SecondsPerEpoch, samples_per_s = x.SamplesPerS, bytes_per_step = x.BytesPerStep,
                 }));
                 return 0;
             }
-            var table = new Table().AddColumns("model", "batch", "threads", "timed steps", "s/epoch", "samples/s");
-            table.AddRow(x.Model, I(x.BatchSize), I(x.Threads), I(x.TimedBatches), F(x.SecondsPerEpoch, 2), F(x.SamplesPerS, 0));
+            var table = new Table().AddColumns("model", "batch", "threads", "timed steps", "s/epoch", "samples/s", "KiB allocated/step");
+            table.AddRow(x.Model, I(x.BatchSize), I(x.Threads), I(x.TimedBatches), F(x.SecondsPerEpoch, 2), F(x.SamplesPerS, 0), F(x.BytesPerStep / 1024.0, 0));
             AnsiConsole.Write(table);
             return 0;
         }));

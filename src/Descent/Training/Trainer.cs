@@ -100,18 +100,24 @@ public sealed class Trainer
         foreach (var (input, target) in train)
         {
             batch++;
-            Optimizer.ZeroGrad();
-            var output = Model.Forward(input);
-            var loss = _loss(output, target);
-            double value = loss.Item();
-            if (!double.IsFinite(value)) throw new TrainingDivergedException(epoch, batch, value);
-            loss.Backward();
-            Optimizer.Step();
+            long? hits;
+            double value;
+            // The activations and backward temporaries of the step go back to the pool at its end; the next batch reuses them.
+            using (new TensorScope())
+            {
+                Optimizer.ZeroGrad();
+                var output = Model.Forward(input);
+                var loss = _loss(output, target);
+                value = loss.Item();
+                if (!double.IsFinite(value)) throw new TrainingDivergedException(epoch, batch, value);
+                loss.Backward();
+                Optimizer.Step();
+                hits = CountCorrect(output, target);
+            }
             if (Scheduler is not null && StepSchedulerPerBatch) Scheduler.Step();
             int n = input.Size(0);
             lossSum += value * n;
             samples += n;
-            var hits = CountCorrect(output, target);
             if (hits is null) classification = false;
             else correct += hits.Value;
             BatchEnded?.Invoke(new BatchProgress(epoch, batch, batches, value));
@@ -134,6 +140,7 @@ public sealed class Trainer
             bool classification = true;
             foreach (var (input, target) in data)
             {
+                using var scope = new TensorScope();
                 var output = Model.Forward(input);
                 int n = input.Size(0);
                 lossSum += _loss(output, target).Item() * n;
