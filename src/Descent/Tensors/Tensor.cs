@@ -183,7 +183,7 @@ public sealed partial class Tensor
     public Tensor Contiguous()
     {
         if (IsContiguous) return this;
-        var copy = new Tensor((int[])ShapeArray.Clone(), DType);
+        var copy = Uninitialized((int[])ShapeArray.Clone(), DType); // CopyInto writes every element
         CopyInto(copy);
         return Autograd.Record(copy, "CloneBackward", [this], g => [g]);
     }
@@ -191,7 +191,7 @@ public sealed partial class Tensor
     /// <summary>A copy with its own storage, recorded in the graph.</summary>
     public Tensor Clone()
     {
-        var copy = new Tensor((int[])ShapeArray.Clone(), DType);
+        var copy = Uninitialized((int[])ShapeArray.Clone(), DType); // CopyInto writes every element
         CopyInto(copy);
         return Autograd.Record(copy, "CloneBackward", [this], g => [g]);
     }

@@ -44,8 +44,19 @@ public sealed partial class Tensor
                 Gemm.Multiply<double>(transA, transB, m, n, k, ((double[])ae.Storage).AsSpan(ao), lda, ((double[])be.Storage).AsSpan(bo), ldb, result.AsSpan<double>().Slice(i * m * n, m * n), n);
         }
         return Autograd.Record(result, "MmBackward", [a, b], g => [
-            a.RequiresGrad ? SumToShape(g.MatMul(b.Transpose(-1, -2)), a.ShapeArray) : null,
-            b.RequiresGrad ? SumToShape(a.Transpose(-1, -2).MatMul(g), b.ShapeArray) : null]);
+            a.RequiresGrad ? SumToShape(ProductInLayoutOf(a, g, b.Transpose(-1, -2)), a.ShapeArray) : null,
+            b.RequiresGrad ? SumToShape(ProductInLayoutOf(b, a.Transpose(-1, -2), g), b.ShapeArray) : null]);
+    }
+
+    /// <summary>
+    /// left · right, laid out like <paramref name="operand"/>: when the operand is a transposed matrix (a linear layer's
+    /// weight seen as wᵀ), the product is computed as (rightᵀ · leftᵀ)ᵀ so that the gradient reaches the weight as a
+    /// row-major matrix, as PyTorch's mm backward does, instead of a transposed view that must be copied element by element.
+    /// </summary>
+    private static Tensor ProductInLayoutOf(Tensor operand, Tensor left, Tensor right)
+    {
+        bool transposed = operand.Rank == 2 && operand.StridesArray[0] == 1 && operand.StridesArray[1] != 1 && operand.ShapeArray[0] > 1;
+        return transposed ? right.Transpose(-1, -2).MatMul(left.Transpose(-1, -2)).Transpose(-1, -2) : left.MatMul(right);
     }
 
     /// <summary>
