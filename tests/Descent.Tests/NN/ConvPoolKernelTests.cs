@@ -10,13 +10,19 @@ namespace Descent.Tests.NN;
 public class ConvPoolKernelTests
 {
     [Theory]
-    [InlineData(4, 6)]
+    [InlineData(4, 6)]    // 3 windows a row: scalar
     [InlineData(5, 7)]
+    [InlineData(4, 9)]    // 4: one block of four
+    [InlineData(6, 14)]   // 7: two overlapping blocks of four
+    [InlineData(3, 16)]   // 8: one block of eight
+    [InlineData(4, 28)]   // 14: two overlapping blocks of eight
+    [InlineData(2, 41)]   // 20, and a leftover column
     public void Max_pool_2x2_matches_a_naive_scan_including_ties_nan_and_infinity(int h, int w)
     {
         var data = new float[2 * 3 * h * w];
         var rng = new Random(7);
-        for (int i = 0; i < data.Length; i++) data[i] = rng.Next(4) - 2; // many ties
+        for (int i = 0; i < data.Length; i++)
+            data[i] = rng.Next(40) switch { 0 => float.NaN, 1 => float.NegativeInfinity, 2 => float.PositiveInfinity, var k => k % 4 - 2 }; // many ties
         data[1] = float.NaN;
         data[w + 2] = float.NegativeInfinity; data[w + 3] = float.NegativeInfinity; data[2] = float.NegativeInfinity; data[3] = float.NegativeInfinity;
         data[h * w + 5] = float.NaN; data[h * w + w + 4] = float.NaN;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace Descent;
 
@@ -78,7 +79,10 @@ internal static class PoolOps
     {
         if (g.K == (2, 2) && g.Stride == (2, 2) && g.Pad == (0, 0) && g.Dilation == (1, 1) && 2 * g.OutH <= g.H && 2 * g.OutW <= g.W)
         {
-            MaxPlane2x2(src, dst, argmax, planeStart, g.W, g.OutH, g.OutW);
+            if (typeof(T) == typeof(float))
+                Kernels.MaxPool2x2.Plane(MemoryMarshal.Cast<T, float>(src), MemoryMarshal.Cast<T, float>(dst), argmax, planeStart, g.W, g.OutH, g.OutW);
+            else
+                MaxPlane2x2(src, dst, argmax, planeStart, g.W, g.OutH, g.OutW);
             return;
         }
         int kh = g.K.H, kw = g.K.W, dh = g.Dilation.H, dw = g.Dilation.W;
