@@ -39,6 +39,12 @@ public sealed class TensorScope : IDisposable
     /// <summary>The innermost scope of the calling thread, or null.</summary>
     public static TensorScope? Current => t_current;
 
+    /// <summary>Bytes of released tensor memory waiting in the pool for the next scope.</summary>
+    public static long PooledBytes => StoragePool.PooledBytes;
+
+    /// <summary>Gives the pooled memory back to the garbage collector (after training, say).</summary>
+    public static void ClearPool() => StoragePool.Clear();
+
     /// <summary>
     /// Lets <paramref name="tensor"/> (and every view sharing its memory) outlive this scope: it then belongs to the
     /// enclosing scope, or to the garbage collector when there is none. Returns the tensor, for chaining.

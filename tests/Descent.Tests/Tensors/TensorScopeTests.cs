@@ -70,6 +70,23 @@ public class TensorScopeTests
     }
 
     [Fact]
+    public void The_pool_holds_released_memory_until_cleared()
+    {
+        // A size no other test uses: other tests may use the shared pool at the same time.
+        Array released;
+        using (new TensorScope()) released = Tensor.Full([61, 67], 1).StorageOrNull!;
+        Assert.True(TensorScope.PooledBytes >= 61 * 67 * sizeof(float), $"pooled {TensorScope.PooledBytes} bytes");
+        using (new TensorScope())
+        {
+            var reused = Tensor.Zeros([61, 67]);
+            Assert.Same(released, reused.StorageOrNull);
+            Assert.All(reused.ToArray<float>(), v => Assert.Equal(0f, v));
+        }
+        TensorScope.ClearPool();
+        using (new TensorScope()) Assert.NotSame(released, Tensor.Zeros([61, 67]).StorageOrNull);
+    }
+
+    [Fact]
     public void Kept_in_an_inner_scope_belongs_to_the_outer_one()
     {
         Tensor t;
