@@ -95,7 +95,7 @@ public static class Autograd
         }
 
         var order = TopologicalOrder(root);
-        var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance) { [root] = gradient };
+        var grads = new Dictionary<Tensor, Tensor>(TensorIdentity.Instance) { [root] = gradient };
         int saved = t_noGradDepth;
         t_noGradDepth = createGraph ? 0 : 1;
         try
@@ -152,7 +152,7 @@ public static class Autograd
     private static List<Tensor> TopologicalOrder(Tensor root)
     {
         var order = new List<Tensor>();
-        var visited = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        var visited = new HashSet<Tensor>(TensorIdentity.Instance);
         var stack = new Stack<(Tensor Tensor, int Next)>();
         stack.Push((root, 0));
         visited.Add(root);

@@ -7,7 +7,7 @@ namespace Descent.Optim;
 public abstract class Optimizer
 {
     private protected readonly List<ParamGroup> Groups = [];
-    private protected readonly Dictionary<Tensor, ParamState> StateByParameter = new(ReferenceEqualityComparer.Instance);
+    private protected readonly Dictionary<Tensor, ParamState> StateByParameter = new(TensorIdentity.Instance);
 
     /// <summary>The parameter groups, in order.</summary>
     public IReadOnlyList<ParamGroup> ParamGroups => Groups;
@@ -108,7 +108,7 @@ public abstract class Optimizer
             options[i] = Groups[i].Options.WithValues(saved.Hyperparameters);
             options[i].Validate();
         }
-        var states = new Dictionary<Tensor, ParamState>(ReferenceEqualityComparer.Instance);
+        var states = new Dictionary<Tensor, ParamState>(TensorIdentity.Instance);
         foreach (var (index, saved) in stateDict.State)
         {
             if (index < 0 || index >= parameters.Count)
@@ -167,7 +167,7 @@ public abstract class Optimizer<TOptions> : Optimizer where TOptions : Optimizer
         ArgumentNullException.ThrowIfNull(group);
         var parameters = group.Parameters?.ToList() ?? throw new ArgumentNullException(nameof(group), "the group's parameters are null");
         if (parameters.Count == 0) throw new ArgumentException("the optimizer got an empty parameter list", nameof(group));
-        var seen = new HashSet<Tensor>(Parameters, ReferenceEqualityComparer.Instance);
+        var seen = new HashSet<Tensor>(Parameters, TensorIdentity.Instance);
         for (int i = 0; i < parameters.Count; i++)
         {
             var p = parameters[i] ?? throw new ArgumentException($"parameter {i} is null", nameof(group));

@@ -19,6 +19,11 @@ public sealed partial class Tensor
     internal Node? GradFn;
     internal bool RetainsGrad;
 
+    // A number unique to this tensor object, for cheap identity hashing in the backward pass (an object's identity hash
+    // code is computed and stored on first use, which is slow for the many short-lived tensors of a training step).
+    private static long s_nextId;
+    internal readonly long Id = Interlocked.Increment(ref s_nextId);
+
     internal Tensor(Array storage, int[] shape, int[] strides, int offset, DType dtype)
     {
         _storage = storage;

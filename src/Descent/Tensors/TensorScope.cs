@@ -104,7 +104,9 @@ public sealed class TensorScope : IDisposable
     internal static void Register(Tensor tensor, Array storage)
     {
         var scope = t_current;
-        if (scope is not null && scope.OwnsInChain(storage)) scope._members.Add(tensor);
+        // Arrays too small to pool are never a scope's: skip the lookup for the many small tensors of a step.
+        if (scope is null || !StoragePool.IsPooled(tensor.DType, storage.Length)) return;
+        if (scope.OwnsInChain(storage)) scope._members.Add(tensor);
     }
 
     /// <summary>

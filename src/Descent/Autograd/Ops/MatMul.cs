@@ -33,7 +33,8 @@ public sealed partial class Tensor
         var batch = Shapes.Broadcast(a.ShapeArray[..^2], b.ShapeArray[..^2], "matmul");
         var ae = MatrixOperand(a.ExpandNoGrad([.. batch, m, k]), out bool transA, out int lda);
         var be = MatrixOperand(b.ExpandNoGrad([.. batch, k, n]), out bool transB, out int ldb);
-        var result = new Tensor([.. batch, m, n], a.DType);
+        // The product overwrites every element unless the inner dimension is empty (then the result is zeros).
+        var result = k > 0 ? Uninitialized([.. batch, m, n], a.DType) : new Tensor([.. batch, m, n], a.DType);
         int count = Shapes.NumEl(batch);
         for (int i = 0; i < count; i++)
         {
