@@ -130,17 +130,18 @@ public static class Autograd
 
     private static void Accumulate(Tensor t, Tensor g, bool createGraph)
     {
-        // A gradient outlives any TensorScope the backward pass runs in.
+        // A gradient outlives any TensorScope the backward pass runs in (the Grad setter sees to that).
         if (t.Grad is null)
         {
-            if (createGraph) TensorScope.Escape(g);
-            else using (TensorScope.Suspend()) g = g.Detach().Clone().Detach();
+            if (!createGraph)
+            {
+                using (TensorScope.Suspend()) g = g.Detach().Clone().Detach();
+            }
             t.Grad = g;
         }
         else if (createGraph || t.Grad.RequiresGrad)
         {
             t.Grad = t.Grad + g;
-            TensorScope.Escape(t.Grad);
         }
         else
         {

@@ -119,8 +119,21 @@ public sealed partial class Tensor
         return this;
     }
 
-    /// <summary>The accumulated gradient, or null when none has been computed (or it was reset by ZeroGrad).</summary>
-    public Tensor? Grad { get; set; }
+    /// <summary>
+    /// The accumulated gradient, or null when none has been computed (or it was reset by ZeroGrad). A gradient set
+    /// inside a <see cref="TensorScope"/> outlives the scope.
+    /// </summary>
+    public Tensor? Grad
+    {
+        get => _grad;
+        set
+        {
+            if (value is not null) TensorScope.Escape(value);
+            _grad = value;
+        }
+    }
+
+    private Tensor? _grad;
 
     /// <summary>True when the tensor was created by the user rather than recorded from an operation.</summary>
     public bool IsLeaf => GradFn is null;

@@ -129,7 +129,7 @@ public sealed class TensorScope : IDisposable
     internal static void Escape(Tensor tensor)
     {
         var storage = tensor.StorageOrNull;
-        if (storage is null) return;
+        if (storage is null || t_current is null || !StoragePool.IsPooled(tensor.DType, storage.Length)) return;
         for (var s = t_current; s is not null; s = s._outer) s._owned.Remove(storage);
     }
 

@@ -155,6 +155,21 @@ public class TensorScopeTests
     }
 
     [Fact]
+    public void Gradients_set_inside_a_scope_outlive_it()
+    {
+        var p = Tensor.Zeros([64, 64]).RequiresGrad_();
+        using (new TensorScope())
+        {
+            p.Grad = Big(1) * 2;            // set by hand, as clipping or a custom rule might
+            var opt = new SGD([p], lr: 0.1);
+            opt.Step();
+            opt.ZeroGrad(setToNone: false); // zeroes in place
+        }
+        Assert.All(p.Grad!.ToArray<float>(), v => Assert.Equal(0f, v));
+        Assert.All(p.ToArray<float>(), v => Assert.Equal(-0.2f, v));
+    }
+
+    [Fact]
     public void A_model_built_inside_a_scope_keeps_its_parameters()
     {
         Linear layer;
