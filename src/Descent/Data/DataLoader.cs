@@ -66,8 +66,20 @@ public sealed class DataLoader : IEnumerable<(Tensor Input, Tensor Target)>
         {
             int start = b * BatchSize;
             int size = Math.Min(BatchSize, n - start);
-            yield return Dataset.GetBatch(order.AsSpan(start, size));
+            yield return NextBatch(order.AsSpan(start, size));
         }
+    }
+
+    /// <summary>
+    /// A batch from the dataset. A <see cref="TensorDataset"/> copies rows into new tensors, which may come from the pool
+    /// of an enclosing <see cref="TensorScope"/> (the Trainer's per-batch scope); any other dataset's tensors get
+    /// ordinary memory, since such a dataset may keep the tensors it makes.
+    /// </summary>
+    private (Tensor Input, Tensor Target) NextBatch(ReadOnlySpan<int> indices)
+    {
+        if (Dataset is TensorDataset) return Dataset.GetBatch(indices);
+        using var ordinaryMemory = TensorScope.Suspend();
+        return Dataset.GetBatch(indices);
     }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();

@@ -54,7 +54,7 @@ public sealed class TensorDataset : Dataset
     {
         var shape = source.Shape;
         shape[0] = indices.Length;
-        var batch = new Tensor(shape, source.DType);
+        var batch = Tensor.Uninitialized(shape, source.DType); // every row is copied in
         switch (source.DType)
         {
             case DType.Float32: CopyRows(source.AsSpan<float>(), batch.AsSpan<float>(), indices); break;

@@ -39,6 +39,13 @@ public sealed class Trainer
     /// <summary>Steps <see cref="Scheduler"/> after every batch (as OneCycleLR and CyclicLR expect) instead of every epoch.</summary>
     public bool StepSchedulerPerBatch { get; init; }
 
+    /// <summary>
+    /// Zeroes the gradients in place between batches (the default), so that their memory is reused; false sets them to
+    /// null as PyTorch's <c>zero_grad()</c> does, which differs only for a parameter that gets no gradient in a batch:
+    /// with null the optimizer skips it, with zeros it still applies momentum and weight decay.
+    /// </summary>
+    public bool ZeroGradInPlace { get; init; } = true;
+
     /// <summary>An optional plateau schedule, stepped each epoch with the validation loss (or the training loss when there is no validation data).</summary>
     public ReduceLROnPlateau? Plateau { get; init; }
 
@@ -97,15 +104,20 @@ public sealed class Trainer
         long samples = 0, correct = 0;
         bool classification = true;
         int batch = 0, batches = train.Count;
-        foreach (var (input, target) in train)
+        using var batchesOfEpoch = train.GetEnumerator();
+        while (true)
         {
-            batch++;
             long? hits;
             double value;
-            // The activations and backward temporaries of the step go back to the pool at its end; the next batch reuses them.
+            int n;
+            // Each batch, from the data loader's copy of its rows to the optimizer step, runs in a scope: its tensors go
+            // back to the pool at the end and the next batch reuses them instead of asking for fresh memory.
             using (new TensorScope())
             {
-                Optimizer.ZeroGrad();
+                if (!batchesOfEpoch.MoveNext()) break;
+                var (input, target) = batchesOfEpoch.Current;
+                batch++;
+                Optimizer.ZeroGrad(setToNone: !ZeroGradInPlace);
                 var output = Model.Forward(input);
                 var loss = _loss(output, target);
                 value = loss.Item();
@@ -113,9 +125,9 @@ public sealed class Trainer
                 loss.Backward();
                 Optimizer.Step();
                 hits = CountCorrect(output, target);
+                n = input.Size(0);
             }
             if (Scheduler is not null && StepSchedulerPerBatch) Scheduler.Step();
-            int n = input.Size(0);
             lossSum += value * n;
             samples += n;
             if (hits is null) classification = false;

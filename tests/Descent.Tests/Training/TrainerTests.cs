@@ -115,4 +115,49 @@ public class TrainerTests
         var (trainer, _, _, loader) = Build(null);
         Assert.Equal("epochs", Assert.Throws<ArgumentOutOfRangeException>(() => trainer.Fit(loader, 0)).ParamName);
     }
+
+    /// <summary>A dataset that builds each sample's tensors once, on first use, and keeps them (big enough to be pooled).</summary>
+    private sealed class CachingDataset : Dataset
+    {
+        private readonly Dictionary<int, (Tensor, Tensor)> _cache = [];
+        public override int Count => 8;
+        public override (Tensor Input, Tensor Target) Get(int index)
+        {
+            if (!_cache.TryGetValue(index, out var sample))
+                _cache[index] = sample = (Tensor.Full([1200], index / 8.0), Tensor.Scalar(index % 2, DType.Int64));
+            return sample;
+        }
+    }
+
+    [Fact]
+    public void A_dataset_that_keeps_the_tensors_it_makes_survives_the_per_batch_scopes()
+    {
+        Tensor.ManualSeed(1);
+        var model = new Sequential(new Linear(1200, 2));
+        var trainer = new Trainer(model, new SGD(model.Parameters(), lr: 0.01), (y, t) => F.CrossEntropy(y, t));
+        var history = trainer.Fit(new DataLoader(new CachingDataset(), batchSize: 4), epochs: 3);
+        Assert.Equal(3, history.Count);
+        Assert.All(history, m => Assert.True(double.IsFinite(m.TrainLoss)));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Zeroing_in_place_or_to_null_differs_only_for_a_parameter_without_gradient(bool inPlace)
+    {
+        Tensor.ManualSeed(2);
+        var used = new Linear(4, 3);
+        var unused = new Linear(4, 3);
+        var model = new Sequential(used);
+        var before = unused.Weight.ToArray<float>();
+        // The unused layer's parameters get one gradient (zero) from a loss that multiplies them by zero, then none.
+        unused.Weight.Grad = Tensor.ZerosLike(unused.Weight);
+        var optimizer = new AdamW([.. model.Parameters(), unused.Weight], lr: 0.01, weightDecay: 0.5);
+        var (loader, _, _) = IrisLoader(5);
+        var trainer = new Trainer(model, optimizer, (y, t) => F.CrossEntropy(y, t)) { ZeroGradInPlace = inPlace };
+        trainer.Fit(loader, epochs: 1);
+        var after = unused.Weight.ToArray<float>();
+        if (inPlace) Assert.NotEqual(before, after); // zero gradient: weight decay still shrinks it
+        else Assert.Equal(before, after);            // no gradient: AdamW skips it
+    }
 }
