@@ -55,4 +55,32 @@ public class ConvKernelTests
         Assert.False(new ConvGeometry(1, 8, 8, 3, 3, 1, 1, 0, 0, 1, 1, 6, 6).IsShiftable);
         Assert.False(new ConvGeometry(1, 8, 8, 3, 3, 2, 1, 1, 1, 1, 1, 4, 8).IsShiftable);
     }
+
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(3, 5, 7)]
+    [InlineData(16, 9, 784)]
+    [InlineData(5, 15, 37)]
+    [InlineData(2, 4, 100)]
+    [InlineData(7, 13, 3)]
+    public void Thin_weight_gradient_matches_the_gemm(int outs, int rows, int length)
+    {
+        var rng = new Random(outs * 31 + rows * 7 + length);
+        var g = Enumerable.Range(0, outs * length).Select(_ => rng.NextDouble() - 0.5).ToArray();
+        var cols = Enumerable.Range(0, rows * length).Select(_ => rng.NextDouble() - 0.5).ToArray();
+        var start = Enumerable.Range(0, outs * rows).Select(_ => rng.NextDouble()).ToArray();
+        var expected = (double[])start.Clone();
+        Gemm.Multiply<double>(false, true, outs, rows, length, g, length, cols, length, expected, rows, accumulate: true);
+        var actual = (double[])start.Clone();
+        ConvWeightGradient.AccumulateThin<double>(g, cols, outs, rows, length, actual);
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 1e-12);
+
+        var gf = g.Select(v => (float)v).ToArray();
+        var cf = cols.Select(v => (float)v).ToArray();
+        var expectedF = start.Select(v => (float)v).ToArray();
+        Gemm.Multiply<float>(false, true, outs, rows, length, gf, length, cf, length, expectedF, rows, accumulate: true);
+        var actualF = start.Select(v => (float)v).ToArray();
+        ConvWeightGradient.AccumulateThin<float>(gf, cf, outs, rows, length, actualF);
+        for (int i = 0; i < expectedF.Length; i++) Assert.Equal(expectedF[i], actualF[i], 1e-4f);
+    }
 }

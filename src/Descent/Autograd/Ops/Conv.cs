@@ -119,7 +119,9 @@ internal static class ConvOps
                 {
                     var gG = gS.Slice(gi * og * l, og * l);
                     // dW[og, gRows] += gOut[og, l] · colsᵀ.
-                    if (acc is not null)
+                    if (acc is not null && gRows < ConvWeightGradient.ThinRows)
+                        ConvWeightGradient.AccumulateThin<T>(gG, cols.AsSpan(gi * gRows * l, gRows * l), og, gRows, l, acc.AsSpan(gi * og * gRows, og * gRows));
+                    else if (acc is not null)
                         Gemm.Multiply<T>(false, true, og, gRows, l, gG, l, cols.AsSpan(gi * gRows * l, gRows * l), l,
                             acc.AsSpan(gi * og * gRows, og * gRows), gRows, accumulate: true, maxThreads: gemmThreads);
                     // The group's columns have been used for dW; overwrite them with dcols = Wᵀ · gOut.
