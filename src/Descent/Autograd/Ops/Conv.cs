@@ -121,9 +121,9 @@ internal static class ConvOps
                     // dW[og, gRows] += gOut[og, l] · colsᵀ.
                     if (acc is not null && gRows < ConvWeightGradient.ThinRows)
                         ConvWeightGradient.AccumulateThin<T>(gG, cols.AsSpan(gi * gRows * l, gRows * l), og, gRows, l, acc.AsSpan(gi * og * gRows, og * gRows));
-                    else if (acc is not null)
-                        Gemm.Multiply<T>(false, true, og, gRows, l, gG, l, cols.AsSpan(gi * gRows * l, gRows * l), l,
-                            acc.AsSpan(gi * og * gRows, og * gRows), gRows, accumulate: true, maxThreads: gemmThreads);
+                    else if (acc is not null) // dWᵀ[gRows, og] += cols · gOutᵀ: no padded tiles for og = 32, a multiple of the tile width
+                        Gemm.Multiply<T>(false, true, gRows, og, l, cols.AsSpan(gi * gRows * l, gRows * l), l, gG, l,
+                            acc.AsSpan(gi * og * gRows, og * gRows), og, accumulate: true, maxThreads: gemmThreads);
                     // The group's columns have been used for dW; overwrite them with dcols = Wᵀ · gOut.
                     if (gx is not null)
                         Gemm.Multiply<T>(true, false, gRows, l, og, ws.AsSpan(w.Offset + gi * og * gRows, og * gRows), gRows, gG, l,
@@ -135,9 +135,13 @@ internal static class ConvOps
         });
         if (gw is not null)
         {
+            var sum = partial![0];
+            for (int chunk = 1; chunk < chunks; chunk++) System.Numerics.Tensors.TensorPrimitives.Add(sum, partial[chunk], sum);
             var dst = gw.AsSpan<T>();
-            partial![0].CopyTo(dst);
-            for (int chunk = 1; chunk < chunks; chunk++) System.Numerics.Tensors.TensorPrimitives.Add(dst, partial[chunk], dst);
+            if (gRows < ConvWeightGradient.ThinRows) sum.CopyTo(dst);
+            else // the GEMM path accumulated each group's gradient transposed
+                for (int gi = 0; gi < groups; gi++)
+                    Conv.Transpose<T>(sum.AsSpan(gi * og * gRows, og * gRows), gRows, og, dst.Slice(gi * og * gRows, og * gRows));
         }
     }
 
