@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 
 namespace Descent.Kernels;
@@ -30,6 +31,7 @@ internal static partial class Conv
     }
 
     /// <summary>im2col by rows of the output: any stride, dilation and padding.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void GeneralIm2Col<T>(ReadOnlySpan<T> image, in ConvGeometry g, Span<T> cols) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int l = g.OutPlane;
@@ -85,6 +87,7 @@ internal static partial class Conv
     }
 
     /// <summary>col2im by rows of the output: any stride, dilation and padding; leaves the matrix unchanged.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void GeneralCol2Im<T>(ReadOnlySpan<T> cols, in ConvGeometry g, Span<T> image) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int l = g.OutPlane;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -26,6 +27,7 @@ internal static partial class Conv
         return new ShiftedRow(rowLo * g.OutW + lo, (rowHi - 1) * g.OutW + hi, dh * g.Width + dw, rowLo, rowHi, lo, hi);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ShiftedIm2Col<T>(ReadOnlySpan<T> image, in ConvGeometry g, Span<T> cols) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int l = g.OutPlane, planeSize = g.Height * g.Width;
@@ -50,6 +52,7 @@ internal static partial class Conv
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ShiftedCol2Im<T>(Span<T> cols, in ConvGeometry g, Span<T> image) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int l = g.OutPlane, planeSize = g.Height * g.Width;

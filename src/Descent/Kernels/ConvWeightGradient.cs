@@ -16,6 +16,7 @@ internal static class ConvWeightGradient
     public const int ThinRows = 16;
 
     /// <summary>acc[o, r] (row stride <paramref name="rows"/>) += Σ_p g[o, p]·cols[r, p], for o &lt; outs, r &lt; rows, p &lt; length.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AccumulateThin<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> cols, int outs, int rows, int length, Span<T> acc)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -93,6 +94,7 @@ internal static class ConvWeightGradient
     }
 
     /// <summary>x·y with four interleaved partial sums (independent FMA chains), combined in a fixed order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T Dot1<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ref T px = ref MemoryMarshal.GetReference(x);

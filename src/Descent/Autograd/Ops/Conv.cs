@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Numerics;
 using Descent.Kernels;
@@ -154,6 +155,7 @@ internal static class ConvOps
         return gb;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SumPlanes<T>(ReadOnlySpan<T> g, int n, int o, int plane, Span<T> sums) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int s = 0; s < n; s++)
