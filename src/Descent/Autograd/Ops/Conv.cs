@@ -70,7 +70,8 @@ internal static class ConvOps
         var xs = (T[])x.Storage; int xOff = x.Offset;
         var ws = (T[])w.Storage; int wOff = w.Offset;
         var ys = (T[])y.Storage;
-        T[]? bias = b?.ToArray<T>();
+        T[]? bias = (T[]?)b?.Storage;
+        int bOff = b?.Offset ?? 0;
         // Samples are independent, so any split gives the same result; contiguous ranges, one per thread, keep the
         // synchronisation to one fork and join per call.
         int threads = n * colRows * l > 1 << 16 ? Math.Min(Parallelism.MaxThreads, n) : 1;
@@ -86,7 +87,7 @@ internal static class ConvOps
                     Gemm.Multiply<T>(false, false, og, l, gRows, ws.AsSpan(wOff + gi * og * gRows, og * gRows), gRows, cols.AsSpan(gi * gRows * l, gRows * l), l,
                         outS.Slice(gi * og * l, og * l), l, maxThreads: gemmThreads);
                 if (bias is not null)
-                    for (int oc = 0; oc < o; oc++) System.Numerics.Tensors.TensorPrimitives.Add(outS.Slice(oc * l, l), bias[oc], outS.Slice(oc * l, l));
+                    for (int oc = 0; oc < o; oc++) System.Numerics.Tensors.TensorPrimitives.Add(outS.Slice(oc * l, l), bias[bOff + oc], outS.Slice(oc * l, l));
             }
             ArrayPool<T>.Shared.Return(cols);
         });
@@ -111,7 +112,12 @@ internal static class ConvOps
         Parallelism.For(chunks, threads, chunk =>
         {
             var cols = ArrayPool<T>.Shared.Rent(colRows * l);
-            var acc = partial is null ? null : partial[chunk] = new T[o * gRows];
+            T[]? acc = null;
+            if (partial is not null)
+            {
+                acc = partial[chunk] = ArrayPool<T>.Shared.Rent(o * gRows);
+                Array.Clear(acc, 0, o * gRows);
+            }
             for (int s = chunk * n / chunks; s < (chunk + 1) * n / chunks; s++)
             {
                 var gS = gs.AsSpan(g.Offset + s * o * l, o * l);
@@ -136,13 +142,14 @@ internal static class ConvOps
         });
         if (gw is not null)
         {
-            var sum = partial![0];
-            for (int chunk = 1; chunk < chunks; chunk++) System.Numerics.Tensors.TensorPrimitives.Add(sum, partial[chunk], sum);
+            var sum = partial![0].AsSpan(0, o * gRows);
+            for (int chunk = 1; chunk < chunks; chunk++) System.Numerics.Tensors.TensorPrimitives.Add(sum, partial[chunk].AsSpan(0, o * gRows), sum);
             var dst = gw.AsSpan<T>();
             if (gRows < ConvWeightGradient.ThinRows) sum.CopyTo(dst);
             else // the GEMM path accumulated each group's gradient transposed
                 for (int gi = 0; gi < groups; gi++)
-                    Conv.Transpose<T>(sum.AsSpan(gi * og * gRows, og * gRows), gRows, og, dst.Slice(gi * og * gRows, og * gRows));
+                    Conv.Transpose<T>(sum.Slice(gi * og * gRows, og * gRows), gRows, og, dst.Slice(gi * og * gRows, og * gRows));
+            foreach (var part in partial) ArrayPool<T>.Shared.Return(part);
         }
     }
 
