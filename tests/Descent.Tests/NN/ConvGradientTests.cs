@@ -72,6 +72,32 @@ public class ConvGradientTests
                 for (int c = 0; c < 6; c++) Assert.Equal(gxp[(i * 6 + r) * 9 + c + 1], gx[(i * 5 + r) * 6 + c], 1e-12);
     }
 
+    [Theory]
+    [InlineData(true, false, false)]
+    [InlineData(false, true, false)]
+    [InlineData(false, false, true)]
+    [InlineData(false, true, true)]
+    public void Each_gradient_alone_equals_the_one_computed_with_all_of_them(bool needX, bool needW, bool needB)
+    {
+        var gen = new Generator(9);
+        var x = Tensor.Randn([6, 3, 5, 4], DType.Float64, gen);
+        var w = Tensor.Randn([4, 3, 3, 3], DType.Float64, gen);
+        var b = Tensor.Randn([4], DType.Float64, gen);
+        var g = Tensor.Randn([6, 4, 5, 4], DType.Float64, gen);
+        Tensor[] All(bool nx, bool nw, bool nb)
+        {
+            var (xi, wi, bi) = (x.Clone().RequiresGrad_(nx), w.Clone().RequiresGrad_(nw), b.Clone().RequiresGrad_(nb));
+            F.Conv2d(xi, wi, bi, padding: 1).Backward(g);
+            return [xi.Grad!, wi.Grad!, bi.Grad!];
+        }
+        var all = All(true, true, true);
+        var some = All(needX, needW, needB);
+        bool[] need = [needX, needW, needB];
+        for (int i = 0; i < 3; i++)
+            if (need[i]) Assert.Equal(all[i].ToArray<double>(), some[i].ToArray<double>());
+            else Assert.Null(some[i]);
+    }
+
     private static void AssertClose(double[] expected, double[] actual)
     {
         Assert.Equal(expected.Length, actual.Length);

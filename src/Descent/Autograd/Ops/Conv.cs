@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Numerics;
 using Descent.Kernels;
@@ -55,9 +54,9 @@ internal static class ConvOps
             var gc = g.Contiguous().Detach();
             var gx = x.RequiresGrad ? new Tensor([n, c, h, wd], x.DType) : null;
             var gw = w.RequiresGrad ? new Tensor(w.Shape, x.DType) : null;
-            if (x.DType == DType.Float32) Backward<float>(xc, wc, gc, gx, gw, geo, n, o, groups);
-            else Backward<double>(xc, wc, gc, gx, gw, geo, n, o, groups);
-            Tensor? gb = b is { RequiresGrad: true } ? BiasGradient(gc, n, o, outH * outW) : null;
+            var gb = b is { RequiresGrad: true } ? new Tensor([o], x.DType) : null;
+            if (x.DType == DType.Float32) Backward<float>(xc, wc, gc, gx, gw, gb, geo, n, o, groups);
+            else Backward<double>(xc, wc, gc, gx, gw, gb, geo, n, o, groups);
             return b is null ? [gx, gw] : [gx, gw, gb];
         });
     }
@@ -93,34 +92,44 @@ internal static class ConvOps
         });
     }
 
-    private static void Backward<T>(Tensor x, Tensor w, Tensor g, Tensor? gx, Tensor? gw, ConvGeometry geo, int n, int o, int groups)
+    /// <summary>
+    /// Writes the requested gradients (gx, gw, gb: zero-filled on entry, each null when not needed). Every sample's
+    /// gradient rows are used while they are in cache: summed for the bias, multiplied for the weight, and multiplied
+    /// and folded back for the input.
+    /// </summary>
+    private static void Backward<T>(Tensor x, Tensor w, Tensor g, Tensor? gx, Tensor? gw, Tensor? gb, ConvGeometry geo, int n, int o, int groups)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if ((gx is null && gw is null) || n == 0) return;
+        if ((gx is null && gw is null && gb is null) || n == 0) return;
         int l = geo.OutPlane, colRows = geo.ColumnRows, gRows = colRows / groups, og = o / groups;
         int imageSize = geo.Channels * geo.Height * geo.Width;
         var xs = (T[])x.Storage;
         var ws = (T[])w.Storage;
         var gs = (T[])g.Storage;
-        // Samples are split into a fixed number of chunks (not one per thread), each accumulating its own weight
-        // gradient; the chunks are then added in order, so the result does not depend on the thread count.
+        // Samples are split into a fixed number of chunks (not one per thread), each accumulating its own weight and
+        // bias gradients (weights first, then bias, in one pooled array); the chunks are then added in order, so the
+        // result does not depend on the thread count.
         int chunks = Math.Min(n, WeightGradientChunks);
-        var partial = gw is null ? null : new T[chunks][];
+        int wSize = gw is null ? 0 : o * gRows, partSize = wSize + (gb is null ? 0 : o);
+        var partial = partSize == 0 ? null : new T[chunks][];
         int threads = n * colRows * l > 1 << 16 ? Parallelism.MaxThreads : 1;
         // With a single chunk (one sample) the products themselves may use the threads; inside chunks they run serially.
         int gemmThreads = chunks > 1 && threads > 1 ? 1 : 0;
         Parallelism.For(chunks, threads, chunk =>
         {
             var cols = ArrayPool<T>.Shared.Rent(colRows * l);
-            T[]? acc = null;
+            T[]? part = null;
             if (partial is not null)
             {
-                acc = partial[chunk] = ArrayPool<T>.Shared.Rent(o * gRows);
-                Array.Clear(acc, 0, o * gRows);
+                part = partial[chunk] = ArrayPool<T>.Shared.Rent(partSize);
+                Array.Clear(part, 0, partSize);
             }
+            var acc = gw is null ? null : part;
             for (int s = chunk * n / chunks; s < (chunk + 1) * n / chunks; s++)
             {
                 var gS = gs.AsSpan(g.Offset + s * o * l, o * l);
+                if (gb is not null)
+                    for (int oc = 0; oc < o; oc++) part![wSize + oc] += System.Numerics.Tensors.TensorPrimitives.Sum(gS.Slice(oc * l, l));
                 if (acc is not null) Conv.Im2Col<T>(xs.AsSpan(x.Offset + s * imageSize, imageSize), geo, cols);
                 for (int gi = 0; gi < groups; gi++)
                 {
@@ -140,33 +149,18 @@ internal static class ConvOps
             }
             ArrayPool<T>.Shared.Return(cols);
         });
+        if (partial is null) return;
+        var sum = partial[0].AsSpan(0, partSize);
+        for (int chunk = 1; chunk < chunks; chunk++) System.Numerics.Tensors.TensorPrimitives.Add(sum, partial[chunk].AsSpan(0, partSize), sum);
         if (gw is not null)
         {
-            var sum = partial![0].AsSpan(0, o * gRows);
-            for (int chunk = 1; chunk < chunks; chunk++) System.Numerics.Tensors.TensorPrimitives.Add(sum, partial[chunk].AsSpan(0, o * gRows), sum);
             var dst = gw.AsSpan<T>();
-            if (gRows < ConvWeightGradient.ThinRows) sum.CopyTo(dst);
+            if (gRows < ConvWeightGradient.ThinRows) sum[..wSize].CopyTo(dst);
             else // the GEMM path accumulated each group's gradient transposed
                 for (int gi = 0; gi < groups; gi++)
                     Conv.Transpose<T>(sum.Slice(gi * og * gRows, og * gRows), gRows, og, dst.Slice(gi * og * gRows, og * gRows));
-            foreach (var part in partial) ArrayPool<T>.Shared.Return(part);
         }
-    }
-
-    /// <summary>The bias gradient: g [N, O, H, W] summed over N, H and W, in a fixed order.</summary>
-    private static Tensor BiasGradient(Tensor g, int n, int o, int plane)
-    {
-        var gb = new Tensor([o], g.DType);
-        if (g.DType == DType.Float32) SumPlanes<float>(g.AsSpan<float>(), n, o, plane, gb.AsSpan<float>());
-        else SumPlanes<double>(g.AsSpan<double>(), n, o, plane, gb.AsSpan<double>());
-        return gb;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SumPlanes<T>(ReadOnlySpan<T> g, int n, int o, int plane, Span<T> sums) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        for (int s = 0; s < n; s++)
-            for (int oc = 0; oc < o; oc++)
-                sums[oc] += System.Numerics.Tensors.TensorPrimitives.Sum(g.Slice((s * o + oc) * plane, plane));
+        if (gb is not null) sum.Slice(wSize, o).CopyTo(gb.AsSpan<T>());
+        foreach (var part in partial) ArrayPool<T>.Shared.Return(part);
     }
 }
