@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 
 namespace Descent.Kernels;
@@ -9,15 +10,29 @@ internal readonly record struct ConvGeometry(
 {
     public int ColumnRows => Channels * KernelH * KernelW;
     public int OutPlane => OutH * OutW;
+
+    /// <summary>
+    /// Unit strides and as many output columns as input columns (e.g. a 3×3 kernel with padding 1): each row of the
+    /// column matrix is then the flattened image plane shifted by a constant offset, with the padding entries zero.
+    /// </summary>
+    public bool IsShiftable => StrideH == 1 && StrideW == 1 && OutW == Width;
 }
 
 /// <summary>
 /// im2col and col2im: unfold an image into the matrix whose product with the flattened kernels is the convolution
 /// (rows c·kH·kW + ki·kW + kj, columns oh·outW + ow), and fold such a matrix's gradient back onto the image.
 /// </summary>
-internal static class Conv
+internal static partial class Conv
 {
     public static void Im2Col<T>(ReadOnlySpan<T> image, in ConvGeometry g, Span<T> cols) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (g.IsShiftable) ShiftedIm2Col(image, g, cols);
+        else GeneralIm2Col(image, g, cols);
+    }
+
+    /// <summary>im2col by rows of the output: any stride, dilation and padding.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void GeneralIm2Col<T>(ReadOnlySpan<T> image, in ConvGeometry g, Span<T> cols) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int l = g.OutPlane;
         for (int c = 0; c < g.Channels; c++)
@@ -61,8 +76,19 @@ internal static class Conv
         }
     }
 
-    /// <summary>Adds the column matrix's entries onto the image positions they were read from (the adjoint of im2col).</summary>
-    public static void Col2Im<T>(ReadOnlySpan<T> cols, in ConvGeometry g, Span<T> image) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// Adds the column matrix's entries onto the image positions they were read from (the adjoint of im2col). The
+    /// entries that were padding may be overwritten with zeros (the matrix is the caller's scratch).
+    /// </summary>
+    public static void Col2Im<T>(Span<T> cols, in ConvGeometry g, Span<T> image) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (g.IsShiftable) ShiftedCol2Im(cols, g, image);
+        else GeneralCol2Im(cols, g, image);
+    }
+
+    /// <summary>col2im by rows of the output: any stride, dilation and padding; leaves the matrix unchanged.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void GeneralCol2Im<T>(ReadOnlySpan<T> cols, in ConvGeometry g, Span<T> image) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int l = g.OutPlane;
         for (int c = 0; c < g.Channels; c++)
@@ -97,7 +123,7 @@ internal static class Conv
     }
 
     /// <summary>The output columns lo..hi−1 whose input column iw0 + ow lies inside [0, width), for unit stride.</summary>
-    private static (int Lo, int Hi) ValidRange(int iw0, int outW, int width)
+    internal static (int Lo, int Hi) ValidRange(int iw0, int outW, int width)
     {
         int lo = Math.Clamp(-iw0, 0, outW);
         int hi = Math.Clamp(width - iw0, lo, outW);

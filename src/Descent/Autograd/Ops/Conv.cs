@@ -54,9 +54,9 @@ internal static class ConvOps
             var gc = g.Contiguous().Detach();
             var gx = x.RequiresGrad ? new Tensor([n, c, h, wd], x.DType) : null;
             var gw = w.RequiresGrad ? new Tensor(w.Shape, x.DType) : null;
-            if (x.DType == DType.Float32) Backward<float>(xc, wc, gc, gx, gw, geo, n, o, groups);
-            else Backward<double>(xc, wc, gc, gx, gw, geo, n, o, groups);
-            Tensor? gb = b is { RequiresGrad: true } ? BiasGradient(gc, n, o, outH * outW) : null;
+            var gb = b is { RequiresGrad: true } ? new Tensor([o], x.DType) : null;
+            if (x.DType == DType.Float32) Backward<float>(xc, wc, gc, gx, gw, gb, geo, n, o, groups);
+            else Backward<double>(xc, wc, gc, gx, gw, gb, geo, n, o, groups);
             return b is null ? [gx, gw] : [gx, gw, gb];
         });
     }
@@ -69,7 +69,8 @@ internal static class ConvOps
         var xs = (T[])x.Storage; int xOff = x.Offset;
         var ws = (T[])w.Storage; int wOff = w.Offset;
         var ys = (T[])y.Storage;
-        T[]? bias = b?.ToArray<T>();
+        T[]? bias = (T[]?)b?.Storage;
+        int bOff = b?.Offset ?? 0;
         // Samples are independent, so any split gives the same result; contiguous ranges, one per thread, keep the
         // synchronisation to one fork and join per call.
         int threads = n * colRows * l > 1 << 16 ? Math.Min(Parallelism.MaxThreads, n) : 1;
@@ -85,43 +86,60 @@ internal static class ConvOps
                     Gemm.Multiply<T>(false, false, og, l, gRows, ws.AsSpan(wOff + gi * og * gRows, og * gRows), gRows, cols.AsSpan(gi * gRows * l, gRows * l), l,
                         outS.Slice(gi * og * l, og * l), l, maxThreads: gemmThreads);
                 if (bias is not null)
-                    for (int oc = 0; oc < o; oc++) System.Numerics.Tensors.TensorPrimitives.Add(outS.Slice(oc * l, l), bias[oc], outS.Slice(oc * l, l));
+                    for (int oc = 0; oc < o; oc++) System.Numerics.Tensors.TensorPrimitives.Add(outS.Slice(oc * l, l), bias[bOff + oc], outS.Slice(oc * l, l));
             }
             ArrayPool<T>.Shared.Return(cols);
         });
     }
 
-    private static void Backward<T>(Tensor x, Tensor w, Tensor g, Tensor? gx, Tensor? gw, ConvGeometry geo, int n, int o, int groups)
+    /// <summary>
+    /// Writes the requested gradients (gx, gw, gb: zero-filled on entry, each null when not needed). Every sample's
+    /// gradient rows are used while they are in cache: summed for the bias, multiplied for the weight, and multiplied
+    /// and folded back for the input.
+    /// </summary>
+    private static void Backward<T>(Tensor x, Tensor w, Tensor g, Tensor? gx, Tensor? gw, Tensor? gb, ConvGeometry geo, int n, int o, int groups)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if ((gx is null && gw is null) || n == 0) return;
+        if ((gx is null && gw is null && gb is null) || n == 0) return;
         int l = geo.OutPlane, colRows = geo.ColumnRows, gRows = colRows / groups, og = o / groups;
         int imageSize = geo.Channels * geo.Height * geo.Width;
         var xs = (T[])x.Storage;
         var ws = (T[])w.Storage;
         var gs = (T[])g.Storage;
-        // Samples are split into a fixed number of chunks (not one per thread), each accumulating its own weight
-        // gradient; the chunks are then added in order, so the result does not depend on the thread count.
+        // Samples are split into a fixed number of chunks (not one per thread), each accumulating its own weight and
+        // bias gradients (weights first, then bias, in one pooled array); the chunks are then added in order, so the
+        // result does not depend on the thread count.
         int chunks = Math.Min(n, WeightGradientChunks);
-        var partial = gw is null ? null : new T[chunks][];
+        int wSize = gw is null ? 0 : o * gRows, partSize = wSize + (gb is null ? 0 : o);
+        var partial = partSize == 0 ? null : new T[chunks][];
         int threads = n * colRows * l > 1 << 16 ? Parallelism.MaxThreads : 1;
         // With a single chunk (one sample) the products themselves may use the threads; inside chunks they run serially.
         int gemmThreads = chunks > 1 && threads > 1 ? 1 : 0;
         Parallelism.For(chunks, threads, chunk =>
         {
             var cols = ArrayPool<T>.Shared.Rent(colRows * l);
-            var acc = partial is null ? null : partial[chunk] = new T[o * gRows];
+            T[]? part = null;
+            if (partial is not null)
+            {
+                part = partial[chunk] = ArrayPool<T>.Shared.Rent(partSize);
+                Array.Clear(part, 0, partSize);
+            }
+            var acc = gw is null ? null : part;
             for (int s = chunk * n / chunks; s < (chunk + 1) * n / chunks; s++)
             {
                 var gS = gs.AsSpan(g.Offset + s * o * l, o * l);
+                if (gb is not null)
+                    for (int oc = 0; oc < o; oc++) part![wSize + oc] += System.Numerics.Tensors.TensorPrimitives.Sum(gS.Slice(oc * l, l));
                 if (acc is not null) Conv.Im2Col<T>(xs.AsSpan(x.Offset + s * imageSize, imageSize), geo, cols);
                 for (int gi = 0; gi < groups; gi++)
                 {
                     var gG = gS.Slice(gi * og * l, og * l);
                     // dW[og, gRows] += gOut[og, l] · colsᵀ.
-                    if (acc is not null)
-                        Gemm.Multiply<T>(false, true, og, gRows, l, gG, l, cols.AsSpan(gi * gRows * l, gRows * l), l,
-                            acc.AsSpan(gi * og * gRows, og * gRows), gRows, accumulate: true, maxThreads: gemmThreads);
+                    if (acc is not null && gRows < ConvWeightGradient.ThinRows)
+                        ConvWeightGradient.AccumulateThin<T>(gG, cols.AsSpan(gi * gRows * l, gRows * l), og, gRows, l, acc.AsSpan(gi * og * gRows, og * gRows));
+                    else if (acc is not null) // dWᵀ[gRows, og] += cols · gOutᵀ: no padded tiles for og = 32, a multiple of the tile width
+                        Gemm.Multiply<T>(false, true, gRows, og, l, cols.AsSpan(gi * gRows * l, gRows * l), l, gG, l,
+                            acc.AsSpan(gi * og * gRows, og * gRows), og, accumulate: true, maxThreads: gemmThreads);
                     // The group's columns have been used for dW; overwrite them with dcols = Wᵀ · gOut.
                     if (gx is not null)
                         Gemm.Multiply<T>(true, false, gRows, l, og, ws.AsSpan(w.Offset + gi * og * gRows, og * gRows), gRows, gG, l,
@@ -131,27 +149,18 @@ internal static class ConvOps
             }
             ArrayPool<T>.Shared.Return(cols);
         });
+        if (partial is null) return;
+        var sum = partial[0].AsSpan(0, partSize);
+        for (int chunk = 1; chunk < chunks; chunk++) System.Numerics.Tensors.TensorPrimitives.Add(sum, partial[chunk].AsSpan(0, partSize), sum);
         if (gw is not null)
         {
             var dst = gw.AsSpan<T>();
-            partial![0].CopyTo(dst);
-            for (int chunk = 1; chunk < chunks; chunk++) System.Numerics.Tensors.TensorPrimitives.Add(dst, partial[chunk], dst);
+            if (gRows < ConvWeightGradient.ThinRows) sum[..wSize].CopyTo(dst);
+            else // the GEMM path accumulated each group's gradient transposed
+                for (int gi = 0; gi < groups; gi++)
+                    Conv.Transpose<T>(sum.Slice(gi * og * gRows, og * gRows), gRows, og, dst.Slice(gi * og * gRows, og * gRows));
         }
-    }
-
-    /// <summary>The bias gradient: g [N, O, H, W] summed over N, H and W, in a fixed order.</summary>
-    private static Tensor BiasGradient(Tensor g, int n, int o, int plane)
-    {
-        var gb = new Tensor([o], g.DType);
-        if (g.DType == DType.Float32) SumPlanes<float>(g.AsSpan<float>(), n, o, plane, gb.AsSpan<float>());
-        else SumPlanes<double>(g.AsSpan<double>(), n, o, plane, gb.AsSpan<double>());
-        return gb;
-    }
-
-    private static void SumPlanes<T>(ReadOnlySpan<T> g, int n, int o, int plane, Span<T> sums) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        for (int s = 0; s < n; s++)
-            for (int oc = 0; oc < o; oc++)
-                sums[oc] += System.Numerics.Tensors.TensorPrimitives.Sum(g.Slice((s * o + oc) * plane, plane));
+        if (gb is not null) sum.Slice(wSize, o).CopyTo(gb.AsSpan<T>());
+        foreach (var part in partial) ArrayPool<T>.Shared.Return(part);
     }
 }
