@@ -16,7 +16,9 @@ internal sealed record TrainResult(string Model, int BatchSize, int Threads, int
 /// </summary>
 internal static class TrainBench
 {
-    private const int WarmupBatches = 3;
+    // .NET recompiles a hot method optimised after some 30 calls (tiered compilation); an epoch of 469 steps runs
+    // almost entirely on that code, so the warm-up covers the tier-up before the clock starts.
+    private const int WarmupBatches = 30;
 
     /// <summary>
     /// Times <paramref name="batches"/> steps and extrapolates to an epoch of the training set, or times a whole epoch
