@@ -150,9 +150,16 @@ public sealed class Trainer
             double lossSum = 0;
             long samples = 0, correct = 0;
             bool classification = true;
-            foreach (var (input, target) in data)
+            // A DataLoader's batches may come from each batch's scope (see DataLoader); any other sequence is read
+            // before the scope begins, since it may keep what it yields.
+            bool loader = data is DataLoader;
+            using var batches = data.GetEnumerator();
+            while (true)
             {
+                if (!loader && !batches.MoveNext()) break;
                 using var scope = new TensorScope();
+                if (loader && !batches.MoveNext()) break;
+                var (input, target) = batches.Current;
                 var output = Model.Forward(input);
                 int n = input.Size(0);
                 lossSum += _loss(output, target).Item() * n;
