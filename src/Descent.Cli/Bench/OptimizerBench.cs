@@ -7,7 +7,7 @@ namespace Descent.Cli.Bench;
 
 /// <summary>
 /// One optimizer's step over a parameter layout: time per parameter and the bandwidth it reaches (best step), beside the
-/// stream triad measured in the same window (best pass), and the medians of both.
+/// best stream-triad pass of the run; and the median step's bandwidth beside the median triad pass of its own window.
 /// </summary>
 internal sealed record OptimizerResult(string Optimizer, long Params, int Tensors, int Threads, double NsPerParam, double GbPerS,
     double TriadGbPerS, double MedianGbPerS, double MedianTriadGbPerS, int Repetitions);
@@ -46,24 +46,25 @@ internal static class OptimizerBench
 
     /// <summary>
     /// Runs the named optimizers (or all) on <paramref name="sizes"/>. Each timed step is followed by one stream-triad pass on
-    /// the same number of threads, so that on a shared machine both see the same conditions; each optimizer's figures are
-    /// then read against the triad of its own window, the best against the best and the median against the median.
+    /// the same number of threads. An optimizer's best step is read against the best triad pass of the whole run (the
+    /// machine's bandwidth: a busy moment can lower it, never raise it), its median step against the median pass of its
+    /// own window (the same conditions, robust to noise).
     /// </summary>
     public static List<OptimizerResult> Run(IEnumerable<string> names, int[] sizes, int threads, TimeSpan budgetPerOptimizer)
     {
         using var triad = new TriadProbe(threads);
         long n = sizes.Sum(s => (long)s);
-        var results = new List<OptimizerResult>();
+        var timed = new List<(string Name, int Bytes, List<double> Steps, List<double> Passes)>();
         foreach (string name in names)
         {
             var (_, bytes, create) = Optimizers.Single(o => o.Name == name);
             var (steps, passes) = TimeSteps(sizes, create, budgetPerOptimizer, triad);
-            double best = steps.Min(), median = Median(steps);
-            double bestTriad = triad.BytesPerPass / passes.Min() / 1e9, medianTriad = triad.BytesPerPass / Median(passes) / 1e9;
-            results.Add(new OptimizerResult(name, n, sizes.Length, threads, best * 1e9 / n, bytes * n / best / 1e9, bestTriad,
-                bytes * n / median / 1e9, medianTriad, steps.Count));
+            timed.Add((name, bytes, steps, passes));
         }
-        return results;
+        double machine = triad.BytesPerPass / timed.Min(t => t.Passes.Min()) / 1e9;
+        return [.. timed.Select(t => new OptimizerResult(t.Name, n, sizes.Length, threads, t.Steps.Min() * 1e9 / n,
+            t.Bytes * n / t.Steps.Min() / 1e9, machine, t.Bytes * n / Median(t.Steps) / 1e9, triad.BytesPerPass / Median(t.Passes) / 1e9,
+            t.Steps.Count))];
     }
 
     /// <summary>The times of timed steps, each followed by a timed triad pass, after a warm-up that creates the state.</summary>
