@@ -80,7 +80,7 @@ internal static partial class OptimParallel
             t_elements = 0;
             try
             {
-                if (elements >= Threshold && Job<TKernel>.Gate.TryEnter())
+                if (elements >= Math.Max(Threshold, 1) && Job<TKernel>.Gate.TryEnter())
                 {
                     try
                     {
