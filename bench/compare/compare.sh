@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Side-by-side PyTorch vs Descent on this machine: optimizer steps, a 1024^3 matmul, MNIST training steps.
-# Usage: bench/compare/compare.sh [--threads T] [--mlp-batches K] [--cnn-batches K] [--default-malloc]   (default T=1)
+# Usage: bench/compare/compare.sh [--threads T] [--only all|optim|matmul|train] [--mlp-batches K] [--cnn-batches K] [--default-malloc]
+# (default T=1, all workloads). The optimizer steps are always timed in PyTorch twice: with glibc's default malloc (as
+# users run it) and with the tuned allocator below; --default-malloc applies to the matmul and training workloads.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 threads=1
@@ -36,10 +38,11 @@ dotnet build "$root/src/Descent.Cli" -c Release --nologo -v quiet >/dev/null
 
 # PyTorch at its best: its temporaries (64 MB for a 16M tensor) are otherwise fresh mmap'd pages on every operation,
 # and the page faults cost more than the arithmetic (Adam on one 16M tensor: ~0.6 s instead of ~0.04 s on this VM).
-# Keep freed memory in glibc's heap instead. compare.py removes this for the Descent runs. --default-malloc: off.
+# Keep freed memory in glibc's heap instead, for the matmul and training workloads (--default-malloc: off). compare.py
+# removes this for the Descent runs, and times PyTorch's optimizer steps in two child processes, one with each setting.
 if [[ "$default_malloc" == 0 && -z "${GLIBC_TUNABLES:-}" ]]; then
   export GLIBC_TUNABLES="glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=17179869184"
 fi
-echo "PyTorch's malloc: GLIBC_TUNABLES=${GLIBC_TUNABLES:-(glibc defaults)}"
+echo "PyTorch's malloc for matmul and training: GLIBC_TUNABLES=${GLIBC_TUNABLES:-(glibc defaults)}"
 
 exec /usr/bin/python3 "$root/bench/compare/compare.py" "$@"

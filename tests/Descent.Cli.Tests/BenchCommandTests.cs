@@ -23,6 +23,9 @@ public class BenchCommandTests
             Assert.True(r.GetProperty("ns_per_param").GetDouble() > 0);
             Assert.True(r.GetProperty("gb_per_s").GetDouble() > 0);
             Assert.True(r.GetProperty("triad_gb_per_s").GetDouble() > 0);
+            Assert.True(r.GetProperty("median_gb_per_s").GetDouble() is > 0 and var median && median <= r.GetProperty("gb_per_s").GetDouble());
+            Assert.True(r.GetProperty("median_triad_gb_per_s").GetDouble() is > 0 and var triad && triad <= r.GetProperty("triad_gb_per_s").GetDouble());
+            Assert.True(r.GetProperty("repetitions").GetInt32() >= 5);
         }
     }
 

@@ -5,8 +5,12 @@ using Descent.Optim;
 
 namespace Descent.Cli.Bench;
 
-/// <summary>One optimizer's step over a parameter layout: time per parameter and the bandwidth it reaches.</summary>
-internal sealed record OptimizerResult(string Optimizer, long Params, int Tensors, int Threads, double NsPerParam, double GbPerS, double TriadGbPerS);
+/// <summary>
+/// One optimizer's step over a parameter layout: time per parameter and the bandwidth it reaches (best step), beside the
+/// best stream-triad pass of the run; and the median step's bandwidth beside the median triad pass of its own window.
+/// </summary>
+internal sealed record OptimizerResult(string Optimizer, long Params, int Tensors, int Threads, double NsPerParam, double GbPerS,
+    double TriadGbPerS, double MedianGbPerS, double MedianTriadGbPerS, int Repetitions);
 
 /// <summary>
 /// Times one optimizer step over float32 parameters, in ns per parameter and in GB/s for the bytes the algorithm must
@@ -37,38 +41,58 @@ internal static class OptimizerBench
     /// <summary>The number of tensors in bench/model_sizes.txt.</summary>
     public const int ModelTensors = 200;
 
-    /// <summary>Runs the named optimizers (or all) on <paramref name="sizes"/>; the triad is measured once, first.</summary>
+    /// <summary>Steps untimed before timing: past the first steps (state creation, first touch of its pages) and the JIT's tiering.</summary>
+    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(0.25);
+
+    /// <summary>
+    /// Runs the named optimizers (or all) on <paramref name="sizes"/>. Each timed step is followed by one stream-triad pass on
+    /// the same number of threads. An optimizer's best step is read against the best triad pass of the whole run (the
+    /// machine's bandwidth: a busy moment can lower it, never raise it), its median step against the median pass of its
+    /// own window (the same conditions, robust to noise).
+    /// </summary>
     public static List<OptimizerResult> Run(IEnumerable<string> names, int[] sizes, int threads, TimeSpan budgetPerOptimizer)
     {
-        double triad = MachineLimits.MeasureTriadGBps(threads, TimeSpan.FromSeconds(0.5));
+        using var triad = new TriadProbe(threads);
         long n = sizes.Sum(s => (long)s);
-        var results = new List<OptimizerResult>();
+        var timed = new List<(string Name, int Bytes, List<double> Steps, List<double> Passes)>();
         foreach (string name in names)
         {
             var (_, bytes, create) = Optimizers.Single(o => o.Name == name);
-            double seconds = TimeStep(sizes, create, budgetPerOptimizer);
-            results.Add(new OptimizerResult(name, n, sizes.Length, threads, seconds * 1e9 / n, bytes * n / seconds / 1e9, triad));
+            var (steps, passes) = TimeSteps(sizes, create, budgetPerOptimizer, triad);
+            timed.Add((name, bytes, steps, passes));
         }
-        return results;
+        double machine = triad.BytesPerPass / timed.Min(t => t.Passes.Min()) / 1e9;
+        return [.. timed.Select(t => new OptimizerResult(t.Name, n, sizes.Length, threads, t.Steps.Min() * 1e9 / n,
+            t.Bytes * n / t.Steps.Min() / 1e9, machine, t.Bytes * n / Median(t.Steps) / 1e9, triad.BytesPerPass / Median(t.Passes) / 1e9,
+            t.Steps.Count))];
     }
 
-    /// <summary>The best time of one step over several, after warm-up steps that create the state.</summary>
-    private static double TimeStep(int[] sizes, Func<IEnumerable<Tensor>, Optimizer> create, TimeSpan budget)
+    /// <summary>The times of timed steps, each followed by a timed triad pass, after a warm-up that creates the state.</summary>
+    private static (List<double> Steps, List<double> Passes) TimeSteps(int[] sizes, Func<IEnumerable<Tensor>, Optimizer> create, TimeSpan budget, TriadProbe triad)
     {
         var g = new Generator(1);
         var ps = sizes.Select(s => Tensor.Uniform([s], -1, 1, generator: g).RequiresGrad_()).ToList();
         foreach (var p in ps) p.Grad = Tensor.Uniform([p.NumEl], -1, 1, generator: g);
         var optimizer = create(ps);
-        for (int i = 0; i < 2; i++) optimizer.Step();
-        double best = double.MaxValue;
         var clock = Stopwatch.StartNew();
-        for (int i = 0; i < 20 && (i < 3 || clock.Elapsed < budget); i++)
+        for (int i = 0; i < 3 || clock.Elapsed < WarmUp; i++) optimizer.Step();
+        List<double> steps = [], passes = [];
+        clock.Restart();
+        for (int i = 0; i < 5 || (i < 10_000 && clock.Elapsed < budget); i++)
         {
             long start = Stopwatch.GetTimestamp();
             optimizer.Step();
-            best = Math.Min(best, Stopwatch.GetElapsedTime(start).TotalSeconds);
+            steps.Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
+            passes.Add(triad.PassSeconds());
         }
-        return best;
+        return (steps, passes);
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        int h = sorted.Count / 2;
+        return sorted.Count % 2 == 1 ? sorted[h] : (sorted[h - 1] + sorted[h]) / 2;
     }
 
     /// <summary>

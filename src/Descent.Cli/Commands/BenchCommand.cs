@@ -45,14 +45,16 @@ internal static class BenchCommand
                 {
                     optimizer = x.Optimizer, @params = x.Params, tensors = x.Tensors, threads = x.Threads,
                     ns_per_param = x.NsPerParam, gb_per_s = x.GbPerS, triad_gb_per_s = x.TriadGbPerS,
+                    median_gb_per_s = x.MedianGbPerS, median_triad_gb_per_s = x.MedianTriadGbPerS, repetitions = x.Repetitions,
                 })));
                 return 0;
             }
             var first = results[0];
-            AnsiConsole.MarkupLine($"{first.Params:N0} float32 parameters in {first.Tensors} tensor(s), {first.Threads} thread(s); stream triad [bold]{F(first.TriadGbPerS, 1)} GB/s[/]");
-            var table = new Table().AddColumns("optimizer", "ms/step", "ns/param", "GB/s", "of triad");
+            AnsiConsole.MarkupLine($"{first.Params:N0} float32 parameters in {first.Tensors} tensor(s), {first.Threads} thread(s); stream triad [bold]{F(first.TriadGbPerS, 1)} GB/s[/] (best pass; one pass after each step)");
+            var table = new Table().AddColumns("optimizer", "ms/step", "ns/param", "GB/s", "of triad", "median: of triad", "steps");
             foreach (var x in results)
-                table.AddRow(x.Optimizer, F(x.NsPerParam * x.Params / 1e6, 2), F(x.NsPerParam, 3), F(x.GbPerS, 1), F(100 * x.GbPerS / x.TriadGbPerS, 0) + "%");
+                table.AddRow(x.Optimizer, F(x.NsPerParam * x.Params / 1e6, 2), F(x.NsPerParam, 3), F(x.GbPerS, 1), F(100 * x.GbPerS / x.TriadGbPerS, 0) + "%",
+                    F(100 * x.MedianGbPerS / x.MedianTriadGbPerS, 0) + "%", x.Repetitions.ToString(CultureInfo.InvariantCulture));
             AnsiConsole.Write(table);
             return 0;
         }));

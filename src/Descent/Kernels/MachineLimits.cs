@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -56,24 +55,12 @@ internal static class MachineLimits
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(elements, threads);
-        var a = GC.AllocateUninitializedArray<float>(elements);
-        var b = GC.AllocateUninitializedArray<float>(elements);
-        var c = GC.AllocateUninitializedArray<float>(elements);
-        int slice = (elements + threads - 1) / threads;
-        void Pass(int t)
-        {
-            int start = t * slice, count = Math.Min(slice, elements - start);
-            TensorPrimitives.MultiplyAdd(c.AsSpan(start, count), 3f, b.AsSpan(start, count), a.AsSpan(start, count));
-        }
-        Parallel.For(0, threads, t =>
-        {
-            int start = t * slice, count = Math.Min(slice, elements - start);
-            b.AsSpan(start, count).Fill(1f);
-            c.AsSpan(start, count).Fill(2f);
-            a.AsSpan(start, count).Clear();
-        });
-        double best = Best(threads, budget, Pass);
-        return 3.0 * sizeof(float) * elements / best / 1e9;
+        using var probe = new TriadProbe(threads, elements);
+        double best = double.MaxValue;
+        var total = Stopwatch.StartNew();
+        for (int rep = 0; rep < MinRepetitions || (rep < 10_000 && total.Elapsed < budget); rep++)
+            best = Math.Min(best, probe.PassSeconds());
+        return probe.BytesPerPass / best / 1e9;
     }
 
     /// <summary>

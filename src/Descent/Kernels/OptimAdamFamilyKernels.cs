@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Descent.Kernels;
@@ -14,6 +15,8 @@ internal struct AdamaxKernel<T> : IChunkKernel where T : unmanaged, IFloatingPoi
     public T WeightDecay, Beta1, OneMinusBeta1, Beta2, Eps, NegClr;
     public bool Maximize, HasWeightDecay;
 
+    // Compiled fully optimised at once: under tiered compilation the first ~100 ms of steps ran unoptimised code.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public readonly void Run(int start, int end)
     {
         int n = end - start;
@@ -66,6 +69,8 @@ internal struct NadamKernel<T> : IChunkKernel where T : unmanaged, IFloatingPoin
     public T WeightDecay, Beta1, OneMinusBeta1, Beta2, OneMinusBeta2, BiasCorrection2, Eps, GradCoef, MomentCoef;
     public bool HasWeightDecay;
 
+    // Compiled fully optimised at once: under tiered compilation the first ~100 ms of steps ran unoptimised code.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public readonly void Run(int start, int end)
     {
         int n = end - start;
@@ -122,6 +127,8 @@ internal struct RadamKernel<T> : IChunkKernel where T : unmanaged, IFloatingPoin
     public T WeightDecay, Beta1, OneMinusBeta1, Beta2, OneMinusBeta2, BiasCorrection1, BiasCorrection2Sqrt, Eps, Lr, Rect;
     public bool HasWeightDecay, Rectified;
 
+    // Compiled fully optimised at once: under tiered compilation the first ~100 ms of steps ran unoptimised code.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public readonly void Run(int start, int end)
     {
         int n = end - start;
@@ -178,6 +185,8 @@ internal struct RpropKernel<T> : IChunkKernel where T : unmanaged, IFloatingPoin
     public T EtaMinus, EtaPlus, StepMin, StepMax;
     public bool Maximize;
 
+    // Compiled fully optimised at once: under tiered compilation the first ~100 ms of steps ran unoptimised code.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public readonly void Run(int start, int end)
     {
         int n = end - start;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Descent.Kernels;
@@ -14,6 +15,8 @@ internal struct AdamKernel<T> : IChunkKernel where T : unmanaged, IFloatingPoint
     public T WeightDecay, DecoupledScale, Beta1, OneMinusBeta1, Beta2, OneMinusBeta2, BiasCorrection2Sqrt, Eps, NegStepSize;
     public bool Maximize, HasWeightDecay, Decoupled, AmsGrad;
 
+    // Compiled fully optimised at once: under tiered compilation the first ~100 ms of steps ran unoptimised code.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public readonly void Run(int start, int end)
     {
         int n = end - start;

@@ -183,12 +183,14 @@ public abstract class Optimizer<TOptions> : Optimizer where TOptions : Optimizer
 
     /// <summary>
     /// Updates every parameter that has a gradient, group by group, with <see cref="Update"/>; nothing is recorded for
-    /// autograd.
+    /// autograd. The built-in optimizers' fused updates are queued and all run before this method returns.
     /// </summary>
     public override void Step()
     {
         using var noGrad = Autograd.NoGrad();
         using var outlivesScopes = TensorScope.Suspend(); // optimizer state lives across steps
+        // The fused updates of all the tensors run as one parallel job when the batch ends (each touches its own tensors).
+        using var batch = Descent.Kernels.OptimParallel.Batch();
         for (int gi = 0; gi < Groups.Count; gi++)
         {
             var group = Groups[gi];

@@ -123,4 +123,47 @@ public class ParallelDeterminismTests
         }
         Assert.True(Run(int.MaxValue).AsSpan().SequenceEqual(Run(1024)));
     }
+
+    public static TheoryData<string> Names => OptimizerTable.Names();
+
+    /// <summary>
+    /// A step over several tensors of mixed sizes and dtypes runs as one batched job: on the calling thread alone, on all
+    /// cores with small tensors handed out beside the chunks of large ones, and with one thread, every bit is the same.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void BatchedStepsOverManyTensorsDoNotDependOnTheThreadCount(string name)
+    {
+        double[][] Run(int threshold, int threads)
+        {
+            int savedThreshold = Descent.Kernels.OptimParallel.Threshold, savedThreads = Descent.Kernels.Parallelism.MaxThreads;
+            Descent.Kernels.OptimParallel.Threshold = threshold;
+            Descent.Kernels.Parallelism.MaxThreads = threads;
+            try
+            {
+                var ps = OptimizerTable.Parameters(DType.Float32, [70_001], [5], [3, 1000], [1 << 16], [33]);
+                var wide = OptimizerTable.Parameters(DType.Float64, [40_000]);
+                var all = ps.Concat(wide).ToArray();
+                var optimizer = OptimizerTable.Factories[name](all);
+                for (int t = 0; t < 3; t++)
+                {
+                    for (int i = 0; i < all.Length; i++) all[i].Grad = OptimizerTable.Gradient(all[i], t, i);
+                    optimizer.Step();
+                }
+                return [.. all.Select(p => p.ToDoubleArray())];
+            }
+            finally
+            {
+                Descent.Kernels.OptimParallel.Threshold = savedThreshold;
+                Descent.Kernels.Parallelism.MaxThreads = savedThreads;
+            }
+        }
+        var sequential = Run(int.MaxValue, 1);
+        foreach (var (threshold, threads) in new[] { (1024, 2), (1024, Environment.ProcessorCount), (int.MaxValue, 2), (1024, 1) })
+        {
+            var other = Run(threshold, threads);
+            for (int i = 0; i < sequential.Length; i++)
+                Assert.True(sequential[i].AsSpan().SequenceEqual(other[i]), $"{name}: tensor {i} differs at threshold {threshold}, {threads} thread(s)");
+        }
+    }
 }
