@@ -98,7 +98,7 @@ def torch_model(kind):
         nn.Flatten(), nn.Linear(32 * 7 * 7, 10))
 
 
-def torch_train_seconds_per_epoch(kind, batch, batches, warmup=3):
+def torch_train_seconds_per_epoch(kind, batch, batches, warmup=30):
     """Seconds per 60000-sample epoch extrapolated from timed steps on random MNIST-shaped batches (pre-made)."""
     torch.manual_seed(0)
     model = torch_model(kind)
@@ -159,7 +159,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--mlp-batches", type=int, default=200)
-    ap.add_argument("--cnn-batches", type=int, default=20)
+    ap.add_argument("--cnn-batches", type=int, default=40)
     ap.add_argument("--only", choices=["all", "optim", "matmul", "train"], default="all", help="run only these workloads")
     ap.add_argument("--default-malloc", action="store_true", help="handled by compare.sh (matmul and training: PyTorch with glibc's default malloc)")
     ap.add_argument("--torch-optim-child", type=int, metavar="TENSORS", help=argparse.SUPPRESS)
