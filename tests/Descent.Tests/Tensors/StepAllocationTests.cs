@@ -8,7 +8,7 @@ namespace Descent.Tests.Tensors;
 /// A training step in a TensorScope takes its buffers from the pool: after warm-up it allocates a bounded, small number
 /// of bytes (headers, shapes, graph nodes), where the same step outside a scope allocates every activation and gradient.
 /// </summary>
-[Collection(nameof(TensorScopeTests))]
+[Collection(DefaultGeneratorCollection.Name)]
 public class StepAllocationTests
 {
     // Sizes no other test uses, so that concurrent tests cannot take this step's buffers from the shared pool.

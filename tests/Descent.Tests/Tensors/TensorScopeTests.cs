@@ -5,7 +5,7 @@ using F = Descent.NN.Functional;
 namespace Descent.Tests.Tensors;
 
 /// <summary>A TensorScope releases what was made inside it, keeps what must live on, and changes no result.</summary>
-[Collection(nameof(TensorScopeTests))] // the pool is shared: keep these apart from each other
+[Collection(DefaultGeneratorCollection.Name)] // seeded comparisons, and the shared pool: run alone
 public class TensorScopeTests
 {
     private static Tensor Big(double value) => Tensor.Full([64, 64], value); // 16 KiB: pooled

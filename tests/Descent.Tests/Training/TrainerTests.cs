@@ -7,6 +7,7 @@ using F = Descent.NN.Functional;
 
 namespace Descent.Tests.Training;
 
+[Collection(DefaultGeneratorCollection.Name)]
 public class TrainerTests
 {
     private static (DataLoader Train, TensorDataset Data, Generator Shuffle) IrisLoader(long seed)
