@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using static Descent.Kernels.VectorFma;
 
 namespace Descent.Kernels;
 
@@ -116,16 +117,5 @@ internal static class ConvWeightGradient
         T s = Vector.Sum((a0 + a1) + (a2 + a3));
         for (; i < length; i++) s = T.FusedMultiplyAdd(Unsafe.Add(ref px, i), Unsafe.Add(ref py, i), s);
         return s;
-    }
-
-    /// <summary>a·b + c rounded once (the type tests fold away when the JIT specialises T).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<T> Fma<T>(Vector<T> a, Vector<T> b, Vector<T> c) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (typeof(T) == typeof(float))
-            return Vector.FusedMultiplyAdd(a.As<T, float>(), b.As<T, float>(), c.As<T, float>()).As<float, T>();
-        if (typeof(T) == typeof(double))
-            return Vector.FusedMultiplyAdd(a.As<T, double>(), b.As<T, double>(), c.As<T, double>()).As<double, T>();
-        return a * b + c;
     }
 }

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using static Descent.Kernels.VectorFma;
 
 namespace Descent.Kernels;
 
@@ -109,13 +110,5 @@ internal struct SgdKernel<T> : IChunkKernel where T : unmanaged, IFloatingPointI
             Fma(nesterov ? Fma(b1, mu, d1) : b1, lr, p1).StoreUnsafe(ref rp, i1);
         }
         return i;
-    }
-
-    /// <summary>a·b + c rounded once, as PyTorch's <c>add(x, alpha=…)</c> computes it (a fused multiply-add).</summary>
-    private static Vector<T> Fma(Vector<T> a, Vector<T> b, Vector<T> c)
-    {
-        if (typeof(T) == typeof(float))
-            return Vector.FusedMultiplyAdd(Vector.As<T, float>(a), Vector.As<T, float>(b), Vector.As<T, float>(c)).As<float, T>();
-        return Vector.FusedMultiplyAdd(Vector.As<T, double>(a), Vector.As<T, double>(b), Vector.As<T, double>(c)).As<double, T>();
     }
 }

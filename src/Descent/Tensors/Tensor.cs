@@ -32,7 +32,7 @@ public sealed partial class Tensor
         Offset = offset;
         DType = dtype;
         NumEl = Shapes.NumEl(shape);
-        if (TensorScope.Current is not null) TensorScope.Register(this, storage);
+        TensorScope.Register(this, storage);
     }
 
     /// <summary>The elements' array (float[], double[] or long[]).</summary>

@@ -100,7 +100,7 @@ public sealed class TensorScope : IDisposable
         return storage;
     }
 
-    /// <summary>Notes a new tensor whose storage some open scope owns, so that it is released with that storage.</summary>
+    /// <summary>Notes a new tensor whose storage some open scope owns, so that it is released with that storage (no-op outside scopes).</summary>
     internal static void Register(Tensor tensor, Array storage)
     {
         var scope = t_current;

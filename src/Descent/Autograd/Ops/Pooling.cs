@@ -168,7 +168,7 @@ internal static class PoolOps
     private static long[] ArgmaxArray(Tensor indices) => (long[])indices.Storage;
 
     /// <summary>The int32 view of the int64 index storage.</summary>
-    private static Span<int> AsInts(long[] storage) => System.Runtime.InteropServices.MemoryMarshal.Cast<long, int>(storage.AsSpan());
+    private static Span<int> AsInts(long[] storage) => MemoryMarshal.Cast<long, int>(storage.AsSpan());
 
     private static void ScatterAdd<T>(ReadOnlySpan<T> g, ReadOnlySpan<int> index, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
     {
