@@ -11,10 +11,10 @@ public class BenchCommandTests
     [Fact]
     public void OptimReportsOneRowPerOptimizerWithPositiveFigures()
     {
-        var (code, output, err) = CliRunner.Run("bench", "optim", "--params", "100000", "--tensors", "3", "--optimizer", "adam,sgd", "--threads", "1", "--json");
+        var (code, output, err) = CliRunner.Run("bench", "optim", "--params", "100000", "--tensors", "3", "--optimizer", "adam,gd", "--threads", "1", "--json");
         Assert.True(code == 0, err);
         var rows = JsonDocument.Parse(output).RootElement.EnumerateArray().ToList();
-        Assert.Equal(["adam", "sgd"], rows.Select(r => r.GetProperty("optimizer").GetString()));
+        Assert.Equal(["adam", "gd"], rows.Select(r => r.GetProperty("optimizer").GetString()));
         foreach (var r in rows)
         {
             Assert.Equal(100000, r.GetProperty("params").GetInt64());
@@ -33,7 +33,7 @@ public class BenchCommandTests
     public void OptimRestoresTheThreadCount()
     {
         int before = Parallelism.MaxThreads;
-        var (code, _, err) = CliRunner.Run("bench", "optim", "--params", "1000", "--optimizer", "sgd", "--threads", before == 1 ? "2" : "1", "--json");
+        var (code, _, err) = CliRunner.Run("bench", "optim", "--params", "1000", "--optimizer", "gd", "--threads", before == 1 ? "2" : "1", "--json");
         Assert.True(code == 0, err);
         Assert.Equal(before, Parallelism.MaxThreads);
     }

@@ -78,8 +78,9 @@ public class CommandTests
         Assert.Equal(2, code);
         Assert.Contains("--rho does not apply to adam", err);
         (code, _, err) = CliRunner.Run("minimize", "--optimizer", "gd", "--lr", "-1");
-        Assert.Equal(1, code);
-        Assert.Contains("lr", err);
+        Assert.Equal(2, code); // an out-of-range hyperparameter is a usage error like any other: one line, exit 2
+        Assert.Contains("gd: lr must be >= 0 and finite, got -1", err);
+        Assert.DoesNotContain("   at ", err);
         (code, _, _) = CliRunner.Run("minimize", "--steps", "many");
         Assert.Equal(2, code);
         (code, _, _) = CliRunner.Run("frobnicate");

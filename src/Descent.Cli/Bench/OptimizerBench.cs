@@ -18,21 +18,11 @@ internal sealed record OptimizerResult(string Optimizer, long Params, int Tensor
 /// </summary>
 internal static class OptimizerBench
 {
-    /// <summary>Optimizers and the bytes per parameter their update must move in float32.</summary>
-    public static IReadOnlyList<(string Name, int BytesPerParam, Func<IEnumerable<Tensor>, Optimizer> Create)> Optimizers { get; } =
+    /// <summary>The elementwise optimizers of the registry, the bytes per parameter their float32 update must move, and a factory from their preset.</summary>
+    public static IReadOnlyList<(string Name, int BytesPerParam, Func<IEnumerable<Tensor>, FirstOrderOptimizer> Create)> Optimizers { get; } =
     [
-        ("sgd", 12, p => new SGD(p, lr: 0.01)),
-        ("momentum", 20, p => new SGD(p, lr: 0.01, momentum: 0.9)),
-        ("nesterov", 20, p => new SGD(p, lr: 0.01, momentum: 0.9, nesterov: true)),
-        ("adagrad", 20, p => new Adagrad(p)),
-        ("rmsprop", 20, p => new RMSprop(p)),
-        ("adadelta", 28, p => new Adadelta(p)),
-        ("adam", 28, p => new Adam(p)),
-        ("adamw", 28, p => new AdamW(p)),
-        ("adamax", 28, p => new Adamax(p)),
-        ("nadam", 28, p => new NAdam(p)),
-        ("radam", 28, p => new RAdam(p)),
-        ("rprop", 28, p => new Rprop(p)),
+        .. OptimizerRegistry.All.Where(e => e.IsElementwise)
+            .Select(e => (e.Name, e.BytesPerParameter, (Func<IEnumerable<Tensor>, FirstOrderOptimizer>)(p => (FirstOrderOptimizer)e.Create(p)))),
     ];
 
     /// <summary>The model layout of bench/model_sizes.txt holds this many parameters in this many tensors.</summary>
@@ -68,7 +58,7 @@ internal static class OptimizerBench
     }
 
     /// <summary>The times of timed steps, each followed by a timed triad pass, after a warm-up that creates the state.</summary>
-    private static (List<double> Steps, List<double> Passes) TimeSteps(int[] sizes, Func<IEnumerable<Tensor>, Optimizer> create, TimeSpan budget, TriadProbe triad)
+    private static (List<double> Steps, List<double> Passes) TimeSteps(int[] sizes, Func<IEnumerable<Tensor>, FirstOrderOptimizer> create, TimeSpan budget, TriadProbe triad)
     {
         var g = new Generator(1);
         var ps = sizes.Select(s => Tensor.Uniform([s], -1, 1, generator: g).RequiresGrad_()).ToList();

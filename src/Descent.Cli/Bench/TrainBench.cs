@@ -62,6 +62,6 @@ internal static class TrainBench
         optimizer.ZeroGrad(setToNone: false);
         var loss = F.CrossEntropy(model.Forward(batch.X), batch.Y);
         loss.Backward();
-        optimizer.Step();
+        ((FirstOrderOptimizer)optimizer).Step();
     }
 }

@@ -12,7 +12,7 @@ internal sealed class HyperparameterOptions
     {
         var names = OptimizerCatalog.All.SelectMany(e => e.Parameters).GroupBy(p => p.Name).Select(g => g.First());
         foreach (var p in names)
-            _options.Add((p.Name, new Option<double?>("--" + p.Name) { Description = p.Help + (p.IsFlag ? " (0 or 1)" : "") + " (optimizer default when omitted)" }));
+            _options.Add((p.Name, new Option<double?>("--" + p.Name) { Description = p.Help + (p.IsFlag ? " (0 or 1)" : "") + " (the optimizer's preset when omitted)" }));
     }
 
     public void AddTo(Command command)

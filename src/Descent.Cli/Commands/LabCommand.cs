@@ -15,7 +15,7 @@ internal static class LabCommand
     /// <summary>The optimizers of the tutorial, then the rest of the family.</summary>
     public static readonly string[] Tutorial = ["gd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam"];
 
-    public static readonly string[] Extra = ["adamw", "nadam", "radam", "lbfgs"];
+    public static readonly string[] Extra = [.. Descent.Optim.OptimizerRegistry.All.Select(e => e.Name).Except(Tutorial)];
 
     public static Command Create()
     {

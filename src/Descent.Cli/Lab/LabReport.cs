@@ -188,10 +188,10 @@ internal sealed class LabReport(string folder)
 
     private static ReportSection NotesSection(IReadOnlyList<OptimizerEntry> optimizers)
     {
-        var subsections = optimizers.Where(o => OptimizerNotes.ByName.ContainsKey(o.Name)).Select(o =>
+        var subsections = optimizers.Where(o => o.Info.Notes.IsAvailable).Select(o =>
         {
-            var n = OptimizerNotes.ByName[o.Name];
-            return new ReportSection(n.Title,
+            var n = o.Info.Notes;
+            return new ReportSection(o.Info.Title,
             [
                 new ReportParagraph(n.Principle),
                 new ReportCode(n.Rule),

@@ -38,7 +38,7 @@ public static class Minimizer
         stop.Validate();
         if (!x.IsLeaf || !x.RequiresGrad)
             throw new ArgumentException("x must be a leaf tensor that requires gradients (create it with requiresGrad: true)", nameof(x));
-        if (!optimizer.Parameters.Contains(x, ReferenceEqualityComparer.Instance))
+        if (!optimizer.Parameters().Contains(x, ReferenceEqualityComparer.Instance))
             throw new ArgumentException("the optimizer does not update x: build it over a list of parameters that contains x", nameof(optimizer));
         double[] start = x.Detach().ToDoubleArray();
         int bad = Array.FindIndex(start, v => !double.IsFinite(v));

@@ -6,42 +6,24 @@ namespace Descent.Optim;
 /// <summary>The hyperparameters of <see cref="Adadelta"/> (PyTorch's defaults).</summary>
 public sealed record AdadeltaOptions : OptimizerOptions
 {
-    /// <summary>Creates Adadelta options with the learning rate <paramref name="lr"/> (a scale on the update, 1 by default).</summary>
+    /// <summary>Creates Adadelta options with the learning rate <paramref name="lr"/> (a scale on the step, 1 by default).</summary>
     public AdadeltaOptions(double lr = 1.0) => Lr = lr;
 
-    /// <summary>The decay ρ of the running averages of squared gradients and squared updates.</summary>
+    /// <summary>The decay ρ of both running averages.</summary>
+    [Hyperparameter("rho", Range = HyperparameterRange.UnitInterval)]
     public double Rho { get; init; } = 0.9;
 
-    /// <summary>The term ε inside both square roots.</summary>
+    /// <summary>The term ε added inside the square roots.</summary>
+    [Hyperparameter("eps", Range = HyperparameterRange.NonNegative)]
     public double Eps { get; init; } = 1e-6;
 
     /// <summary>The L2 penalty λ added to the gradient.</summary>
+    [Hyperparameter("weight_decay", Range = HyperparameterRange.NonNegative)]
     public double WeightDecay { get; init; }
 
     /// <summary>Maximise the objective instead of minimising it.</summary>
+    [Hyperparameter("maximize")]
     public bool Maximize { get; init; }
-
-    /// <inheritdoc/>
-    public override void Validate()
-    {
-        base.Validate();
-        UnitInterval(Rho, "rho");
-        NonNegative(Eps, "eps");
-        NonNegative(WeightDecay, "weightDecay");
-    }
-
-    /// <inheritdoc/>
-    public override IReadOnlyDictionary<string, object> ToDictionary() => new Dictionary<string, object>
-    {
-        ["lr"] = Lr, ["rho"] = Rho, ["eps"] = Eps, ["weight_decay"] = WeightDecay, ["maximize"] = Maximize,
-    };
-
-    /// <inheritdoc/>
-    protected internal override OptimizerOptions WithValues(IReadOnlyDictionary<string, object> values) => this with
-    {
-        Lr = Number(values, "lr", Lr), Rho = Number(values, "rho", Rho), Eps = Number(values, "eps", Eps),
-        WeightDecay = Number(values, "weight_decay", WeightDecay), Maximize = Flag(values, "maximize", Maximize),
-    };
 }
 
 /// <summary>Adadelta: Adagrad with moving averages and units-corrected steps, as <c>torch.optim.Adadelta</c> (Zeiler, 2012).</summary>
@@ -83,29 +65,46 @@ public sealed class Adadelta : Optimizer<AdadeltaOptions>
     {
     }
 
+    /// <summary>Creates Adadelta over parameter groups with the given defaults (each group may change them).</summary>
+    public Adadelta(IEnumerable<ParamGroupSpec<AdadeltaOptions>> groups, AdadeltaOptions defaults) : base(groups, defaults)
+    {
+    }
+
     /// <inheritdoc/>
     protected override void Update(Tensor parameter, Tensor grad, ParamState state, AdadeltaOptions options)
     {
-        ArgumentNullException.ThrowIfNull(parameter);
-        ArgumentNullException.ThrowIfNull(grad);
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(options);
         var v = state.Buffer("square_avg", parameter);
         var u = state.Buffer("acc_delta", parameter);
         state.Step++;
-        if (parameter.DType == DType.Float32) Run<float>(parameter, grad, v, u, options);
-        else Run<double>(parameter, grad, v, u, options);
+        FusedUpdate.Run(parameter, grad, options.Maximize, new AdadeltaRule<float>(options), new AdadeltaRule<double>(options), v, u);
+    }
+}
+
+/// <summary>Adadelta's update of one element, in torch.optim.Adadelta's order. State: s0 = square_avg, s1 = acc_delta.</summary>
+internal readonly struct AdadeltaRule<T>(AdadeltaOptions o) : IUpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T _weightDecay = T.CreateTruncating(o.WeightDecay), _rho = T.CreateTruncating(o.Rho), _oneMinusRho = T.CreateTruncating(1 - o.Rho);
+    private readonly T _eps = T.CreateTruncating(o.Eps), _negLr = T.CreateTruncating(-o.Lr);
+    private readonly bool _hasWeightDecay = o.WeightDecay != 0;
+
+    public T Update(T theta, T g, ref T v, ref T u, ref T unused)
+    {
+        if (_hasWeightDecay) g += theta * _weightDecay;
+        v = v * _rho + g * _oneMinusRho * g;
+        T delta = T.Sqrt(u + _eps) / T.Sqrt(v + _eps) * g;
+        u = u * _rho + delta * _oneMinusRho * delta;
+        return theta + delta * _negLr;
     }
 
-    private static void Run<T>(Tensor p, Tensor g, Tensor v, Tensor u, AdadeltaOptions o) where T : unmanaged, IFloatingPointIeee754<T>
+    public Vector<T> Update(Vector<T> theta, Vector<T> g, ref Vector<T> v, ref Vector<T> u, ref Vector<T> unused)
     {
-        var k = new AdadeltaKernel<T>
-        {
-            P = (T[])p.Storage, POff = p.Offset, G = (T[])g.Storage, GOff = g.Offset,
-            V = (T[])v.Storage, VOff = v.Offset, U = (T[])u.Storage, UOff = u.Offset,
-            WeightDecay = T.CreateTruncating(o.WeightDecay), Rho = T.CreateTruncating(o.Rho), OneMinusRho = T.CreateTruncating(1 - o.Rho),
-            Eps = T.CreateTruncating(o.Eps), NegLr = T.CreateTruncating(-o.Lr), Maximize = o.Maximize, HasWeightDecay = o.WeightDecay != 0,
-        };
-        OptimParallel.For(ref k, p.NumEl);
+        var eps = new Vector<T>(_eps);
+        if (_hasWeightDecay) g += theta * _weightDecay;
+        v = v * _rho + g * _oneMinusRho * g;
+        var delta = Vector.SquareRoot(u + eps) / Vector.SquareRoot(v + eps) * g;
+        u = u * _rho + delta * _oneMinusRho * delta;
+        return theta + delta * _negLr;
     }
 }

@@ -10,45 +10,24 @@ public sealed record AdagradOptions : OptimizerOptions
     public AdagradOptions(double lr = 1e-2) => Lr = lr;
 
     /// <summary>The learning-rate decay: step t uses γ / (1 + (t − 1)·lrDecay).</summary>
+    [Hyperparameter("lr_decay", Range = HyperparameterRange.NonNegative)]
     public double LrDecay { get; init; }
 
     /// <summary>The L2 penalty λ added to the gradient.</summary>
+    [Hyperparameter("weight_decay", Range = HyperparameterRange.NonNegative)]
     public double WeightDecay { get; init; }
 
     /// <summary>The starting value of the sum of squared gradients.</summary>
+    [Hyperparameter("initial_accumulator_value", Range = HyperparameterRange.NonNegative)]
     public double InitialAccumulatorValue { get; init; }
 
     /// <summary>The term ε added to the denominator.</summary>
+    [Hyperparameter("eps", Range = HyperparameterRange.NonNegative)]
     public double Eps { get; init; } = 1e-10;
 
     /// <summary>Maximise the objective instead of minimising it.</summary>
+    [Hyperparameter("maximize")]
     public bool Maximize { get; init; }
-
-    /// <inheritdoc/>
-    public override void Validate()
-    {
-        base.Validate();
-        NonNegative(LrDecay, "lrDecay");
-        NonNegative(WeightDecay, "weightDecay");
-        NonNegative(InitialAccumulatorValue, "initialAccumulatorValue");
-        NonNegative(Eps, "eps");
-    }
-
-    /// <inheritdoc/>
-    public override IReadOnlyDictionary<string, object> ToDictionary() => new Dictionary<string, object>
-    {
-        ["lr"] = Lr, ["lr_decay"] = LrDecay, ["weight_decay"] = WeightDecay,
-        ["initial_accumulator_value"] = InitialAccumulatorValue, ["eps"] = Eps, ["maximize"] = Maximize,
-    };
-
-    /// <inheritdoc/>
-    protected internal override OptimizerOptions WithValues(IReadOnlyDictionary<string, object> values) => this with
-    {
-        Lr = Number(values, "lr", Lr), LrDecay = Number(values, "lr_decay", LrDecay),
-        WeightDecay = Number(values, "weight_decay", WeightDecay),
-        InitialAccumulatorValue = Number(values, "initial_accumulator_value", InitialAccumulatorValue),
-        Eps = Number(values, "eps", Eps), Maximize = Flag(values, "maximize", Maximize),
-    };
 }
 
 /// <summary>Adagrad: per-parameter learning rates from the sum of past squared gradients, as <c>torch.optim.Adagrad</c> (Duchi et al., 2011).</summary>
@@ -96,28 +75,40 @@ public sealed class Adagrad : Optimizer<AdagradOptions>
     private static AdagradOptions Options(double lr, double lrDecay, double weightDecay, double initial, double eps, bool maximize) =>
         new(lr) { LrDecay = lrDecay, WeightDecay = weightDecay, InitialAccumulatorValue = initial, Eps = eps, Maximize = maximize };
 
+    /// <summary>Creates Adagrad over parameter groups with the given defaults (each group may change them).</summary>
+    public Adagrad(IEnumerable<ParamGroupSpec<AdagradOptions>> groups, AdagradOptions defaults) : base(groups, defaults)
+    {
+    }
+
     /// <inheritdoc/>
     protected override void Update(Tensor parameter, Tensor grad, ParamState state, AdagradOptions options)
     {
-        ArgumentNullException.ThrowIfNull(parameter);
-        ArgumentNullException.ThrowIfNull(grad);
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(options);
         var sum = state.Buffer("sum", parameter, options.InitialAccumulatorValue);
         long step = ++state.Step;
         double clr = options.Lr / (1 + (step - 1) * options.LrDecay);
-        if (parameter.DType == DType.Float32) Run<float>(parameter, grad, sum, options, clr);
-        else Run<double>(parameter, grad, sum, options, clr);
+        FusedUpdate.Run(parameter, grad, options.Maximize, new AdagradRule<float>(options, clr), new AdagradRule<double>(options, clr), sum);
+    }
+}
+
+/// <summary>Adagrad's update of one element, in torch.optim.Adagrad's order. State: s0 = sum.</summary>
+internal readonly struct AdagradRule<T>(AdagradOptions o, double clr) : IUpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T _weightDecay = T.CreateTruncating(o.WeightDecay), _eps = T.CreateTruncating(o.Eps), _negClr = T.CreateTruncating(-clr);
+    private readonly bool _hasWeightDecay = o.WeightDecay != 0;
+
+    public T Update(T theta, T g, ref T s, ref T unused1, ref T unused2)
+    {
+        if (_hasWeightDecay) g += theta * _weightDecay;
+        s += g * g;
+        return theta + g * _negClr / (T.Sqrt(s) + _eps);
     }
 
-    private static void Run<T>(Tensor p, Tensor g, Tensor s, AdagradOptions o, double clr) where T : unmanaged, IFloatingPointIeee754<T>
+    public Vector<T> Update(Vector<T> theta, Vector<T> g, ref Vector<T> s, ref Vector<T> unused1, ref Vector<T> unused2)
     {
-        var k = new AdagradKernel<T>
-        {
-            P = (T[])p.Storage, POff = p.Offset, G = (T[])g.Storage, GOff = g.Offset, S = (T[])s.Storage, SOff = s.Offset,
-            WeightDecay = T.CreateTruncating(o.WeightDecay), Eps = T.CreateTruncating(o.Eps), NegClr = T.CreateTruncating(-clr),
-            Maximize = o.Maximize, HasWeightDecay = o.WeightDecay != 0,
-        };
-        OptimParallel.For(ref k, p.NumEl);
+        if (_hasWeightDecay) g += theta * _weightDecay;
+        s += g * g;
+        return theta + g * _negClr / (Vector.SquareRoot(s) + new Vector<T>(_eps));
     }
 }

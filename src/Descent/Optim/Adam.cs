@@ -9,52 +9,25 @@ public record AdamOptions : OptimizerOptions
     /// <summary>Creates Adam options with the learning rate <paramref name="lr"/>.</summary>
     public AdamOptions(double lr = 1e-3) => Lr = lr;
 
-    /// <summary>The decay rates (β₁, β₂) of the running averages of the gradient and of its square.</summary>
-    public (double, double) Betas { get; set; } = (0.9, 0.999);
-
-    /// <summary>β₁, the coefficient schedules cycle as momentum.</summary>
-    public override double? Momentum
-    {
-        get => Betas.Item1;
-        set => Betas = (value ?? throw new ArgumentNullException(nameof(value), "beta1 cannot be null"), Betas.Item2);
-    }
+    /// <summary>The decay rates (β₁, β₂) of the running averages of the gradient and of its square; β₁ is what schedules cycle as momentum.</summary>
+    [Hyperparameter("betas", Range = HyperparameterRange.UnitInterval, Cycled = true, ElementNames = ["beta1", "beta2"])]
+    public (double, double) Betas { get; init; } = (0.9, 0.999);
 
     /// <summary>The term ε added to the denominator for numerical stability.</summary>
+    [Hyperparameter("eps", Range = HyperparameterRange.NonNegative)]
     public double Eps { get; init; } = 1e-8;
 
     /// <summary>The weight decay λ: an L2 penalty added to the gradient for Adam, a decoupled decay for AdamW.</summary>
+    [Hyperparameter("weight_decay", Range = HyperparameterRange.NonNegative)]
     public double WeightDecay { get; init; }
 
     /// <summary>Use the AMSGrad variant (the maximum of past second moments in the denominator).</summary>
+    [Hyperparameter("amsgrad")]
     public bool AmsGrad { get; init; }
 
     /// <summary>Maximise the objective instead of minimising it.</summary>
+    [Hyperparameter("maximize")]
     public bool Maximize { get; init; }
-
-    /// <inheritdoc/>
-    public override void Validate()
-    {
-        base.Validate();
-        NonNegative(Eps, "eps");
-        UnitInterval(Betas.Item1, "betas", "betas[0]");
-        UnitInterval(Betas.Item2, "betas", "betas[1]");
-        NonNegative(WeightDecay, "weightDecay");
-    }
-
-    /// <inheritdoc/>
-    public override IReadOnlyDictionary<string, object> ToDictionary() => new Dictionary<string, object>
-    {
-        ["lr"] = Lr, ["betas"] = new[] { Betas.Item1, Betas.Item2 }, ["eps"] = Eps, ["weight_decay"] = WeightDecay,
-        ["amsgrad"] = AmsGrad, ["maximize"] = Maximize,
-    };
-
-    /// <inheritdoc/>
-    protected internal override OptimizerOptions WithValues(IReadOnlyDictionary<string, object> values) => this with
-    {
-        Lr = Number(values, "lr", Lr), Betas = Pair(values, "betas", Betas), Eps = Number(values, "eps", Eps),
-        WeightDecay = Number(values, "weight_decay", WeightDecay), AmsGrad = Flag(values, "amsgrad", AmsGrad),
-        Maximize = Flag(values, "maximize", Maximize),
-    };
 }
 
 /// <summary>
@@ -103,49 +76,73 @@ public class Adam : Optimizer<AdamOptions>
     {
     }
 
-    /// <inheritdoc/>
-    protected override void Update(Tensor parameter, Tensor grad, ParamState state, AdamOptions options)
+    /// <summary>Creates Adam over parameter groups with the given defaults (each group may change them).</summary>
+    public Adam(IEnumerable<ParamGroupSpec<AdamOptions>> groups, AdamOptions defaults) : base(groups, defaults)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        AdamUpdate.Run(parameter, grad, state, options, decoupled: false);
     }
+
+    /// <inheritdoc/>
+    protected override void Update(Tensor parameter, Tensor grad, ParamState state, AdamOptions options) =>
+        AdamUpdate.Run(parameter, grad, state, options, decoupled: false);
 }
 
-/// <summary>The fused Adam/AdamW step shared by both classes.</summary>
+/// <summary>The step shared by <see cref="Adam"/> and <see cref="AdamW"/>: the buffers and the bias corrections of step t.</summary>
 internal static class AdamUpdate
 {
     public static void Run(Tensor parameter, Tensor grad, ParamState state, AdamOptions o, bool decoupled)
     {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(o);
         var m = state.Buffer("exp_avg", parameter);
         var v = state.Buffer("exp_avg_sq", parameter);
         // As PyTorch, the AMSGrad buffer exists only when the group had amsgrad on at the first step.
         Tensor? vmax = o.AmsGrad ? state.Buffer("max_exp_avg_sq", parameter) : null;
-        long step = ++state.Step;
-        var (beta1, beta2) = o.Betas;
-        double bc1 = 1 - Math.Pow(beta1, step);
-        double bc2 = 1 - Math.Pow(beta2, step);
-        var c = new Constants(o.Lr / bc1, Math.Sqrt(bc2), 1 - o.Lr * o.WeightDecay);
-        if (parameter.DType == DType.Float32) Launch<float>(parameter, grad, m, v, vmax, o, c, decoupled);
-        else Launch<double>(parameter, grad, m, v, vmax, o, c, decoupled);
+        long t = ++state.Step;
+        var step = new AdamStep(o, t, decoupled);
+        FusedUpdate.Run(parameter, grad, o.Maximize, new AdamRule<float>(step), new AdamRule<double>(step), m, v, vmax);
+    }
+}
+
+/// <summary>The per-step constants of Adam and AdamW, in double precision.</summary>
+internal readonly record struct AdamStep(AdamOptions Options, double StepSize, double BiasCorrection2Sqrt, bool Decoupled)
+{
+    public AdamStep(AdamOptions o, long t, bool decoupled)
+        : this(o, o.Lr / (1 - Math.Pow(o.Betas.Item1, t)), Math.Sqrt(1 - Math.Pow(o.Betas.Item2, t)), decoupled)
+    {
+    }
+}
+
+/// <summary>
+/// Adam's and AdamW's update of one element, in torch.optim.Adam's order. State: s0 = exp_avg, s1 = exp_avg_sq,
+/// s2 = max_exp_avg_sq (AMSGrad).
+/// </summary>
+internal readonly struct AdamRule<T>(AdamStep c) : IUpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T _weightDecay = T.CreateTruncating(c.Options.WeightDecay), _decoupledScale = T.CreateTruncating(1 - c.Options.Lr * c.Options.WeightDecay);
+    private readonly T _beta1 = T.CreateTruncating(c.Options.Betas.Item1), _oneMinusBeta1 = T.CreateTruncating(1 - c.Options.Betas.Item1);
+    private readonly T _beta2 = T.CreateTruncating(c.Options.Betas.Item2), _oneMinusBeta2 = T.CreateTruncating(1 - c.Options.Betas.Item2);
+    private readonly T _bc2Sqrt = T.CreateTruncating(c.BiasCorrection2Sqrt), _eps = T.CreateTruncating(c.Options.Eps), _negStepSize = T.CreateTruncating(-c.StepSize);
+    private readonly bool _decoupled = c.Decoupled, _hasWeightDecay = c.Options.WeightDecay != 0, _amsgrad = c.Options.AmsGrad;
+
+    public T Update(T theta, T g, ref T m, ref T v, ref T vmax)
+    {
+        if (_decoupled) theta *= _decoupledScale;
+        else if (_hasWeightDecay) g += theta * _weightDecay;
+        m = m * _beta1 + g * _oneMinusBeta1;
+        v = v * _beta2 + g * _oneMinusBeta2 * g;
+        T second = v;
+        if (_amsgrad) second = vmax = T.Max(vmax, v);
+        return theta + m * _negStepSize / (T.Sqrt(second) / _bc2Sqrt + _eps);
     }
 
-    private readonly record struct Constants(double StepSize, double BiasCorrection2Sqrt, double DecoupledScale);
-
-    private static void Launch<T>(Tensor p, Tensor g, Tensor m, Tensor v, Tensor? vmax, AdamOptions o, Constants c, bool decoupled)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    public Vector<T> Update(Vector<T> theta, Vector<T> g, ref Vector<T> m, ref Vector<T> v, ref Vector<T> vmax)
     {
-        var k = new AdamKernel<T>
-        {
-            P = (T[])p.Storage, POff = p.Offset, G = (T[])g.Storage, GOff = g.Offset,
-            M = (T[])m.Storage, MOff = m.Offset, V = (T[])v.Storage, VOff = v.Offset,
-            VMax = (T[]?)vmax?.Storage ?? [], VMaxOff = vmax?.Offset ?? 0,
-            WeightDecay = T.CreateTruncating(o.WeightDecay), DecoupledScale = T.CreateTruncating(c.DecoupledScale),
-            Beta1 = T.CreateTruncating(o.Betas.Item1), OneMinusBeta1 = T.CreateTruncating(1 - o.Betas.Item1),
-            Beta2 = T.CreateTruncating(o.Betas.Item2), OneMinusBeta2 = T.CreateTruncating(1 - o.Betas.Item2),
-            BiasCorrection2Sqrt = T.CreateTruncating(c.BiasCorrection2Sqrt), Eps = T.CreateTruncating(o.Eps),
-            NegStepSize = T.CreateTruncating(-c.StepSize),
-            Maximize = o.Maximize, HasWeightDecay = o.WeightDecay != 0, Decoupled = decoupled, AmsGrad = vmax is not null,
-        };
-        OptimParallel.For(ref k, p.NumEl);
+        if (_decoupled) theta *= _decoupledScale;
+        else if (_hasWeightDecay) g += theta * _weightDecay;
+        m = m * _beta1 + g * _oneMinusBeta1;
+        v = v * _beta2 + g * _oneMinusBeta2 * g;
+        var second = v;
+        if (_amsgrad) second = vmax = Vector.Max(vmax, v);
+        return theta + m * _negStepSize / (Vector.SquareRoot(second) / new Vector<T>(_bc2Sqrt) + new Vector<T>(_eps));
     }
 }

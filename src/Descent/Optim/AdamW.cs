@@ -48,10 +48,12 @@ public sealed class AdamW : Optimizer<AdamWOptions>
     {
     }
 
-    /// <inheritdoc/>
-    protected override void Update(Tensor parameter, Tensor grad, ParamState state, AdamWOptions options)
+    /// <summary>Creates AdamW over parameter groups with the given defaults (each group may change them).</summary>
+    public AdamW(IEnumerable<ParamGroupSpec<AdamWOptions>> groups, AdamWOptions defaults) : base(groups, defaults)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        AdamUpdate.Run(parameter, grad, state, options, decoupled: true);
     }
+
+    /// <inheritdoc/>
+    protected override void Update(Tensor parameter, Tensor grad, ParamState state, AdamWOptions options) =>
+        AdamUpdate.Run(parameter, grad, state, options, decoupled: true);
 }

@@ -9,47 +9,21 @@ public sealed record AdamaxOptions : OptimizerOptions
     /// <summary>Creates Adamax options with the learning rate <paramref name="lr"/>.</summary>
     public AdamaxOptions(double lr = 2e-3) => Lr = lr;
 
-    /// <summary>The decay rates (β₁, β₂) of the first moment and of the infinity norm.</summary>
-    public (double, double) Betas { get; set; } = (0.9, 0.999);
+    /// <summary>The decay rates (β₁, β₂); β₁ is what schedules cycle as momentum.</summary>
+    [Hyperparameter("betas", Range = HyperparameterRange.UnitInterval, Cycled = true, ElementNames = ["beta1", "beta2"])]
+    public (double, double) Betas { get; init; } = (0.9, 0.999);
 
-    /// <summary>β₁, the coefficient schedules cycle as momentum.</summary>
-    public override double? Momentum
-    {
-        get => Betas.Item1;
-        set => Betas = (value ?? throw new ArgumentNullException(nameof(value), "beta1 cannot be null"), Betas.Item2);
-    }
-
-    /// <summary>The term ε added to |g| inside the infinity norm.</summary>
+    /// <summary>The term ε added to the denominator for numerical stability.</summary>
+    [Hyperparameter("eps", Range = HyperparameterRange.NonNegative)]
     public double Eps { get; init; } = 1e-8;
 
     /// <summary>The L2 penalty λ added to the gradient.</summary>
+    [Hyperparameter("weight_decay", Range = HyperparameterRange.NonNegative)]
     public double WeightDecay { get; init; }
 
     /// <summary>Maximise the objective instead of minimising it.</summary>
+    [Hyperparameter("maximize")]
     public bool Maximize { get; init; }
-
-    /// <inheritdoc/>
-    public override void Validate()
-    {
-        base.Validate();
-        NonNegative(Eps, "eps");
-        UnitInterval(Betas.Item1, "betas", "betas[0]");
-        UnitInterval(Betas.Item2, "betas", "betas[1]");
-        NonNegative(WeightDecay, "weightDecay");
-    }
-
-    /// <inheritdoc/>
-    public override IReadOnlyDictionary<string, object> ToDictionary() => new Dictionary<string, object>
-    {
-        ["lr"] = Lr, ["betas"] = new[] { Betas.Item1, Betas.Item2 }, ["eps"] = Eps, ["weight_decay"] = WeightDecay, ["maximize"] = Maximize,
-    };
-
-    /// <inheritdoc/>
-    protected internal override OptimizerOptions WithValues(IReadOnlyDictionary<string, object> values) => this with
-    {
-        Lr = Number(values, "lr", Lr), Betas = Pair(values, "betas", Betas), Eps = Number(values, "eps", Eps),
-        WeightDecay = Number(values, "weight_decay", WeightDecay), Maximize = Flag(values, "maximize", Maximize),
-    };
 }
 
 /// <summary>Adamax: Adam with the infinity norm in place of the second moment, as <c>torch.optim.Adamax</c> (Kingma &amp; Ba, 2014, §7).</summary>
@@ -86,31 +60,45 @@ public sealed class Adamax : Optimizer<AdamaxOptions>
     {
     }
 
+    /// <summary>Creates Adamax over parameter groups with the given defaults (each group may change them).</summary>
+    public Adamax(IEnumerable<ParamGroupSpec<AdamaxOptions>> groups, AdamaxOptions defaults) : base(groups, defaults)
+    {
+    }
+
     /// <inheritdoc/>
     protected override void Update(Tensor parameter, Tensor grad, ParamState state, AdamaxOptions options)
     {
-        ArgumentNullException.ThrowIfNull(parameter);
-        ArgumentNullException.ThrowIfNull(grad);
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(options);
         var m = state.Buffer("exp_avg", parameter);
         var u = state.Buffer("exp_inf", parameter);
         long step = ++state.Step;
         double clr = options.Lr / (1 - Math.Pow(options.Betas.Item1, step));
-        if (parameter.DType == DType.Float32) Run<float>(parameter, grad, m, u, options, clr);
-        else Run<double>(parameter, grad, m, u, options, clr);
+        FusedUpdate.Run(parameter, grad, options.Maximize, new AdamaxRule<float>(options, clr), new AdamaxRule<double>(options, clr), m, u);
+    }
+}
+
+/// <summary>Adamax's update of one element, in torch.optim.Adamax's order. State: s0 = exp_avg, s1 = exp_inf.</summary>
+internal readonly struct AdamaxRule<T>(AdamaxOptions o, double clr) : IUpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T _weightDecay = T.CreateTruncating(o.WeightDecay), _beta1 = T.CreateTruncating(o.Betas.Item1);
+    private readonly T _oneMinusBeta1 = T.CreateTruncating(1 - o.Betas.Item1), _beta2 = T.CreateTruncating(o.Betas.Item2);
+    private readonly T _eps = T.CreateTruncating(o.Eps), _negClr = T.CreateTruncating(-clr);
+    private readonly bool _hasWeightDecay = o.WeightDecay != 0;
+
+    public T Update(T theta, T g, ref T m, ref T u, ref T unused)
+    {
+        if (_hasWeightDecay) g += theta * _weightDecay;
+        m = m * _beta1 + g * _oneMinusBeta1;
+        u = T.Max(u * _beta2, T.Abs(g) + _eps);
+        return theta + m * _negClr / u;
     }
 
-    private static void Run<T>(Tensor p, Tensor g, Tensor m, Tensor u, AdamaxOptions o, double clr) where T : unmanaged, IFloatingPointIeee754<T>
+    public Vector<T> Update(Vector<T> theta, Vector<T> g, ref Vector<T> m, ref Vector<T> u, ref Vector<T> unused)
     {
-        var k = new AdamaxKernel<T>
-        {
-            P = (T[])p.Storage, POff = p.Offset, G = (T[])g.Storage, GOff = g.Offset,
-            M = (T[])m.Storage, MOff = m.Offset, U = (T[])u.Storage, UOff = u.Offset,
-            WeightDecay = T.CreateTruncating(o.WeightDecay), Beta1 = T.CreateTruncating(o.Betas.Item1),
-            OneMinusBeta1 = T.CreateTruncating(1 - o.Betas.Item1), Beta2 = T.CreateTruncating(o.Betas.Item2),
-            Eps = T.CreateTruncating(o.Eps), NegClr = T.CreateTruncating(-clr), Maximize = o.Maximize, HasWeightDecay = o.WeightDecay != 0,
-        };
-        OptimParallel.For(ref k, p.NumEl);
+        if (_hasWeightDecay) g += theta * _weightDecay;
+        m = m * _beta1 + g * _oneMinusBeta1;
+        u = Vector.Max(u * _beta2, Vector.Abs(g) + new Vector<T>(_eps));
+        return theta + m * _negClr / u;
     }
 }

@@ -21,8 +21,11 @@ namespace Descent.Optim;
 /// full-batch gradients (noise breaks the curvature pairs); memory of 2·historySize copies of the parameters; one group
 /// only; several function evaluations per step. <b>Suits:</b> small to medium smooth problems: curve fitting, classical
 /// test functions, style transfer, fine convergence after a first-order warm start.</para>
+/// <para><b>Principle:</b> Newton's method without the Hessian: the last few steps and the gradient changes they
+/// caused describe the curvature, and the two-loop recursion turns them into a direction that is scaled for each
+/// direction of the problem, with a line search choosing how far to go.</para>
 /// </remarks>
-public sealed partial class LBFGS : Optimizer<LBFGSOptions>
+public sealed partial class LBFGS : Optimizer
 {
     private readonly Tensor[] _params;
     private readonly int _numel;
@@ -35,26 +38,28 @@ public sealed partial class LBFGS : Optimizer<LBFGSOptions>
     /// <param name="toleranceGrad">Stop when max|g| ≤ this.</param>
     /// <param name="toleranceChange">Stop when the step or the loss change is below this.</param>
     /// <param name="historySize">Number of curvature pairs kept.</param>
-    /// <param name="lineSearchFn">null, or "strong_wolfe".</param>
+    /// <param name="lineSearch">None (a fixed step of lr), or <see cref="LineSearch.StrongWolfe"/>.</param>
     public LBFGS(IEnumerable<Tensor> parameters, double lr = 1, int maxIter = 20, int? maxEval = null, double toleranceGrad = 1e-7,
-        double toleranceChange = 1e-9, int historySize = 100, string? lineSearchFn = null)
-        : base(parameters, new LBFGSOptions(lr)
+        double toleranceChange = 1e-9, int historySize = 100, LineSearch lineSearch = LineSearch.None)
+        : this(parameters, new LBFGSOptions(lr)
         {
-            MaxIter = maxIter, MaxEval = maxEval ?? maxIter * 5 / 4, ToleranceGrad = toleranceGrad,
-            ToleranceChange = toleranceChange, HistorySize = historySize, LineSearchFn = lineSearchFn,
+            MaxIter = maxIter, MaxEval = maxEval, ToleranceGrad = toleranceGrad,
+            ToleranceChange = toleranceChange, HistorySize = historySize, LineSearch = lineSearch,
         })
     {
+    }
+
+    /// <summary>Creates L-BFGS over <paramref name="parameters"/> (one group) with the given options.</summary>
+    public LBFGS(IEnumerable<Tensor> parameters, LBFGSOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        AddGroup(parameters, options, nameof(parameters));
         _params = [.. ParamGroups[0].Parameters];
         _numel = _params.Sum(p => p.NumEl);
     }
 
-    /// <summary>Not supported: L-BFGS re-evaluates the function during a step; call <see cref="Step(Func{Tensor})"/>.</summary>
-    public override void Step() =>
-        throw new InvalidOperationException("LBFGS re-evaluates the function several times per step: call Step(closure)");
-
-    /// <summary>Not used: L-BFGS updates all parameters together in <see cref="Step(Func{Tensor})"/>.</summary>
-    protected override void Update(Tensor parameter, Tensor grad, ParamState state, LBFGSOptions options) =>
-        throw new InvalidOperationException("LBFGS updates all parameters together: call Step(closure)");
+    /// <summary>The hyperparameters of the one group.</summary>
+    public LBFGSOptions Options => (LBFGSOptions)Groups[0].Options;
 
     /// <summary>
     /// Runs up to <c>maxIter</c> L-BFGS iterations; <paramref name="closure"/> zeroes the gradients, computes the loss,
@@ -63,8 +68,7 @@ public sealed partial class LBFGS : Optimizer<LBFGSOptions>
     public override Tensor Step(Func<Tensor> closure)
     {
         ArgumentNullException.ThrowIfNull(closure);
-        if (Groups.Count != 1) throw new InvalidOperationException("LBFGS doesn't support parameter groups (there can be only one)");
-        var o = (LBFGSOptions)Groups[0].Options;
+        var o = Options;
         var state = StateFor(_params[0]);
         var h = History.Read(state);
         using var noGrad = Autograd.NoGrad();
@@ -106,7 +110,7 @@ public sealed partial class LBFGS : Optimizer<LBFGSOptions>
             if (gtd > -o.ToleranceChange) break;
 
             int lsEvals = 0;
-            if (o.LineSearchFn is not null)
+            if (o.LineSearch == LineSearch.StrongWolfe)
             {
                 var x = CloneParams();
                 (loss, flatGrad, h.T, lsEvals) = StrongWolfe((t, d) => DirectionalEvaluate(closure, x, t, d), h.T, h.D, loss, flatGrad, gtd);
@@ -128,7 +132,7 @@ public sealed partial class LBFGS : Optimizer<LBFGSOptions>
             h.FuncEvals += lsEvals;
 
             if (nIter == o.MaxIter) break;
-            if (currentEvals >= o.MaxEval) break;
+            if (currentEvals >= o.EvaluationBudget) break;
             if (optCond) break;
             if (MaxAbs(h.D, h.T) <= o.ToleranceChange) break;
             if (Math.Abs(loss - h.PrevLoss) < o.ToleranceChange) break;

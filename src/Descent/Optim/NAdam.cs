@@ -9,49 +9,21 @@ public sealed record NAdamOptions : OptimizerOptions
     /// <summary>Creates NAdam options with the learning rate <paramref name="lr"/>.</summary>
     public NAdamOptions(double lr = 2e-3) => Lr = lr;
 
-    /// <summary>The decay rates (β₁, β₂) of the running averages of the gradient and of its square.</summary>
-    public (double, double) Betas { get; set; } = (0.9, 0.999);
+    /// <summary>The decay rates (β₁, β₂); β₁ is what schedules cycle as momentum.</summary>
+    [Hyperparameter("betas", Range = HyperparameterRange.UnitInterval, Cycled = true, ElementNames = ["beta1", "beta2"])]
+    public (double, double) Betas { get; init; } = (0.9, 0.999);
 
-    /// <summary>β₁, the coefficient schedules cycle as momentum.</summary>
-    public override double? Momentum
-    {
-        get => Betas.Item1;
-        set => Betas = (value ?? throw new ArgumentNullException(nameof(value), "beta1 cannot be null"), Betas.Item2);
-    }
-
-    /// <summary>The term ε added to the denominator.</summary>
+    /// <summary>The term ε added to the denominator for numerical stability.</summary>
+    [Hyperparameter("eps", Range = HyperparameterRange.NonNegative)]
     public double Eps { get; init; } = 1e-8;
 
     /// <summary>The L2 penalty λ added to the gradient.</summary>
+    [Hyperparameter("weight_decay", Range = HyperparameterRange.NonNegative)]
     public double WeightDecay { get; init; }
 
     /// <summary>The momentum decay ψ of the schedule μₜ = β₁(1 − ½·0.96^(tψ)).</summary>
+    [Hyperparameter("momentum_decay", Range = HyperparameterRange.NonNegative)]
     public double MomentumDecay { get; init; } = 4e-3;
-
-    /// <inheritdoc/>
-    public override void Validate()
-    {
-        base.Validate();
-        NonNegative(Eps, "eps");
-        UnitInterval(Betas.Item1, "betas", "betas[0]");
-        UnitInterval(Betas.Item2, "betas", "betas[1]");
-        NonNegative(WeightDecay, "weightDecay");
-        NonNegative(MomentumDecay, "momentumDecay");
-    }
-
-    /// <inheritdoc/>
-    public override IReadOnlyDictionary<string, object> ToDictionary() => new Dictionary<string, object>
-    {
-        ["lr"] = Lr, ["betas"] = new[] { Betas.Item1, Betas.Item2 }, ["eps"] = Eps, ["weight_decay"] = WeightDecay,
-        ["momentum_decay"] = MomentumDecay,
-    };
-
-    /// <inheritdoc/>
-    protected internal override OptimizerOptions WithValues(IReadOnlyDictionary<string, object> values) => this with
-    {
-        Lr = Number(values, "lr", Lr), Betas = Pair(values, "betas", Betas), Eps = Number(values, "eps", Eps),
-        WeightDecay = Number(values, "weight_decay", WeightDecay), MomentumDecay = Number(values, "momentum_decay", MomentumDecay),
-    };
 }
 
 /// <summary>NAdam: Adam with Nesterov momentum, as <c>torch.optim.NAdam</c> (Dozat, 2016).</summary>
@@ -90,11 +62,14 @@ public sealed class NAdam : Optimizer<NAdamOptions>
     {
     }
 
+    /// <summary>Creates NAdam over parameter groups with the given defaults (each group may change them).</summary>
+    public NAdam(IEnumerable<ParamGroupSpec<NAdamOptions>> groups, NAdamOptions defaults) : base(groups, defaults)
+    {
+    }
+
     /// <inheritdoc/>
     protected override void Update(Tensor parameter, Tensor grad, ParamState state, NAdamOptions options)
     {
-        ArgumentNullException.ThrowIfNull(parameter);
-        ArgumentNullException.ThrowIfNull(grad);
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(options);
         var m = state.Buffer("exp_avg", parameter);
@@ -108,25 +83,40 @@ public sealed class NAdam : Optimizer<NAdamOptions>
         float product = (float)state.Numbers.GetValueOrDefault("mu_product", 1.0) * (float)mu;
         float productNext = product * (float)mu * (float)muNext;
         state.Numbers["mu_product"] = product;
-        double gradCoef = -options.Lr * (1.0 - mu) / (1.0 - product);
-        double momentCoef = -options.Lr * muNext / (1.0 - productNext);
-        if (parameter.DType == DType.Float32) Run<float>(parameter, grad, m, v, options, bc2, gradCoef, momentCoef);
-        else Run<double>(parameter, grad, m, v, options, bc2, gradCoef, momentCoef);
+        var c = new NadamStep(options, bc2, -options.Lr * (1.0 - mu) / (1.0 - product), -options.Lr * muNext / (1.0 - productNext));
+        FusedUpdate.Run(parameter, grad, maximize: false, new NadamRule<float>(c), new NadamRule<double>(c), m, v);
+    }
+}
+
+/// <summary>NAdam's per-step constants: the second bias correction and the coefficients of g and of m.</summary>
+internal readonly record struct NadamStep(NAdamOptions Options, double BiasCorrection2, double GradCoef, double MomentCoef);
+
+/// <summary>NAdam's update of one element, in torch.optim.NAdam's order. State: s0 = exp_avg, s1 = exp_avg_sq.</summary>
+internal readonly struct NadamRule<T>(NadamStep c) : IUpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T _weightDecay = T.CreateTruncating(c.Options.WeightDecay), _beta1 = T.CreateTruncating(c.Options.Betas.Item1);
+    private readonly T _oneMinusBeta1 = T.CreateTruncating(1 - c.Options.Betas.Item1), _beta2 = T.CreateTruncating(c.Options.Betas.Item2);
+    private readonly T _oneMinusBeta2 = T.CreateTruncating(1 - c.Options.Betas.Item2), _bc2 = T.CreateTruncating(c.BiasCorrection2);
+    private readonly T _eps = T.CreateTruncating(c.Options.Eps), _gradCoef = T.CreateTruncating(c.GradCoef), _momentCoef = T.CreateTruncating(c.MomentCoef);
+    private readonly bool _hasWeightDecay = c.Options.WeightDecay != 0;
+
+    public T Update(T theta, T g, ref T m, ref T v, ref T unused)
+    {
+        if (_hasWeightDecay) g += theta * _weightDecay;
+        m = m * _beta1 + g * _oneMinusBeta1;
+        v = v * _beta2 + g * _oneMinusBeta2 * g;
+        T denom = T.Sqrt(v / _bc2) + _eps;
+        theta += g * _gradCoef / denom;
+        return theta + m * _momentCoef / denom;
     }
 
-    private static void Run<T>(Tensor p, Tensor g, Tensor m, Tensor v, NAdamOptions o, double bc2, double gradCoef, double momentCoef)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    public Vector<T> Update(Vector<T> theta, Vector<T> g, ref Vector<T> m, ref Vector<T> v, ref Vector<T> unused)
     {
-        var k = new NadamKernel<T>
-        {
-            P = (T[])p.Storage, POff = p.Offset, G = (T[])g.Storage, GOff = g.Offset,
-            M = (T[])m.Storage, MOff = m.Offset, V = (T[])v.Storage, VOff = v.Offset,
-            WeightDecay = T.CreateTruncating(o.WeightDecay), Beta1 = T.CreateTruncating(o.Betas.Item1),
-            OneMinusBeta1 = T.CreateTruncating(1 - o.Betas.Item1), Beta2 = T.CreateTruncating(o.Betas.Item2),
-            OneMinusBeta2 = T.CreateTruncating(1 - o.Betas.Item2), BiasCorrection2 = T.CreateTruncating(bc2),
-            Eps = T.CreateTruncating(o.Eps), GradCoef = T.CreateTruncating(gradCoef), MomentCoef = T.CreateTruncating(momentCoef),
-            HasWeightDecay = o.WeightDecay != 0,
-        };
-        OptimParallel.For(ref k, p.NumEl);
+        if (_hasWeightDecay) g += theta * _weightDecay;
+        m = m * _beta1 + g * _oneMinusBeta1;
+        v = v * _beta2 + g * _oneMinusBeta2 * g;
+        var denom = Vector.SquareRoot(v / new Vector<T>(_bc2)) + new Vector<T>(_eps);
+        theta += g * _gradCoef / denom;
+        return theta + m * _momentCoef / denom;
     }
 }

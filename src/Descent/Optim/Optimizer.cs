@@ -1,19 +1,26 @@
+using System.Globalization;
+
 namespace Descent.Optim;
 
 /// <summary>
-/// The base of every optimizer: parameter groups, per-parameter state, gradient reset, the step loop and the state
-/// dict. The typed base <see cref="Optimizer{TOptions}"/> holds the defaults and builds the groups.
+/// The base of every optimizer: parameter groups, per-parameter state, gradient reset, the state dict, and a step that
+/// may re-evaluate the model through a closure. Optimizers that step with the gradients already computed derive from
+/// <see cref="FirstOrderOptimizer"/>; <see cref="LBFGS"/>, which evaluates several times per step, derives from this.
 /// </summary>
 public abstract class Optimizer
 {
     private protected readonly List<ParamGroup> Groups = [];
     private protected readonly Dictionary<Tensor, ParamState> StateByParameter = new(TensorIdentity.Instance);
 
+    private protected Optimizer()
+    {
+    }
+
     /// <summary>The parameter groups, in order.</summary>
     public IReadOnlyList<ParamGroup> ParamGroups => Groups;
 
-    /// <summary>Every parameter of every group, in order.</summary>
-    public IEnumerable<Tensor> Parameters => Groups.SelectMany(g => g.Parameters);
+    /// <summary>Every parameter of every group, in order (as <c>Module.Parameters()</c> lists a model's).</summary>
+    public IEnumerable<Tensor> Parameters() => Groups.SelectMany(g => g.Parameters);
 
     /// <summary>The state kept for <paramref name="parameter"/>, or null before its first step.</summary>
     public ParamState? StateOf(Tensor parameter)
@@ -34,35 +41,40 @@ public abstract class Optimizer
     }
 
     /// <summary>
-    /// Performs one optimisation step with the gradients in each parameter's <see cref="Tensor.Grad"/>; parameters
-    /// whose gradient is null are skipped.
-    /// </summary>
-    public abstract void Step();
-
-    /// <summary>
     /// Re-evaluates the model through <paramref name="closure"/> (which zeroes gradients, computes the loss, calls
-    /// Backward and returns the loss), then steps; returns the closure's loss.
+    /// Backward and returns the loss) as often as the algorithm needs, updates the parameters, and returns the loss of
+    /// the first evaluation (PyTorch's <c>step(closure)</c>).
     /// </summary>
-    public virtual Tensor Step(Func<Tensor> closure)
-    {
-        ArgumentNullException.ThrowIfNull(closure);
-        Tensor loss;
-        using var outlivesScopes = TensorScope.Suspend();
-        using (Autograd.EnableGrad()) loss = closure();
-        Step();
-        return loss;
-    }
+    public abstract Tensor Step(Func<Tensor> closure);
 
     /// <summary>Resets every parameter's gradient: to null (the default, as PyTorch 2 does) or to zeros.</summary>
     public void ZeroGrad(bool setToNone = true)
     {
-        foreach (var p in Parameters)
+        foreach (var p in Parameters())
         {
             if (p.Grad is null) continue;
             if (setToNone) p.Grad = null;
             else if (p.Grad.IsLeaf && p.Grad.IsContiguous) p.Grad.Zero_();
             else p.Grad = Tensor.ZerosLike(p);
         }
+    }
+
+    /// <summary>Adds a group after checking every parameter: a contiguous floating-point leaf, not already optimised.</summary>
+    private protected void AddGroup(IEnumerable<Tensor>? parameters, OptimizerOptions options, string argument)
+    {
+        var list = parameters?.ToList() ?? throw new ArgumentNullException(argument, "the group's parameters are null");
+        if (list.Count == 0) throw new ArgumentException("the optimizer got an empty parameter list", argument);
+        var seen = new HashSet<Tensor>(Parameters(), TensorIdentity.Instance);
+        for (int i = 0; i < list.Count; i++)
+        {
+            var p = list[i] ?? throw new ArgumentException($"parameter {i} is null", argument);
+            if (!p.IsLeaf) throw new ArgumentException($"parameter {i} is not a leaf tensor (it was computed by {p.GradFnName}); optimizers update leaves only", argument);
+            if (!p.DType.IsFloatingPoint()) throw new ArgumentException($"parameter {i} has dtype {p.DType.Name()}; optimizers need float32 or float64", argument);
+            if (!p.IsContiguous) throw new ArgumentException($"parameter {i} (shape {Shapes.Format(p.ShapeArray)}) is not contiguous; pass a contiguous tensor", argument);
+            if (!seen.Add(p)) throw new ArgumentException($"parameter {i} (shape {Shapes.Format(p.ShapeArray)}) appears more than once in the optimizer's groups", argument);
+        }
+        options.Validate();
+        Groups.Add(new ParamGroup(list, options));
     }
 
     /// <summary>
@@ -91,6 +103,7 @@ public abstract class Optimizer
     /// <summary>
     /// Restores hyperparameters and state from <paramref name="stateDict"/> (from <see cref="StateDict"/> of an optimizer
     /// of the same kind over parameters of the same shapes); the optimizer then continues exactly where that one was.
+    /// Everything is checked before anything changes.
     /// </summary>
     public void LoadStateDict(OptimizerStateDict stateDict)
     {
@@ -98,14 +111,14 @@ public abstract class Optimizer
         using var outlivesScopes = TensorScope.Suspend();
         if (stateDict.ParamGroups.Count != Groups.Count)
             throw new ArgumentException($"the state dict has {stateDict.ParamGroups.Count} parameter groups, the optimizer {Groups.Count}", nameof(stateDict));
-        var parameters = Parameters.ToList();
+        var parameters = Parameters().ToList();
         var options = new OptimizerOptions[Groups.Count];
         for (int i = 0; i < Groups.Count; i++)
         {
             var saved = stateDict.ParamGroups[i];
             if (saved.Params.Count != Groups[i].Parameters.Count)
                 throw new ArgumentException($"parameter group {i} of the state dict has {saved.Params.Count} parameters, the optimizer's has {Groups[i].Parameters.Count}", nameof(stateDict));
-            options[i] = Groups[i].Options.WithValues(saved.Hyperparameters);
+            options[i] = Groups[i].Options.FromStateValues(saved.Hyperparameters);
             options[i].Validate();
         }
         var states = new Dictionary<Tensor, ParamState>(TensorIdentity.Instance);
@@ -125,21 +138,43 @@ public abstract class Optimizer
         for (int i = 0; i < Groups.Count; i++)
         {
             Groups[i].Options = options[i];
-            Groups[i].InitialLr = stateDict.ParamGroups[i].Hyperparameters.TryGetValue("initial_lr", out var lr) ? Convert.ToDouble(lr, System.Globalization.CultureInfo.InvariantCulture) : null;
+            Groups[i].InitialLr = stateDict.ParamGroups[i].Hyperparameters.TryGetValue("initial_lr", out var lr) ? Convert.ToDouble(lr, CultureInfo.InvariantCulture) : null;
         }
         StateByParameter.Clear();
         foreach (var (p, s) in states) StateByParameter[p] = s;
     }
-
-    /// <summary>Writes <see cref="StateDict"/> to <paramref name="path"/> atomically (see <see cref="OptimizerStateFile"/>).</summary>
-    public void Save(string path) => OptimizerStateFile.Write(StateDict(), path);
-
-    /// <summary>Reads a state written by <see cref="Save"/> and loads it with <see cref="LoadStateDict"/>.</summary>
-    public void Load(string path) => LoadStateDict(OptimizerStateFile.Read(path));
 }
 
-/// <summary>An optimizer whose groups hold options of type <typeparamref name="TOptions"/>.</summary>
-public abstract class Optimizer<TOptions> : Optimizer where TOptions : OptimizerOptions
+/// <summary>
+/// An optimizer that steps with the gradients already in each parameter's <see cref="Tensor.Grad"/>: one evaluation of
+/// the model per step. Every optimizer but <see cref="LBFGS"/> is one.
+/// </summary>
+public abstract class FirstOrderOptimizer : Optimizer
+{
+    private protected FirstOrderOptimizer()
+    {
+    }
+
+    /// <summary>
+    /// Performs one optimisation step with the gradients in each parameter's <see cref="Tensor.Grad"/>; parameters
+    /// whose gradient is null are skipped.
+    /// </summary>
+    public abstract void Step();
+
+    /// <summary>Evaluates <paramref name="closure"/> once (with gradients enabled), then steps; returns its loss.</summary>
+    public override Tensor Step(Func<Tensor> closure)
+    {
+        ArgumentNullException.ThrowIfNull(closure);
+        Tensor loss;
+        using var outlivesScopes = TensorScope.Suspend();
+        using (Autograd.EnableGrad()) loss = closure();
+        Step();
+        return loss;
+    }
+}
+
+/// <summary>A first-order optimizer whose groups hold options of type <typeparamref name="TOptions"/>.</summary>
+public abstract class Optimizer<TOptions> : FirstOrderOptimizer where TOptions : OptimizerOptions
 {
     /// <summary>Creates the optimizer over one group of parameters with the given defaults.</summary>
     protected Optimizer(IEnumerable<Tensor> parameters, TOptions defaults)
@@ -165,25 +200,12 @@ public abstract class Optimizer<TOptions> : Optimizer where TOptions : Optimizer
     public void AddParamGroup(ParamGroupSpec<TOptions> group)
     {
         ArgumentNullException.ThrowIfNull(group);
-        var parameters = group.Parameters?.ToList() ?? throw new ArgumentNullException(nameof(group), "the group's parameters are null");
-        if (parameters.Count == 0) throw new ArgumentException("the optimizer got an empty parameter list", nameof(group));
-        var seen = new HashSet<Tensor>(Parameters, TensorIdentity.Instance);
-        for (int i = 0; i < parameters.Count; i++)
-        {
-            var p = parameters[i] ?? throw new ArgumentException($"parameter {i} is null", nameof(group));
-            if (!p.IsLeaf) throw new ArgumentException($"parameter {i} is not a leaf tensor (it was computed by {p.GradFnName}); optimizers update leaves only", nameof(group));
-            if (!p.DType.IsFloatingPoint()) throw new ArgumentException($"parameter {i} has dtype {p.DType.Name()}; optimizers need float32 or float64", nameof(group));
-            if (!p.IsContiguous) throw new ArgumentException($"parameter {i} (shape {Shapes.Format(p.ShapeArray)}) is not contiguous; pass a contiguous tensor", nameof(group));
-            if (!seen.Add(p)) throw new ArgumentException($"parameter {i} (shape {Shapes.Format(p.ShapeArray)}) appears more than once in the optimizer's groups", nameof(group));
-        }
-        var options = group.Configure is null ? Defaults with { } : group.Configure(Defaults with { });
-        options.Validate();
-        Groups.Add(new ParamGroup(parameters, options));
+        AddGroup(group.Parameters, group.Configure is null ? Defaults with { } : group.Configure(Defaults with { }), nameof(group));
     }
 
     /// <summary>
     /// Updates every parameter that has a gradient, group by group, with <see cref="Update"/>; nothing is recorded for
-    /// autograd. The built-in optimizers' fused updates are queued and all run before this method returns.
+    /// autograd. The fused updates are queued and all run, as one parallel job, before this method returns.
     /// </summary>
     public override void Step()
     {

@@ -3,87 +3,89 @@ using System.Globalization;
 namespace Descent.Optim;
 
 /// <summary>
-/// The hyperparameters of one parameter group. Each optimizer has its own record deriving from this one; a scheduler
-/// changes <see cref="Lr"/> (and <see cref="Momentum"/>) without knowing which optimizer it drives.
+/// The hyperparameters of one parameter group. Each optimizer has its own immutable record deriving from this one, whose
+/// properties declare themselves with <see cref="HyperparameterAttribute"/> (PyTorch name, valid range): validation,
+/// the state dict, the command line and the listings are all read from those declarations. A scheduler changes the
+/// learning rate and the momentum through the group (<see cref="ParamGroup.Lr"/>, <see cref="ParamGroup.Momentum"/>),
+/// which replaces the group's record with a validated copy.
 /// </summary>
 public abstract record OptimizerOptions
 {
     /// <summary>The learning rate α.</summary>
-    public double Lr { get; set; }
+    [Hyperparameter("lr", Range = HyperparameterRange.NonNegative)]
+    public double Lr { get; init; }
+
+    /// <summary>The declared hyperparameters, <c>lr</c> first.</summary>
+    public IReadOnlyList<Hyperparameter> Hyperparameters => Hyperparameter.Of(GetType());
 
     /// <summary>
-    /// The momentum-like coefficient that cyclic schedules vary: SGD's and RMSprop's <c>momentum</c>, the Adam family's
-    /// β₁. Null when the optimizer has none.
+    /// Throws an <see cref="ArgumentException"/> naming the first hyperparameter out of its range, or a combination that is
+    /// not allowed (<see cref="ValidateTogether"/>).
     /// </summary>
-    public virtual double? Momentum
+    public void Validate()
     {
-        get => null;
-        set => throw new InvalidOperationException($"{GetType().Name} has no momentum or beta1 to set");
+        foreach (var h in Hyperparameters) h.Check(this);
+        ValidateTogether();
     }
 
-    /// <summary>Throws an argument exception naming the first hyperparameter out of range.</summary>
-    public virtual void Validate() => NonNegative(Lr, "lr");
+    /// <summary>Rules that tie several hyperparameters together (Nesterov needs momentum); none by default.</summary>
+    protected virtual void ValidateTogether()
+    {
+    }
 
-    /// <summary>The hyperparameters by PyTorch's names, for state dicts and listings.</summary>
-    public virtual IReadOnlyDictionary<string, object> ToDictionary() => new Dictionary<string, object> { ["lr"] = Lr };
+    /// <summary>The hyperparameters by PyTorch's names, for state dicts and listings (a choice that is "none" is absent).</summary>
+    public IReadOnlyDictionary<string, object> ToDictionary()
+    {
+        var d = new Dictionary<string, object>(StringComparer.Ordinal);
+        foreach (var h in Hyperparameters)
+            if (h.ToStateValue(this) is { } v) d[h.TorchName] = v;
+        return d;
+    }
 
     /// <summary>
     /// A copy with the values of <paramref name="values"/> (PyTorch's names, as <see cref="ToDictionary"/> writes them);
-    /// names it does not hold keep their current value.
+    /// names it does not hold keep their current value. Not validated: call <see cref="Validate"/>.
     /// </summary>
-    protected internal virtual OptimizerOptions WithValues(IReadOnlyDictionary<string, object> values) =>
-        this with { Lr = Number(values, "lr", Lr) };
-
-    /// <summary>Reads a number from a hyperparameter dictionary, or returns <paramref name="fallback"/>.</summary>
-    protected static double Number(IReadOnlyDictionary<string, object> values, string name, double fallback)
-    {
-        ArgumentNullException.ThrowIfNull(values);
-        return values.TryGetValue(name, out var v) ? Convert.ToDouble(v, CultureInfo.InvariantCulture) : fallback;
-    }
-
-    /// <summary>Reads a flag from a hyperparameter dictionary, or returns <paramref name="fallback"/>.</summary>
-    protected static bool Flag(IReadOnlyDictionary<string, object> values, string name, bool fallback)
-    {
-        ArgumentNullException.ThrowIfNull(values);
-        return values.TryGetValue(name, out var v) ? Convert.ToBoolean(v, CultureInfo.InvariantCulture) : fallback;
-    }
-
-    /// <summary>Reads a pair (<c>betas</c>, <c>etas</c>…) stored as a two-element array, or returns <paramref name="fallback"/>.</summary>
-    protected static (double, double) Pair(IReadOnlyDictionary<string, object> values, string name, (double, double) fallback)
-    {
-        ArgumentNullException.ThrowIfNull(values);
-        if (!values.TryGetValue(name, out var v)) return fallback;
-        return v switch
-        {
-            double[] { Length: 2 } a => (a[0], a[1]),
-            ValueTuple<double, double> t => t,
-            _ => throw new ArgumentException($"hyperparameter {name} must be a pair of numbers, got {v}", nameof(values)),
-        };
-    }
-
-    /// <summary>Throws when <paramref name="value"/> is negative, NaN or infinite.</summary>
-    protected static void NonNegative(double value, string name)
-    {
-        if (!(value >= 0) || double.IsInfinity(value))
-            throw new ArgumentOutOfRangeException(name, value, $"{name} must be >= 0 and finite, got {value.ToString(CultureInfo.InvariantCulture)}");
-    }
+    /// <exception cref="ArgumentException">A name this optimizer does not have, or a value of the wrong kind.</exception>
+    public OptimizerOptions WithValues(IReadOnlyDictionary<string, object> values) => With(values, complete: false);
 
     /// <summary>
-    /// Throws unless 0 ≤ <paramref name="value"/> &lt; 1; <paramref name="what"/> names an element of the argument
-    /// (<c>"betas[0]"</c>) when it is not the whole argument.
+    /// A copy with the values of a state dict's group: as <see cref="WithValues"/>, except that a choice it lacks is
+    /// "none", since <see cref="ToDictionary"/> leaves "none" out.
     /// </summary>
-    protected static void UnitInterval(double value, string name, string? what = null)
+    internal OptimizerOptions FromStateValues(IReadOnlyDictionary<string, object> values) => With(values, complete: true);
+
+    private OptimizerOptions With(IReadOnlyDictionary<string, object> values, bool complete)
     {
-        if (!(value >= 0 && value < 1))
-            throw new ArgumentOutOfRangeException(name, value, $"{what ?? name} must be in [0, 1), got {value.ToString(CultureInfo.InvariantCulture)}");
+        ArgumentNullException.ThrowIfNull(values);
+        var known = Hyperparameters.ToDictionary(h => h.TorchName, StringComparer.Ordinal);
+        foreach (var name in values.Keys)
+            if (name != "initial_lr" && !known.ContainsKey(name))
+                throw new ArgumentException($"{GetType().Name} has no hyperparameter '{name}'; it has {string.Join(", ", known.Keys)}", nameof(values));
+        var copy = this with { };
+        foreach (var h in known.Values)
+        {
+            if (values.TryGetValue(h.TorchName, out var value)) h.SetFromStateValue(copy, value);
+            else if (complete && h.Type.IsEnum) h.SetFromStateValue(copy, null);
+        }
+        return copy;
     }
 
-    /// <summary>Throws unless <paramref name="value"/> is finite.</summary>
-    protected static void Finite(double value, string name)
+    /// <summary>The coefficient cyclic schedules vary (momentum or β₁), or null when the optimizer has none.</summary>
+    internal double? CycledMomentum => Hyperparameters.FirstOrDefault(h => h.Cycled) is { } h && h.NumbersIn(this) is [var first, ..] ? first : null;
+
+    /// <summary>A copy with the cycled coefficient set to <paramref name="value"/> (not validated).</summary>
+    internal OptimizerOptions WithCycledMomentum(double value)
     {
-        if (!double.IsFinite(value))
-            throw new ArgumentOutOfRangeException(name, value, $"{name} must be finite, got {value.ToString(CultureInfo.InvariantCulture)}");
+        var h = Hyperparameters.FirstOrDefault(x => x.Cycled)
+            ?? throw new InvalidOperationException($"{GetType().Name} has no momentum or beta1 to set");
+        var copy = this with { };
+        h.SetNumber(copy, value);
+        return copy;
     }
+
+    /// <summary>Formats a number for an error message.</summary>
+    private protected static string Text(double value) => value.ToString(CultureInfo.InvariantCulture);
 }
 
 /// <summary>
@@ -105,16 +107,34 @@ public sealed class ParamGroup
     /// <summary>The tensors this group updates.</summary>
     public IReadOnlyList<Tensor> Parameters { get; }
 
-    /// <summary>This group's hyperparameters (the optimizer's own options record); replaced by a loaded state dict.</summary>
+    /// <summary>This group's hyperparameters (the optimizer's own immutable options record).</summary>
     public OptimizerOptions Options { get; internal set; }
 
-    /// <summary>This group's learning rate.</summary>
+    /// <summary>This group's learning rate; setting it (as schedulers do) validates the new value first.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative, NaN or infinite.</exception>
     public double Lr
     {
         get => Options.Lr;
-        set => Options.Lr = value;
+        set => Replace(Options with { Lr = value });
+    }
+
+    /// <summary>
+    /// The coefficient cyclic schedules vary: SGD's and RMSprop's momentum, the Adam family's β₁; null when the optimizer
+    /// has none. Setting it validates the new value first.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Set on a group whose optimizer has no momentum or β₁.</exception>
+    public double? Momentum
+    {
+        get => Options.CycledMomentum;
+        set => Replace(Options.WithCycledMomentum(value ?? throw new ArgumentNullException(nameof(value), "momentum cannot be set to null")));
     }
 
     /// <summary>The learning rate a scheduler started from (PyTorch's <c>initial_lr</c>); null until a scheduler sets it.</summary>
     public double? InitialLr { get; set; }
+
+    private void Replace(OptimizerOptions options)
+    {
+        options.Validate();
+        Options = options;
+    }
 }

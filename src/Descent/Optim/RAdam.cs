@@ -9,44 +9,17 @@ public sealed record RAdamOptions : OptimizerOptions
     /// <summary>Creates RAdam options with the learning rate <paramref name="lr"/>.</summary>
     public RAdamOptions(double lr = 1e-3) => Lr = lr;
 
-    /// <summary>The decay rates (β₁, β₂) of the running averages of the gradient and of its square.</summary>
-    public (double, double) Betas { get; set; } = (0.9, 0.999);
+    /// <summary>The decay rates (β₁, β₂); β₁ is what schedules cycle as momentum.</summary>
+    [Hyperparameter("betas", Range = HyperparameterRange.UnitInterval, Cycled = true, ElementNames = ["beta1", "beta2"])]
+    public (double, double) Betas { get; init; } = (0.9, 0.999);
 
-    /// <summary>β₁, the coefficient schedules cycle as momentum.</summary>
-    public override double? Momentum
-    {
-        get => Betas.Item1;
-        set => Betas = (value ?? throw new ArgumentNullException(nameof(value), "beta1 cannot be null"), Betas.Item2);
-    }
-
-    /// <summary>The term ε added to the denominator.</summary>
+    /// <summary>The term ε added to the denominator for numerical stability.</summary>
+    [Hyperparameter("eps", Range = HyperparameterRange.NonNegative)]
     public double Eps { get; init; } = 1e-8;
 
     /// <summary>The L2 penalty λ added to the gradient.</summary>
+    [Hyperparameter("weight_decay", Range = HyperparameterRange.NonNegative)]
     public double WeightDecay { get; init; }
-
-    /// <inheritdoc/>
-    public override void Validate()
-    {
-        base.Validate();
-        NonNegative(Eps, "eps");
-        UnitInterval(Betas.Item1, "betas", "betas[0]");
-        UnitInterval(Betas.Item2, "betas", "betas[1]");
-        NonNegative(WeightDecay, "weightDecay");
-    }
-
-    /// <inheritdoc/>
-    public override IReadOnlyDictionary<string, object> ToDictionary() => new Dictionary<string, object>
-    {
-        ["lr"] = Lr, ["betas"] = new[] { Betas.Item1, Betas.Item2 }, ["eps"] = Eps, ["weight_decay"] = WeightDecay,
-    };
-
-    /// <inheritdoc/>
-    protected internal override OptimizerOptions WithValues(IReadOnlyDictionary<string, object> values) => this with
-    {
-        Lr = Number(values, "lr", Lr), Betas = Pair(values, "betas", Betas), Eps = Number(values, "eps", Eps),
-        WeightDecay = Number(values, "weight_decay", WeightDecay),
-    };
 }
 
 /// <summary>RAdam: Adam with a rectified adaptive learning rate, as <c>torch.optim.RAdam</c> (Liu et al., 2019).</summary>
@@ -84,11 +57,14 @@ public sealed class RAdam : Optimizer<RAdamOptions>
     {
     }
 
+    /// <summary>Creates RAdam over parameter groups with the given defaults (each group may change them).</summary>
+    public RAdam(IEnumerable<ParamGroupSpec<RAdamOptions>> groups, RAdamOptions defaults) : base(groups, defaults)
+    {
+    }
+
     /// <inheritdoc/>
     protected override void Update(Tensor parameter, Tensor grad, ParamState state, RAdamOptions options)
     {
-        ArgumentNullException.ThrowIfNull(parameter);
-        ArgumentNullException.ThrowIfNull(grad);
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(options);
         var m = state.Buffer("exp_avg", parameter);
@@ -101,25 +77,41 @@ public sealed class RAdam : Optimizer<RAdamOptions>
         double rhoT = rhoInf - 2 * step * Math.Pow(beta2, step) / bc2;
         bool rectified = rhoT > 5.0;
         double rect = rectified ? Math.Sqrt((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT)) : 1;
-        var c = new Constants(bc1, Math.Sqrt(bc2), rect, rectified);
-        if (parameter.DType == DType.Float32) Run<float>(parameter, grad, m, v, options, c);
-        else Run<double>(parameter, grad, m, v, options, c);
+        var c = new RadamStep(options, bc1, Math.Sqrt(bc2), rect, rectified);
+        FusedUpdate.Run(parameter, grad, maximize: false, new RadamRule<float>(c), new RadamRule<double>(c), m, v);
+    }
+}
+
+/// <summary>RAdam's per-step constants: bias corrections and, once the variance is tractable, the rectification r.</summary>
+internal readonly record struct RadamStep(RAdamOptions Options, double BiasCorrection1, double BiasCorrection2Sqrt, double Rect, bool Rectified);
+
+/// <summary>RAdam's update of one element, in torch.optim.RAdam's order. State: s0 = exp_avg, s1 = exp_avg_sq.</summary>
+internal readonly struct RadamRule<T>(RadamStep c) : IUpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T _weightDecay = T.CreateTruncating(c.Options.WeightDecay), _beta1 = T.CreateTruncating(c.Options.Betas.Item1);
+    private readonly T _oneMinusBeta1 = T.CreateTruncating(1 - c.Options.Betas.Item1), _beta2 = T.CreateTruncating(c.Options.Betas.Item2);
+    private readonly T _oneMinusBeta2 = T.CreateTruncating(1 - c.Options.Betas.Item2), _bc1 = T.CreateTruncating(c.BiasCorrection1);
+    private readonly T _bc2Sqrt = T.CreateTruncating(c.BiasCorrection2Sqrt), _eps = T.CreateTruncating(c.Options.Eps);
+    private readonly T _lr = T.CreateTruncating(c.Options.Lr), _rect = T.CreateTruncating(c.Rect);
+    private readonly bool _hasWeightDecay = c.Options.WeightDecay != 0, _rectified = c.Rectified;
+
+    public T Update(T theta, T g, ref T m, ref T v, ref T unused)
+    {
+        if (_hasWeightDecay) g += theta * _weightDecay;
+        m = m * _beta1 + g * _oneMinusBeta1;
+        v = v * _beta2 + g * _oneMinusBeta2 * g;
+        T update = m / _bc1 * _lr;
+        if (_rectified) update = update * (T.One / (T.Sqrt(v) + _eps) * _bc2Sqrt) * _rect;
+        return theta - update;
     }
 
-    private readonly record struct Constants(double BiasCorrection1, double BiasCorrection2Sqrt, double Rect, bool Rectified);
-
-    private static void Run<T>(Tensor p, Tensor g, Tensor m, Tensor v, RAdamOptions o, Constants c) where T : unmanaged, IFloatingPointIeee754<T>
+    public Vector<T> Update(Vector<T> theta, Vector<T> g, ref Vector<T> m, ref Vector<T> v, ref Vector<T> unused)
     {
-        var k = new RadamKernel<T>
-        {
-            P = (T[])p.Storage, POff = p.Offset, G = (T[])g.Storage, GOff = g.Offset,
-            M = (T[])m.Storage, MOff = m.Offset, V = (T[])v.Storage, VOff = v.Offset,
-            WeightDecay = T.CreateTruncating(o.WeightDecay), Beta1 = T.CreateTruncating(o.Betas.Item1),
-            OneMinusBeta1 = T.CreateTruncating(1 - o.Betas.Item1), Beta2 = T.CreateTruncating(o.Betas.Item2),
-            OneMinusBeta2 = T.CreateTruncating(1 - o.Betas.Item2), BiasCorrection1 = T.CreateTruncating(c.BiasCorrection1),
-            BiasCorrection2Sqrt = T.CreateTruncating(c.BiasCorrection2Sqrt), Eps = T.CreateTruncating(o.Eps),
-            Lr = T.CreateTruncating(o.Lr), Rect = T.CreateTruncating(c.Rect), HasWeightDecay = o.WeightDecay != 0, Rectified = c.Rectified,
-        };
-        OptimParallel.For(ref k, p.NumEl);
+        if (_hasWeightDecay) g += theta * _weightDecay;
+        m = m * _beta1 + g * _oneMinusBeta1;
+        v = v * _beta2 + g * _oneMinusBeta2 * g;
+        var update = m / new Vector<T>(_bc1) * _lr;
+        if (_rectified) update = update * (Vector<T>.One / (Vector.SquareRoot(v) + new Vector<T>(_eps)) * _bc2Sqrt) * _rect;
+        return theta - update;
     }
 }

@@ -6,58 +6,32 @@ namespace Descent.Optim;
 /// <summary>The hyperparameters of <see cref="RMSprop"/> (PyTorch's defaults).</summary>
 public sealed record RMSpropOptions : OptimizerOptions
 {
-    private double _momentum;
-
     /// <summary>Creates RMSprop options with the learning rate <paramref name="lr"/>.</summary>
     public RMSpropOptions(double lr = 1e-2) => Lr = lr;
 
     /// <summary>The smoothing constant α of the running average of squared gradients.</summary>
+    [Hyperparameter("alpha", Range = HyperparameterRange.ClosedUnitInterval)]
     public double Alpha { get; init; } = 0.99;
 
     /// <summary>The term ε added to the denominator.</summary>
+    [Hyperparameter("eps", Range = HyperparameterRange.NonNegative)]
     public double Eps { get; init; } = 1e-8;
 
     /// <summary>The L2 penalty λ added to the gradient.</summary>
+    [Hyperparameter("weight_decay", Range = HyperparameterRange.NonNegative)]
     public double WeightDecay { get; init; }
 
     /// <summary>The momentum factor μ (0 = none).</summary>
-    public override double? Momentum
-    {
-        get => _momentum;
-        set => _momentum = value ?? throw new ArgumentNullException(nameof(value), "RMSprop's momentum cannot be null; use 0 for none");
-    }
+    [Hyperparameter("momentum", Range = HyperparameterRange.NonNegative, Cycled = true)]
+    public double Momentum { get; init; }
 
     /// <summary>Normalise by an estimate of the gradient's variance (subtracting the squared mean) instead of its second moment.</summary>
+    [Hyperparameter("centered")]
     public bool Centered { get; init; }
 
     /// <summary>Maximise the objective instead of minimising it.</summary>
+    [Hyperparameter("maximize")]
     public bool Maximize { get; init; }
-
-    /// <inheritdoc/>
-    public override void Validate()
-    {
-        base.Validate();
-        NonNegative(Eps, "eps");
-        NonNegative(_momentum, "momentum");
-        NonNegative(WeightDecay, "weightDecay");
-        if (!(Alpha >= 0 && Alpha <= 1))
-            throw new ArgumentOutOfRangeException("alpha", Alpha, $"alpha must be in [0, 1], got {Alpha.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
-    }
-
-    /// <inheritdoc/>
-    public override IReadOnlyDictionary<string, object> ToDictionary() => new Dictionary<string, object>
-    {
-        ["lr"] = Lr, ["alpha"] = Alpha, ["eps"] = Eps, ["weight_decay"] = WeightDecay, ["momentum"] = _momentum,
-        ["centered"] = Centered, ["maximize"] = Maximize,
-    };
-
-    /// <inheritdoc/>
-    protected internal override OptimizerOptions WithValues(IReadOnlyDictionary<string, object> values) => this with
-    {
-        Lr = Number(values, "lr", Lr), Alpha = Number(values, "alpha", Alpha), Eps = Number(values, "eps", Eps),
-        WeightDecay = Number(values, "weight_decay", WeightDecay), Momentum = Number(values, "momentum", _momentum),
-        Centered = Flag(values, "centered", Centered), Maximize = Flag(values, "maximize", Maximize),
-    };
 }
 
 /// <summary>RMSprop: steps divided by a moving root-mean-square of recent gradients, as <c>torch.optim.RMSprop</c> (Hinton, 2012).</summary>
@@ -107,33 +81,64 @@ public sealed class RMSprop : Optimizer<RMSpropOptions>
     private static RMSpropOptions Options(double lr, double alpha, double eps, double weightDecay, double momentum, bool centered, bool maximize) =>
         new(lr) { Alpha = alpha, Eps = eps, WeightDecay = weightDecay, Momentum = momentum, Centered = centered, Maximize = maximize };
 
+    /// <summary>Creates RMSprop over parameter groups with the given defaults (each group may change them).</summary>
+    public RMSprop(IEnumerable<ParamGroupSpec<RMSpropOptions>> groups, RMSpropOptions defaults) : base(groups, defaults)
+    {
+    }
+
     /// <inheritdoc/>
     protected override void Update(Tensor parameter, Tensor grad, ParamState state, RMSpropOptions options)
     {
-        ArgumentNullException.ThrowIfNull(parameter);
-        ArgumentNullException.ThrowIfNull(grad);
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(options);
-        double momentum = options.Momentum ?? 0;
         var v = state.Buffer("square_avg", parameter);
-        var b = momentum > 0 ? state.Buffer("momentum_buffer", parameter) : null;
+        var b = options.Momentum > 0 ? state.Buffer("momentum_buffer", parameter) : null;
         var mean = options.Centered ? state.Buffer("grad_avg", parameter) : null;
         state.Step++;
-        if (parameter.DType == DType.Float32) Run<float>(parameter, grad, v, mean, b, options, momentum);
-        else Run<double>(parameter, grad, v, mean, b, options, momentum);
+        FusedUpdate.Run(parameter, grad, options.Maximize, new RmspropRule<float>(options), new RmspropRule<double>(options), v, mean, b);
+    }
+}
+
+/// <summary>
+/// RMSprop's update of one element, in torch.optim.RMSprop's order. State: s0 = square_avg, s1 = grad_avg (centred),
+/// s2 = momentum_buffer (μ &gt; 0).
+/// </summary>
+internal readonly struct RmspropRule<T>(RMSpropOptions o) : IUpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T _weightDecay = T.CreateTruncating(o.WeightDecay), _alpha = T.CreateTruncating(o.Alpha), _oneMinusAlpha = T.CreateTruncating(1 - o.Alpha);
+    private readonly T _eps = T.CreateTruncating(o.Eps), _negLr = T.CreateTruncating(-o.Lr), _momentum = T.CreateTruncating(o.Momentum);
+    private readonly bool _hasWeightDecay = o.WeightDecay != 0, _centered = o.Centered, _hasMomentum = o.Momentum > 0;
+
+    public T Update(T theta, T g, ref T v, ref T mean, ref T b)
+    {
+        if (_hasWeightDecay) g += theta * _weightDecay;
+        v = v * _alpha + g * _oneMinusAlpha * g;
+        T avg;
+        if (_centered)
+        {
+            mean = mean * _alpha + g * _oneMinusAlpha;
+            avg = T.Sqrt(v - mean * mean) + _eps;
+        }
+        else avg = T.Sqrt(v) + _eps;
+        if (!_hasMomentum) return theta + g * _negLr / avg;
+        b = b * _momentum + g / avg;
+        return theta + b * _negLr;
     }
 
-    private static void Run<T>(Tensor p, Tensor g, Tensor v, Tensor? mean, Tensor? b, RMSpropOptions o, double momentum)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    public Vector<T> Update(Vector<T> theta, Vector<T> g, ref Vector<T> v, ref Vector<T> mean, ref Vector<T> b)
     {
-        var k = new RmspropKernel<T>
+        var eps = new Vector<T>(_eps);
+        if (_hasWeightDecay) g += theta * _weightDecay;
+        v = v * _alpha + g * _oneMinusAlpha * g;
+        Vector<T> avg;
+        if (_centered)
         {
-            P = (T[])p.Storage, POff = p.Offset, G = (T[])g.Storage, GOff = g.Offset, V = (T[])v.Storage, VOff = v.Offset,
-            GAvg = (T[]?)mean?.Storage ?? [], GAvgOff = mean?.Offset ?? 0, B = (T[]?)b?.Storage ?? [], BOff = b?.Offset ?? 0,
-            WeightDecay = T.CreateTruncating(o.WeightDecay), Alpha = T.CreateTruncating(o.Alpha), OneMinusAlpha = T.CreateTruncating(1 - o.Alpha),
-            Eps = T.CreateTruncating(o.Eps), NegLr = T.CreateTruncating(-o.Lr), Momentum = T.CreateTruncating(momentum),
-            Maximize = o.Maximize, HasWeightDecay = o.WeightDecay != 0, Centered = mean is not null, HasMomentum = b is not null,
-        };
-        OptimParallel.For(ref k, p.NumEl);
+            mean = mean * _alpha + g * _oneMinusAlpha;
+            avg = Vector.SquareRoot(v - mean * mean) + eps;
+        }
+        else avg = Vector.SquareRoot(v) + eps;
+        if (!_hasMomentum) return theta + g * _negLr / avg;
+        b = b * _momentum + g / avg;
+        return theta + b * _negLr;
     }
 }

@@ -7,42 +7,31 @@ namespace Descent.Optim;
 /// <summary>The hyperparameters of <see cref="Rprop"/> (PyTorch's defaults).</summary>
 public sealed record RpropOptions : OptimizerOptions
 {
-    /// <summary>Creates Rprop options with the learning rate <paramref name="lr"/> (the initial step size).</summary>
+    /// <summary>Creates Rprop options with the initial step size <paramref name="lr"/>.</summary>
     public RpropOptions(double lr = 1e-2) => Lr = lr;
 
-    /// <summary>The factors (η₋, η₊) by which a step size shrinks when the gradient's sign flips and grows when it holds.</summary>
+    /// <summary>The factors (η₋, η₊) that shrink a step size when the gradient's sign flips and grow it when it holds.</summary>
+    [Hyperparameter("etas", ElementNames = ["eta-minus", "eta-plus"])]
     public (double, double) Etas { get; init; } = (0.5, 1.2);
 
-    /// <summary>The smallest and largest allowed step sizes.</summary>
+    /// <summary>The bounds (Δmin, Δmax) of every step size.</summary>
+    [Hyperparameter("step_sizes", ElementNames = ["step-size-min", "step-size-max"])]
     public (double, double) StepSizes { get; init; } = (1e-6, 50);
 
     /// <summary>Maximise the objective instead of minimising it.</summary>
+    [Hyperparameter("maximize")]
     public bool Maximize { get; init; }
 
     /// <inheritdoc/>
-    public override void Validate()
+    protected override void ValidateTogether()
     {
-        base.Validate();
         var (minus, plus) = Etas;
         if (!(0 < minus && minus < 1 && 1 < plus && double.IsFinite(plus)))
-            throw new ArgumentOutOfRangeException("etas", Etas, string.Create(CultureInfo.InvariantCulture, $"etas must satisfy 0 < etas[0] < 1 < etas[1], got ({minus}, {plus})"));
+            throw new ArgumentOutOfRangeException("etas", Etas, $"etas must satisfy 0 < etas[0] < 1 < etas[1], got ({Text(minus)}, {Text(plus)})");
         var (min, max) = StepSizes;
         if (!(0 <= min && min <= max && double.IsFinite(max)))
-            throw new ArgumentOutOfRangeException("stepSizes", StepSizes, string.Create(CultureInfo.InvariantCulture, $"stepSizes must satisfy 0 <= stepSizes[0] <= stepSizes[1], finite, got ({min}, {max})"));
+            throw new ArgumentOutOfRangeException("stepSizes", StepSizes, $"stepSizes must satisfy 0 <= stepSizes[0] <= stepSizes[1], finite, got ({Text(min)}, {Text(max)})");
     }
-
-    /// <inheritdoc/>
-    public override IReadOnlyDictionary<string, object> ToDictionary() => new Dictionary<string, object>
-    {
-        ["lr"] = Lr, ["etas"] = new[] { Etas.Item1, Etas.Item2 }, ["step_sizes"] = new[] { StepSizes.Item1, StepSizes.Item2 }, ["maximize"] = Maximize,
-    };
-
-    /// <inheritdoc/>
-    protected internal override OptimizerOptions WithValues(IReadOnlyDictionary<string, object> values) => this with
-    {
-        Lr = Number(values, "lr", Lr), Etas = Pair(values, "etas", Etas), StepSizes = Pair(values, "step_sizes", StepSizes),
-        Maximize = Flag(values, "maximize", Maximize),
-    };
 }
 
 /// <summary>Rprop: resilient backpropagation, steps from the gradient's sign alone, as <c>torch.optim.Rprop</c> (Riedmiller &amp; Braun, 1993).</summary>
@@ -79,29 +68,54 @@ public sealed class Rprop : Optimizer<RpropOptions>
     {
     }
 
+    /// <summary>Creates Rprop over parameter groups with the given defaults (each group may change them).</summary>
+    public Rprop(IEnumerable<ParamGroupSpec<RpropOptions>> groups, RpropOptions defaults) : base(groups, defaults)
+    {
+    }
+
     /// <inheritdoc/>
     protected override void Update(Tensor parameter, Tensor grad, ParamState state, RpropOptions options)
     {
-        ArgumentNullException.ThrowIfNull(parameter);
-        ArgumentNullException.ThrowIfNull(grad);
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(options);
         var prev = state.Buffer("prev", parameter);
         var size = state.Buffer("step_size", parameter, options.Lr);
         state.Step++;
-        if (parameter.DType == DType.Float32) Run<float>(parameter, grad, prev, size, options);
-        else Run<double>(parameter, grad, prev, size, options);
+        FusedUpdate.Run(parameter, grad, options.Maximize, new RpropRule<float>(options), new RpropRule<double>(options), prev, size);
+    }
+}
+
+/// <summary>
+/// Rprop's update of one element, in torch.optim.Rprop's order: the step size grows, shrinks or holds with the sign of
+/// g·g′, and a flipped gradient is zeroed (no step, and no flip next time). State: s0 = prev (g′), s1 = step_size.
+/// </summary>
+internal readonly struct RpropRule<T>(RpropOptions o) : IUpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T _etaMinus = T.CreateTruncating(o.Etas.Item1), _etaPlus = T.CreateTruncating(o.Etas.Item2);
+    private readonly T _stepMin = T.CreateTruncating(o.StepSizes.Item1), _stepMax = T.CreateTruncating(o.StepSizes.Item2);
+
+    public T Update(T theta, T g, ref T prev, ref T size, ref T unused)
+    {
+        T product = g * prev;
+        T eta = product > T.Zero ? _etaPlus : product < T.Zero ? _etaMinus : T.One;
+        size = T.Min(T.Max(size * eta, _stepMin), _stepMax);
+        if (product < T.Zero) g = T.Zero;
+        T sign = g > T.Zero ? T.One : g < T.Zero ? -T.One : T.Zero;
+        prev = g;
+        return theta + -sign * size;
     }
 
-    private static void Run<T>(Tensor p, Tensor g, Tensor prev, Tensor size, RpropOptions o) where T : unmanaged, IFloatingPointIeee754<T>
+    public Vector<T> Update(Vector<T> theta, Vector<T> g, ref Vector<T> prev, ref Vector<T> size, ref Vector<T> unused)
     {
-        var k = new RpropKernel<T>
-        {
-            P = (T[])p.Storage, POff = p.Offset, G = (T[])g.Storage, GOff = g.Offset,
-            Prev = (T[])prev.Storage, PrevOff = prev.Offset, StepSize = (T[])size.Storage, StepSizeOff = size.Offset,
-            EtaMinus = T.CreateTruncating(o.Etas.Item1), EtaPlus = T.CreateTruncating(o.Etas.Item2),
-            StepMin = T.CreateTruncating(o.StepSizes.Item1), StepMax = T.CreateTruncating(o.StepSizes.Item2), Maximize = o.Maximize,
-        };
-        OptimParallel.For(ref k, p.NumEl);
+        var zero = Vector<T>.Zero;
+        var one = Vector<T>.One;
+        var product = g * prev;
+        var down = Vector.LessThan(product, zero);
+        var eta = Vector.ConditionalSelect(Vector.GreaterThan(product, zero), new Vector<T>(_etaPlus), Vector.ConditionalSelect(down, new Vector<T>(_etaMinus), one));
+        size = Vector.Min(Vector.Max(size * eta, new Vector<T>(_stepMin)), new Vector<T>(_stepMax));
+        g = Vector.ConditionalSelect(down, zero, g);
+        var sign = Vector.ConditionalSelect(Vector.GreaterThan(g, zero), one, Vector.ConditionalSelect(Vector.LessThan(g, zero), -one, zero));
+        prev = g;
+        return theta + -sign * size;
     }
 }

@@ -1,62 +1,42 @@
 using System.Globalization;
 using System.Numerics;
 using Descent.Kernels;
+using static Descent.Kernels.VectorFma;
 
 namespace Descent.Optim;
 
 /// <summary>The hyperparameters of <see cref="SGD"/> (PyTorch's defaults).</summary>
 public sealed record SGDOptions : OptimizerOptions
 {
-    private double _momentum;
-
     /// <summary>Creates SGD options with the learning rate <paramref name="lr"/>.</summary>
     public SGDOptions(double lr) => Lr = lr;
 
     /// <summary>The momentum factor μ (0 = plain SGD).</summary>
-    public override double? Momentum
-    {
-        get => _momentum;
-        set => _momentum = value ?? throw new ArgumentNullException(nameof(value), "SGD's momentum cannot be null; use 0 for none");
-    }
+    [Hyperparameter("momentum", Range = HyperparameterRange.NonNegative, Cycled = true)]
+    public double Momentum { get; init; }
 
     /// <summary>The dampening τ of the momentum's new gradient term: b ← μb + (1 − τ)g.</summary>
+    [Hyperparameter("dampening", Range = HyperparameterRange.Finite)]
     public double Dampening { get; init; }
 
     /// <summary>The L2 penalty λ added to the gradient: g ← g + λθ.</summary>
+    [Hyperparameter("weight_decay", Range = HyperparameterRange.NonNegative)]
     public double WeightDecay { get; init; }
 
     /// <summary>Nesterov's accelerated gradient: step along g + μb instead of b.</summary>
+    [Hyperparameter("nesterov")]
     public bool Nesterov { get; init; }
 
     /// <summary>Maximise the objective instead of minimising it.</summary>
+    [Hyperparameter("maximize")]
     public bool Maximize { get; init; }
 
     /// <inheritdoc/>
-    public override void Validate()
+    protected override void ValidateTogether()
     {
-        base.Validate();
-        NonNegative(_momentum, "momentum");
-        Finite(Dampening, "dampening");
-        NonNegative(WeightDecay, "weightDecay");
-        if (Nesterov && (_momentum <= 0 || Dampening != 0))
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"Nesterov momentum needs momentum > 0 and dampening = 0, got momentum={_momentum}, dampening={Dampening}"), "nesterov");
+        if (Nesterov && (Momentum <= 0 || Dampening != 0))
+            throw new ArgumentException($"Nesterov momentum needs momentum > 0 and dampening = 0, got momentum={Text(Momentum)}, dampening={Text(Dampening)}", "nesterov");
     }
-
-    /// <inheritdoc/>
-    public override IReadOnlyDictionary<string, object> ToDictionary() => new Dictionary<string, object>
-    {
-        ["lr"] = Lr, ["momentum"] = _momentum, ["dampening"] = Dampening, ["weight_decay"] = WeightDecay,
-        ["nesterov"] = Nesterov, ["maximize"] = Maximize,
-    };
-
-    /// <inheritdoc/>
-    protected internal override OptimizerOptions WithValues(IReadOnlyDictionary<string, object> values) => this with
-    {
-        Lr = Number(values, "lr", Lr), Momentum = Number(values, "momentum", _momentum),
-        Dampening = Number(values, "dampening", Dampening), WeightDecay = Number(values, "weight_decay", WeightDecay),
-        Nesterov = Flag(values, "nesterov", Nesterov), Maximize = Flag(values, "maximize", Maximize),
-    };
 }
 
 /// <summary>
@@ -108,39 +88,58 @@ public class SGD : Optimizer<SGDOptions>
     private static SGDOptions Options(double lr, double momentum, double dampening, double weightDecay, bool nesterov, bool maximize) =>
         new(lr) { Momentum = momentum, Dampening = dampening, WeightDecay = weightDecay, Nesterov = nesterov, Maximize = maximize };
 
+    /// <summary>Creates SGD over parameter groups with the given defaults (each group may change them).</summary>
+    public SGD(IEnumerable<ParamGroupSpec<SGDOptions>> groups, SGDOptions defaults) : base(groups, defaults)
+    {
+    }
+
     /// <inheritdoc/>
     protected override void Update(Tensor parameter, Tensor grad, ParamState state, SGDOptions options)
     {
-        ArgumentNullException.ThrowIfNull(parameter);
-        ArgumentNullException.ThrowIfNull(grad);
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(options);
-        double momentum = options.Momentum ?? 0;
         Tensor? buffer = null;
         bool first = false;
-        if (momentum != 0)
+        if (options.Momentum != 0)
         {
-            first = !state.Tensors.TryGetValue("momentum_buffer", out buffer);
-            buffer ??= state.Buffer("momentum_buffer", parameter);
+            first = !state.Tensors.ContainsKey("momentum_buffer");
+            buffer = state.Buffer("momentum_buffer", parameter);
         }
         state.Step++;
-        if (parameter.DType == DType.Float32) Run<float>(parameter, grad, buffer, first, options, momentum);
-        else Run<double>(parameter, grad, buffer, first, options, momentum);
+        FusedUpdate.Run(parameter, grad, options.Maximize, new SgdRule<float>(options, first), new SgdRule<double>(options, first), buffer);
+    }
+}
+
+/// <summary>
+/// SGD's update of one element, in torch.optim.SGD's order; each "x + a·y" is one fused multiply-add, as PyTorch's add
+/// with alpha computes it, so results match to the last bit. State: s0 = momentum_buffer (when μ ≠ 0).
+/// </summary>
+internal readonly struct SgdRule<T>(SGDOptions o, bool firstStep) : IUpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T _negLr = T.CreateTruncating(-o.Lr), _weightDecay = T.CreateTruncating(o.WeightDecay);
+    private readonly T _momentum = T.CreateTruncating(o.Momentum), _oneMinusDampening = T.CreateTruncating(1 - o.Dampening);
+    private readonly bool _hasWeightDecay = o.WeightDecay != 0, _hasMomentum = o.Momentum != 0, _nesterov = o.Nesterov;
+
+    public T Update(T theta, T g, ref T b, ref T unused1, ref T unused2)
+    {
+        if (_hasWeightDecay) g = T.FusedMultiplyAdd(theta, _weightDecay, g);
+        if (_hasMomentum)
+        {
+            b = firstStep ? g : T.FusedMultiplyAdd(g, _oneMinusDampening, b * _momentum);
+            g = _nesterov ? T.FusedMultiplyAdd(b, _momentum, g) : b;
+        }
+        return T.FusedMultiplyAdd(g, _negLr, theta);
     }
 
-    private static void Run<T>(Tensor p, Tensor g, Tensor? b, bool first, SGDOptions o, double momentum)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    public Vector<T> Update(Vector<T> theta, Vector<T> g, ref Vector<T> b, ref Vector<T> unused1, ref Vector<T> unused2)
     {
-        var k = new SgdKernel<T>
+        if (_hasWeightDecay) g = Fma(theta, new Vector<T>(_weightDecay), g);
+        if (_hasMomentum)
         {
-            P = (T[])p.Storage, POff = p.Offset, G = (T[])g.Storage, GOff = g.Offset,
-            B = (T[]?)b?.Storage ?? [], BOff = b?.Offset ?? 0,
-            NegLr = T.CreateTruncating(-o.Lr), WeightDecay = T.CreateTruncating(o.WeightDecay),
-            Momentum = T.CreateTruncating(momentum), OneMinusDampening = T.CreateTruncating(1 - o.Dampening),
-            Maximize = o.Maximize, HasWeightDecay = o.WeightDecay != 0, HasMomentum = momentum != 0,
-            FirstStep = first, Nesterov = o.Nesterov,
-        };
-        OptimParallel.For(ref k, p.NumEl);
+            b = firstStep ? g : Fma(g, new Vector<T>(_oneMinusDampening), b * _momentum);
+            g = _nesterov ? Fma(b, new Vector<T>(_momentum), g) : b;
+        }
+        return Fma(g, new Vector<T>(_negLr), theta);
     }
 }
 

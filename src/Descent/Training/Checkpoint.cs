@@ -26,23 +26,64 @@ public static class Checkpoint
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
         ArgumentOutOfRangeException.ThrowIfNegative(epoch);
-        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var (tensors, metadata) = OptimizerParts(optimizer);
         foreach (var (name, t) in model.StateDict()) tensors["model." + name] = t.Detach();
-        var state = optimizer.StateDict();
-        foreach (var (name, t) in state.NamedTensors()) tensors["optimizer." + name] = t;
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            [FormatKey] = FormatVersion,
-            ["epoch"] = epoch.ToString(CultureInfo.InvariantCulture),
-            ["optimizer.type"] = optimizer.GetType().Name,
-            ["optimizer.groups"] = GroupsToJson(state).ToJsonString(),
-            ["optimizer.steps"] = StepsToJson(state).ToJsonString(),
-        };
+        metadata["epoch"] = epoch.ToString(CultureInfo.InvariantCulture);
         if (scheduler is not null) metadata["scheduler"] = JsonSerializer.Serialize(scheduler.StateDict());
         if (plateau is not null) metadata["plateau"] = JsonSerializer.Serialize(plateau.StateDict());
         if (generator is not null) metadata["generator"] = GeneratorToJson(generator);
         metadata["generator.default"] = GeneratorToJson(Generator.Default);
         SafeTensors.Save(path, tensors, metadata);
+    }
+
+    /// <summary>
+    /// Saves the optimizer's state alone (its <see cref="Optimizer.StateDict"/>) to <paramref name="path"/>, atomically, in
+    /// the checkpoint's format; <see cref="LoadOptimizer"/> reads it back.
+    /// </summary>
+    public static void SaveOptimizer(string path, Optimizer optimizer)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        var (tensors, metadata) = OptimizerParts(optimizer);
+        SafeTensors.Save(path, tensors, metadata);
+    }
+
+    /// <summary>
+    /// Loads an optimizer state saved by <see cref="SaveOptimizer"/> (or the optimizer part of a full checkpoint) into
+    /// <paramref name="optimizer"/>, which then continues exactly where the saved one was. Nothing changes on failure.
+    /// </summary>
+    public static void LoadOptimizer(string path, Optimizer optimizer)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        var content = SafeTensors.Load(path);
+        optimizer.LoadStateDict(ReadOptimizerState(path, content, optimizer));
+    }
+
+    /// <summary>The optimizer's tensors (<c>optimizer.state.*</c>) and metadata, the part every checkpoint holds.</summary>
+    private static (Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata) OptimizerParts(Optimizer optimizer)
+    {
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var state = optimizer.StateDict();
+        foreach (var (name, t) in state.NamedTensors()) tensors["optimizer." + name] = t;
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [FormatKey] = FormatVersion,
+            ["optimizer.type"] = optimizer.GetType().Name,
+            ["optimizer.groups"] = GroupsToJson(state).ToJsonString(),
+            ["optimizer.steps"] = StepsToJson(state).ToJsonString(),
+        };
+        return (tensors, metadata);
+    }
+
+    /// <summary>Checks the format and the optimizer's type, then reads the optimizer's state dict.</summary>
+    private static OptimizerStateDict ReadOptimizerState(string path, SafeTensorsContent content, Optimizer optimizer)
+    {
+        var meta = content.Metadata;
+        if (!meta.TryGetValue(FormatKey, out var version) || version != FormatVersion)
+            throw new InvalidDataException($"{path} is not a Descent checkpoint (metadata '{FormatKey}' is missing or not {FormatVersion})");
+        string Required(string key) => meta.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"{path}: checkpoint metadata lacks '{key}'");
+        if (Required("optimizer.type") != optimizer.GetType().Name)
+            throw new InvalidDataException($"{path} holds the state of a {meta["optimizer.type"]} optimizer, not of {optimizer.GetType().Name}");
+        return ReadOptimizerState(content.Tensors, Required("optimizer.groups"), Required("optimizer.steps"));
     }
 
     /// <summary>
@@ -56,16 +97,12 @@ public static class Checkpoint
         ArgumentNullException.ThrowIfNull(optimizer);
         var content = SafeTensors.Load(path);
         var meta = content.Metadata;
-        if (!meta.TryGetValue(FormatKey, out var version) || version != FormatVersion)
-            throw new InvalidDataException($"{path} is not a Descent checkpoint (metadata '{FormatKey}' is missing or not {FormatVersion})");
+        var optimizerState = ReadOptimizerState(path, content, optimizer);
         string Required(string key) => meta.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"{path}: checkpoint metadata lacks '{key}'");
-        if (Required("optimizer.type") != optimizer.GetType().Name)
-            throw new InvalidDataException($"{path} holds the state of a {meta["optimizer.type"]} optimizer, not of {optimizer.GetType().Name}");
         int epoch = int.Parse(Required("epoch"), CultureInfo.InvariantCulture);
 
         var modelState = content.Tensors.Where(kv => kv.Key.StartsWith("model.", StringComparison.Ordinal))
             .ToDictionary(kv => kv.Key["model.".Length..], kv => kv.Value, StringComparer.Ordinal);
-        var optimizerState = ReadOptimizerState(content.Tensors, Required("optimizer.groups"), Required("optimizer.steps"));
         var schedulerState = scheduler is null ? null : JsonSerializer.Deserialize<Dictionary<string, double[]>>(Required("scheduler"));
         var plateauState = plateau is null ? null : JsonSerializer.Deserialize<Dictionary<string, double[]>>(Required("plateau"));
         var generatorState = generator is null ? null : GeneratorFromJson(Required("generator"));

@@ -13,6 +13,15 @@ namespace Descent.Training;
 /// </summary>
 public sealed class Trainer
 {
+    /// <summary>The closure of an optimizer that re-evaluates: zero the gradients, forward, loss, backward.</summary>
+    private Tensor Reevaluate(Tensor input, Tensor target)
+    {
+        Optimizer.ZeroGrad(setToNone: !ZeroGradInPlace);
+        var loss = _loss(Model.Forward(input), target);
+        loss.Backward();
+        return loss;
+    }
+
     private readonly Func<Tensor, Tensor, Tensor> _loss;
     private readonly List<EpochMetrics> _history = [];
 
@@ -123,7 +132,8 @@ public sealed class Trainer
                 value = loss.Item();
                 if (!double.IsFinite(value)) throw new TrainingDivergedException(epoch, batch, value);
                 loss.Backward();
-                Optimizer.Step();
+                if (Optimizer is FirstOrderOptimizer firstOrder) firstOrder.Step();
+                else Optimizer.Step(() => Reevaluate(input, target)); // L-BFGS evaluates the batch again, as often as it needs
                 hits = CountCorrect(output, target);
                 n = input.Size(0);
             }

@@ -135,7 +135,7 @@ public class MinimizerTests
         var f = TestFunctions.Rosenbrock();
         // LBFGS (as PyTorch's) stops moving once its predicted decrease is below toleranceChange, here at f ≈ 4e-10:
         // the loss-change rule ends the run there.
-        var r = Minimizer.Minimize(f, x => new LBFGS([x], lineSearchFn: "strong_wolfe"),
+        var r = Minimizer.Minimize(f, x => new LBFGS([x], lineSearch: LineSearch.StrongWolfe),
             new StoppingCriteria { MaxIterations = 100, GradientTolerance = 1e-8, LossChangeTolerance = 1e-14 });
         Assert.True(r.Converged, r.ToString());
         Assert.True(r.Iterations < 10, r.ToString());

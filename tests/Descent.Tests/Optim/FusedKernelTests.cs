@@ -4,57 +4,22 @@ using Descent.Optim;
 namespace Descent.Tests.Optim;
 
 /// <summary>
-/// Each fused SIMD kernel (vector body, scalar tail, parallel chunks) gives exactly the numbers of the plain scalar
-/// reference rule: parameters and every state buffer, for float32 and float64, at every length around the vector width
-/// and past the parallel threshold.
+/// The fused driver's vector form of every elementwise rule gives exactly the numbers of the same rule's scalar form
+/// (the reference, forced with <see cref="Descent.Kernels.UpdateKernels.ScalarOnly"/>): parameters and every state
+/// buffer, for float32 and float64, for every registry entry and valid configuration, at every length around the vector
+/// widths and past the parallel threshold.
 /// </summary>
 /// <remarks>Its large tensors use the worker threads, so it shares a collection with the allocation tests.</remarks>
 [Collection(nameof(AllocationTests))]
 public class FusedKernelTests
 {
-    private static readonly (string Name, Func<IEnumerable<Tensor>, Optimizer> Make, Func<object> Reference32, Func<object> Reference64)[] Rules =
-    [
-        Rule("SGD", p => new SGD(p, lr: 0.05), t => ReferenceRule<float>.Sgd(0.05, 0, 0, 0, false, false), t => ReferenceRule<double>.Sgd(0.05, 0, 0, 0, false, false)),
-        Rule("Momentum", p => new Momentum(p, lr: 0.05, momentum: 0.9, dampening: 0.2, weightDecay: 0.01, maximize: true),
-            t => ReferenceRule<float>.Sgd(0.05, 0.9, 0.2, 0.01, false, true), t => ReferenceRule<double>.Sgd(0.05, 0.9, 0.2, 0.01, false, true)),
-        Rule("Nesterov", p => new Nesterov(p, lr: 0.05, momentum: 0.8, weightDecay: 0.01),
-            t => ReferenceRule<float>.Sgd(0.05, 0.8, 0, 0.01, true, false), t => ReferenceRule<double>.Sgd(0.05, 0.8, 0, 0.01, true, false)),
-        Rule("Momentum plain", p => new Momentum(p, lr: 0.05, momentum: 0.9, dampening: 0.2),
-            t => ReferenceRule<float>.Sgd(0.05, 0.9, 0.2, 0, false, false), t => ReferenceRule<double>.Sgd(0.05, 0.9, 0.2, 0, false, false)),
-        Rule("Nesterov plain", p => new Nesterov(p, lr: 0.05, momentum: 0.8),
-            t => ReferenceRule<float>.Sgd(0.05, 0.8, 0, 0, true, false), t => ReferenceRule<double>.Sgd(0.05, 0.8, 0, 0, true, false)),
-        Rule("Adagrad", p => new Adagrad(p, lr: 0.1, lrDecay: 0.05, weightDecay: 0.01, initialAccumulatorValue: 0.2, eps: 1e-6),
-            t => ReferenceRule<float>.Adagrad(0.1, 0.05, 0.01, 0.2, 1e-6), t => ReferenceRule<double>.Adagrad(0.1, 0.05, 0.01, 0.2, 1e-6)),
-        Rule("Adadelta", p => new Adadelta(p, lr: 0.7, rho: 0.85, eps: 1e-5, weightDecay: 0.02),
-            t => ReferenceRule<float>.Adadelta(0.7, 0.85, 1e-5, 0.02), t => ReferenceRule<double>.Adadelta(0.7, 0.85, 1e-5, 0.02)),
-        Rule("RMSprop", p => new RMSprop(p, lr: 0.01, alpha: 0.9, eps: 1e-6, weightDecay: 0.01, momentum: 0.7, centered: true),
-            t => ReferenceRule<float>.Rmsprop(0.01, 0.9, 1e-6, 0.01, 0.7, true), t => ReferenceRule<double>.Rmsprop(0.01, 0.9, 1e-6, 0.01, 0.7, true)),
-        Rule("RMSprop plain", p => new RMSprop(p, lr: 0.01),
-            t => ReferenceRule<float>.Rmsprop(0.01, 0.99, 1e-8, 0, 0, false), t => ReferenceRule<double>.Rmsprop(0.01, 0.99, 1e-8, 0, 0, false)),
-        Rule("Adam", p => new Adam(p, lr: 0.01, betas: (0.8, 0.95), eps: 1e-6, weightDecay: 0.01, amsgrad: true),
-            t => ReferenceRule<float>.Adam(0.01, 0.8, 0.95, 1e-6, 0.01, true, false), t => ReferenceRule<double>.Adam(0.01, 0.8, 0.95, 1e-6, 0.01, true, false)),
-        Rule("AdamW", p => new AdamW(p, lr: 0.01, weightDecay: 0.1),
-            t => ReferenceRule<float>.Adam(0.01, 0.9, 0.999, 1e-8, 0.1, false, true), t => ReferenceRule<double>.Adam(0.01, 0.9, 0.999, 1e-8, 0.1, false, true)),
-        Rule("Adamax", p => new Adamax(p, lr: 0.02, betas: (0.7, 0.9), eps: 1e-4, weightDecay: 0.01),
-            t => ReferenceRule<float>.Adamax(0.02, 0.7, 0.9, 1e-4, 0.01), t => ReferenceRule<double>.Adamax(0.02, 0.7, 0.9, 1e-4, 0.01)),
-        Rule("NAdam", p => new NAdam(p, lr: 0.02, betas: (0.7, 0.9), eps: 1e-4, weightDecay: 0.01, momentumDecay: 0.01),
-            t => ReferenceRule<float>.Nadam(0.02, 0.7, 0.9, 1e-4, 0.01, 0.01), t => ReferenceRule<double>.Nadam(0.02, 0.7, 0.9, 1e-4, 0.01, 0.01)),
-        Rule("RAdam", p => new RAdam(p, lr: 0.02, betas: (0.7, 0.9), eps: 1e-4, weightDecay: 0.01),
-            t => ReferenceRule<float>.Radam(0.02, 0.7, 0.9, 1e-4, 0.01), t => ReferenceRule<double>.Radam(0.02, 0.7, 0.9, 1e-4, 0.01)),
-        Rule("Rprop", p => new Rprop(p, lr: 0.02, etas: (0.4, 1.3), stepSizes: (1e-3, 0.05)),
-            t => ReferenceRule<float>.Rprop(0.02, 0.4, 1.3, 1e-3, 0.05), t => ReferenceRule<double>.Rprop(0.02, 0.4, 1.3, 1e-3, 0.05)),
-    ];
-
-    private static (string, Func<IEnumerable<Tensor>, Optimizer>, Func<object>, Func<object>) Rule(
-        string name, Func<IEnumerable<Tensor>, Optimizer> make, Func<int, object> r32, Func<int, object> r64) => (name, make, () => r32(0), () => r64(0));
-
     public static TheoryData<string, bool> Cases()
     {
         var data = new TheoryData<string, bool>();
-        foreach (var r in Rules)
+        foreach (var name in OptimizerTable.Factories.Keys)
         {
-            data.Add(r.Name, false);
-            data.Add(r.Name, true);
+            data.Add(name, false);
+            data.Add(name, true);
         }
         return data;
     }
@@ -64,36 +29,90 @@ public class FusedKernelTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void FusedKernelMatchesScalarReference(string name, bool float64)
+    public void VectorFormMatchesScalarForm(string name, bool float64)
     {
-        var rule = Rules.Single(r => r.Name == name);
+        var make = OptimizerTable.Factories[name];
         foreach (int n in Lengths)
         {
-            if (float64) Compare<double>(rule.Make, (ReferenceRule<double>)rule.Reference64(), n, name);
-            else Compare<float>(rule.Make, (ReferenceRule<float>)rule.Reference32(), n, name);
+            if (float64) Compare<double>(make, n, name);
+            else Compare<float>(make, n, name);
         }
     }
 
-    private static void Compare<T>(Func<IEnumerable<Tensor>, Optimizer> make, ReferenceRule<T> reference, int n, string name)
+    /// <summary>A rule whose two forms differ on purpose: the scalar form adds 1, the vector form 2; it records g in s0.</summary>
+    private readonly struct MarkerRule : Descent.Kernels.IUpdateRule<float>
+    {
+        public float Update(float theta, float g, ref float s0, ref float s1, ref float s2)
+        {
+            s0 = g;
+            s1 += 1;
+            return theta + 1;
+        }
+
+        public Vector<float> Update(Vector<float> theta, Vector<float> g, ref Vector<float> s0, ref Vector<float> s1, ref Vector<float> s2)
+        {
+            s0 = g;
+            s1 += Vector<float>.One;
+            return theta + new Vector<float>(2);
+        }
+    }
+
+    /// <summary>
+    /// The driver sends whole vectors (two at a time, then one) to the vector form and the tail to the scalar form, gives
+    /// the rule −g when maximizing, touches only the state buffers it has, and with the scalar switch uses the scalar form
+    /// alone: checked with a rule whose two forms disagree.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    [InlineData(37)]
+    [InlineData(1000)]
+    public void DriverSplitsVectorsAndTail(int n)
+    {
+        foreach (bool scalarOnly in new[] { false, true })
+        {
+            var p = new float[n];
+            var g = Enumerable.Range(0, n).Select(i => (float)i).ToArray();
+            var s0 = new float[n];
+            var s1 = new float[n];
+            var k = new Descent.Kernels.UpdateKernel<float, MarkerRule>
+            {
+                P = p, G = g, S0 = s0, S1 = s1, S2 = [], Has0 = true, Has1 = true, Maximize = true, ScalarOnly = scalarOnly,
+            };
+            k.Run(0, n);
+            int vectorised = scalarOnly || !Vector.IsHardwareAccelerated ? 0 : n / Vector<float>.Count * Vector<float>.Count;
+            for (int i = 0; i < n; i++)
+            {
+                Assert.Equal(i < vectorised ? 2f : 1f, p[i]);
+                Assert.Equal(-(float)i, s0[i]);
+                Assert.Equal(1f, s1[i]);
+            }
+        }
+    }
+
+    private static void Compare<T>(Func<IEnumerable<Tensor>, FirstOrderOptimizer> make, int n, string name)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var dtype = typeof(T) == typeof(float) ? DType.Float32 : DType.Float64;
         var p = OptimizerTable.Parameters(dtype, [n])[0];
-        var expected = p.ToArray<T>();
-        var optimizer = make([p]);
+        var q = OptimizerTable.Parameters(dtype, [n])[0];
+        var vector = make([p]);
+        var scalar = make([q]);
         for (int t = 0; t < 4; t++)
         {
             // Some gradients repeat sign and some flip, so Rprop takes both branches.
-            var g = OptimizerTable.Gradient(p, t % 2 == 0 ? 0 : t, 0);
-            p.Grad = g;
-            optimizer.Step();
-            reference.Step(expected, g.ToArray<T>());
+            p.Grad = OptimizerTable.Gradient(p, t % 2 == 0 ? 0 : t, 0);
+            q.Grad = OptimizerTable.Gradient(q, t % 2 == 0 ? 0 : t, 0);
+            vector.Step();
+            using (Descent.Kernels.UpdateKernels.ScalarOnly()) scalar.Step();
         }
-        Assert.True(expected.AsSpan().SequenceEqual(p.ToArray<T>()), $"{name} {dtype.Name()} n={n}: parameters differ");
-        var state = optimizer.StateOf(p)!;
-        foreach (var (buffer, values) in reference.State)
-            Assert.True(values.AsSpan().SequenceEqual(state.Tensors[buffer].ToArray<T>()), $"{name} {dtype.Name()} n={n}: state {buffer} differs");
-        Assert.Equal(reference.State.Keys.Order(), state.Tensors.Keys.Order());
+        Assert.True(q.ToArray<T>().AsSpan().SequenceEqual(p.ToArray<T>()), $"{name} {dtype.Name()} n={n}: parameters differ");
+        var expected = scalar.StateOf(q)!;
+        var actual = vector.StateOf(p)!;
+        Assert.Equal(expected.Tensors.Keys.Order(), actual.Tensors.Keys.Order());
+        foreach (var (buffer, values) in expected.Tensors)
+            Assert.True(values.ToArray<T>().AsSpan().SequenceEqual(actual.Tensors[buffer].ToArray<T>()), $"{name} {dtype.Name()} n={n}: state {buffer} differs");
+        Assert.Equal(expected.Step, actual.Step);
     }
 }
 

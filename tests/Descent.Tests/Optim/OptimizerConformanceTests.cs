@@ -43,7 +43,7 @@ public class OptimizerConformanceTests
         var groups = c["groups"] is JsonArray g
             ? g.Select(x => (ReferenceFiles.Ints(x!["parameters"]).Select(i => parameters[i]).ToArray(), (JsonObject?)x["hyperparameters"]!.AsObject())).ToList()
             : [(parameters, null)];
-        var optimizer = OptimizerFactory.Create(c["optimizer"]!.GetValue<string>(), new Hyper(c["hyperparameters"]!.AsObject()), groups);
+        var optimizer = OptimizerFactory.Create(c["optimizer"]!.GetValue<string>(), c["hyperparameters"]!.AsObject(), groups);
         int steps = c["steps"]!.GetValue<int>();
         var expected = c["expected"]!.AsArray();
         bool function = c["kind"]!.GetValue<string>() == "function";
@@ -69,7 +69,7 @@ public class OptimizerConformanceTests
                 var gt = gradients![t]!.AsArray();
                 for (int i = 0; i < parameters.Length; i++)
                     parameters[i].Grad = gt[i] is null ? null : Make(ReferenceFiles.Doubles(gt[i]), shapes[i], dtype, requiresGrad: false);
-                optimizer.Step();
+                ((FirstOrderOptimizer)optimizer).Step();
             }
             var et = expected[t]!.AsArray();
             for (int i = 0; i < parameters.Length; i++)
@@ -115,18 +115,9 @@ internal static class TestFunctions
     }
 }
 
-/// <summary>A case's hyperparameters by PyTorch's names.</summary>
-internal sealed class Hyper(JsonObject values)
+/// <summary>A case's hyperparameters by PyTorch's names, as a state dict holds them.</summary>
+internal static class Hyper
 {
-    public double D(string name, double fallback) => values[name] is JsonValue v ? v.GetValue<double>() : fallback;
-    public int I(string name, int fallback) => values[name] is JsonValue v ? v.GetValue<int>() : fallback;
-    public int? NullableI(string name) => values[name] is JsonValue v ? v.GetValue<int>() : null;
-    public bool B(string name, bool fallback = false) => values[name] is JsonValue v ? v.GetValue<bool>() : fallback;
-    public string? S(string name) => values[name] is JsonValue v ? v.GetValue<string>() : null;
-
-    public (double, double) P(string name, (double, double) fallback) =>
-        values[name] is JsonArray a ? (a[0]!.GetValue<double>(), a[1]!.GetValue<double>()) : fallback;
-
     /// <summary>The values as a state-dict hyperparameter dictionary (numbers as double, pairs as double[]).</summary>
     public static Dictionary<string, object> ToDictionary(JsonObject o)
     {
@@ -146,40 +137,13 @@ internal sealed class Hyper(JsonObject values)
     }
 }
 
-/// <summary>PyTorch's constructor arguments mapped to Descent's, one entry per optimizer.</summary>
+/// <summary>The registry entry of PyTorch's class, its defaults changed by the case's values and each group's overrides.</summary>
 internal static class OptimizerFactory
 {
-    public static Optimizer Create(string name, Hyper h, List<(Tensor[] Params, JsonObject? Overrides)> groups) => name switch
+    public static Optimizer Create(string name, JsonObject hyperparameters, List<(Tensor[] Params, JsonObject? Overrides)> groups)
     {
-        "SGD" => new SGD(Specs<SGDOptions>(groups), lr: h.D("lr", 1e-3), momentum: h.D("momentum", 0), dampening: h.D("dampening", 0),
-            weightDecay: h.D("weight_decay", 0), nesterov: h.B("nesterov"), maximize: h.B("maximize")),
-        "Adam" => new Adam(Specs<AdamOptions>(groups), lr: h.D("lr", 1e-3), betas: h.P("betas", (0.9, 0.999)), eps: h.D("eps", 1e-8),
-            weightDecay: h.D("weight_decay", 0), amsgrad: h.B("amsgrad"), maximize: h.B("maximize")),
-        "AdamW" => new AdamW(Specs<AdamWOptions>(groups), lr: h.D("lr", 1e-3), betas: h.P("betas", (0.9, 0.999)), eps: h.D("eps", 1e-8),
-            weightDecay: h.D("weight_decay", 1e-2), amsgrad: h.B("amsgrad"), maximize: h.B("maximize")),
-        "Adagrad" => new Adagrad(Specs<AdagradOptions>(groups), lr: h.D("lr", 1e-2), lrDecay: h.D("lr_decay", 0), weightDecay: h.D("weight_decay", 0),
-            initialAccumulatorValue: h.D("initial_accumulator_value", 0), eps: h.D("eps", 1e-10), maximize: h.B("maximize")),
-        "Adadelta" => new Adadelta(Specs<AdadeltaOptions>(groups), lr: h.D("lr", 1.0), rho: h.D("rho", 0.9), eps: h.D("eps", 1e-6),
-            weightDecay: h.D("weight_decay", 0), maximize: h.B("maximize")),
-        "RMSprop" => new RMSprop(Specs<RMSpropOptions>(groups), lr: h.D("lr", 1e-2), alpha: h.D("alpha", 0.99), eps: h.D("eps", 1e-8),
-            weightDecay: h.D("weight_decay", 0), momentum: h.D("momentum", 0), centered: h.B("centered"), maximize: h.B("maximize")),
-        "Adamax" => new Adamax(Specs<AdamaxOptions>(groups), lr: h.D("lr", 2e-3), betas: h.P("betas", (0.9, 0.999)), eps: h.D("eps", 1e-8),
-            weightDecay: h.D("weight_decay", 0), maximize: h.B("maximize")),
-        "NAdam" => new NAdam(Specs<NAdamOptions>(groups), lr: h.D("lr", 2e-3), betas: h.P("betas", (0.9, 0.999)), eps: h.D("eps", 1e-8),
-            weightDecay: h.D("weight_decay", 0), momentumDecay: h.D("momentum_decay", 4e-3)),
-        "RAdam" => new RAdam(Specs<RAdamOptions>(groups), lr: h.D("lr", 1e-3), betas: h.P("betas", (0.9, 0.999)), eps: h.D("eps", 1e-8),
-            weightDecay: h.D("weight_decay", 0)),
-        "Rprop" => new Rprop(Specs<RpropOptions>(groups), lr: h.D("lr", 1e-2), etas: h.P("etas", (0.5, 1.2)), stepSizes: h.P("step_sizes", (1e-6, 50)),
-            maximize: h.B("maximize")),
-        "LBFGS" when groups.Count == 1 && groups[0].Overrides is null => new LBFGS(groups[0].Params, lr: h.D("lr", 1), maxIter: h.I("max_iter", 20),
-            maxEval: h.NullableI("max_eval"), toleranceGrad: h.D("tolerance_grad", 1e-7), toleranceChange: h.D("tolerance_change", 1e-9),
-            historySize: h.I("history_size", 100), lineSearchFn: h.S("line_search_fn")),
-        _ => throw new NotSupportedException($"no factory for optimizer {name}"),
-    };
-
-    /// <summary>One spec per group; a group's PyTorch-named overrides are applied to the defaults.</summary>
-    private static IEnumerable<ParamGroupSpec<TOptions>> Specs<TOptions>(List<(Tensor[] Params, JsonObject? Overrides)> groups)
-        where TOptions : OptimizerOptions =>
-        groups.Select(g => new ParamGroupSpec<TOptions>(g.Params,
-            g.Overrides is null ? null : o => (TOptions)o.WithValues(Hyper.ToDictionary(g.Overrides))));
+        var info = OptimizerRegistry.ForTorchName(name) ?? throw new NotSupportedException($"the registry has no optimizer {name}");
+        var options = info.Defaults.WithValues(Hyper.ToDictionary(hyperparameters));
+        return info.Create(groups.Select(g => ((IEnumerable<Tensor>)g.Params, g.Overrides is null ? null : (IReadOnlyDictionary<string, object>)Hyper.ToDictionary(g.Overrides))), options);
+    }
 }

@@ -7,7 +7,7 @@ public class OptimizerStateTests
 {
     public static TheoryData<string> Names => OptimizerTable.Names();
 
-    private static void Steps(Optimizer o, Tensor[] ps, int from, int to)
+    private static void Steps(FirstOrderOptimizer o, Tensor[] ps, int from, int to)
     {
         for (int t = from; t < to; t++)
         {
@@ -33,10 +33,10 @@ public class OptimizerStateTests
             var path = Path.Combine(Path.GetTempPath(), $"descent-optim-{name}-{Guid.NewGuid():N}.bin");
             try
             {
-                first.Save(path);
+                Descent.Training.Checkpoint.SaveOptimizer(path, first);
                 // A fresh process would rebuild the model from its own checkpoint; here the parameters carry over.
                 var resumed = factory(b);
-                resumed.Load(path);
+                Descent.Training.Checkpoint.LoadOptimizer(path, resumed);
                 Steps(resumed, b, 4, 10);
             }
             finally
@@ -52,7 +52,7 @@ public class OptimizerStateTests
     public void LbfgsResumedFromStateDictContinuesBitIdentically()
     {
         Tensor Loss(Tensor x) => TestFunctions.Get("rosenbrock")(x);
-        Optimizer Make(Tensor x) => new LBFGS([x], maxIter: 3, historySize: 4, lineSearchFn: "strong_wolfe");
+        Optimizer Make(Tensor x) => new LBFGS([x], maxIter: 3, historySize: 4, lineSearch: LineSearch.StrongWolfe);
         var a = Tensor.FromArray(new[] { -1.5, 2.0 }, requiresGrad: true);
         var b = Tensor.FromArray(new[] { -1.5, 2.0 }, requiresGrad: true);
         var oa = Make(a);
@@ -97,11 +97,11 @@ public class OptimizerStateTests
         var ps = OptimizerTable.Parameters(DType.Float64, [3]);
         var sgd = new SGD(ps, lr: 0.1, momentum: 0.9);
         sgd.ParamGroups[0].Lr = 0.025;
-        sgd.ParamGroups[0].Options.Momentum = 0.8;
+        sgd.ParamGroups[0].Momentum = 0.8;
         var other = new SGD(ps, lr: 0.1, momentum: 0.9);
         other.LoadStateDict(sgd.StateDict());
         Assert.Equal(0.025, other.ParamGroups[0].Lr);
-        Assert.Equal(0.8, other.ParamGroups[0].Options.Momentum);
+        Assert.Equal(0.8, other.ParamGroups[0].Momentum);
     }
 
     [Fact]
@@ -123,10 +123,10 @@ public class OptimizerStateTests
         var path = Path.GetTempFileName();
         try
         {
-            adam.Save(path);
+            Descent.Training.Checkpoint.SaveOptimizer(path, adam);
             var bytes = File.ReadAllBytes(path);
             File.WriteAllBytes(path, bytes[..^5]);
-            Assert.Throws<InvalidDataException>(() => adam.Load(path));
+            Assert.Throws<InvalidDataException>(() => Descent.Training.Checkpoint.LoadOptimizer(path, adam));
         }
         finally
         {

@@ -2,24 +2,27 @@ using Descent.Optim;
 
 namespace Descent.Tests.Optim;
 
-/// <summary>Every first-order optimizer with a configuration that turns on most of its options: generic tests run over it.</summary>
+/// <summary>
+/// The generic tests' view of <see cref="OptimizerRegistry"/>: every first-order entry with each of its valid
+/// configurations, keyed "name" for the first and "name#k" for the k-th. A new optimizer needs no line here.
+/// </summary>
 internal static class OptimizerTable
 {
-    public static readonly Dictionary<string, Func<IEnumerable<Tensor>, Optimizer>> Factories = new()
+    public static readonly Dictionary<string, Func<IEnumerable<Tensor>, FirstOrderOptimizer>> Factories = Build();
+
+    private static Dictionary<string, Func<IEnumerable<Tensor>, FirstOrderOptimizer>> Build()
     {
-        ["SGD"] = p => new SGD(p, lr: 0.01),
-        ["Momentum"] = p => new Momentum(p, lr: 0.01, momentum: 0.9, dampening: 0.1, weightDecay: 1e-3),
-        ["Nesterov"] = p => new Nesterov(p, lr: 0.01, momentum: 0.9, weightDecay: 1e-4, maximize: true),
-        ["Adagrad"] = p => new Adagrad(p, lr: 0.1, lrDecay: 0.01, weightDecay: 0.01, initialAccumulatorValue: 0.1),
-        ["Adadelta"] = p => new Adadelta(p, lr: 0.5, rho: 0.95, weightDecay: 0.01),
-        ["RMSprop"] = p => new RMSprop(p, lr: 0.01, alpha: 0.9, weightDecay: 0.01, momentum: 0.9, centered: true),
-        ["Adam"] = p => new Adam(p, lr: 0.01, weightDecay: 0.01, amsgrad: true),
-        ["AdamW"] = p => new AdamW(p, lr: 0.01, betas: (0.8, 0.99)),
-        ["Adamax"] = p => new Adamax(p, lr: 0.02, weightDecay: 0.01),
-        ["NAdam"] = p => new NAdam(p, lr: 0.02, weightDecay: 0.01),
-        ["RAdam"] = p => new RAdam(p, lr: 0.01, weightDecay: 0.01),
-        ["Rprop"] = p => new Rprop(p, lr: 0.01, maximize: false),
-    };
+        var factories = new Dictionary<string, Func<IEnumerable<Tensor>, FirstOrderOptimizer>>(StringComparer.Ordinal);
+        foreach (var info in OptimizerRegistry.All.Where(i => !i.NeedsClosure))
+        {
+            for (int k = 0; k < info.ValidConfigurations.Count; k++)
+            {
+                var options = info.ValidConfigurations[k];
+                factories[k == 0 ? info.Name : $"{info.Name}#{k}"] = p => (FirstOrderOptimizer)info.Create(p, options);
+            }
+        }
+        return factories;
+    }
 
     public static TheoryData<string> Names()
     {

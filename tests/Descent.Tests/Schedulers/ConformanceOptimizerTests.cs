@@ -17,7 +17,7 @@ public class ConformanceOptimizerTests
     public void OptimizersWithMomentumCycleIt(string name, string hyperparameters, double momentum)
     {
         var o = ConformanceOptimizers.Create(name, JsonNode.Parse(hyperparameters)!.AsObject(), [0.1, 0.01]);
-        Assert.Equal(name, o.GetType().Name); // the real optimizer, not the stand-in
+        Assert.Equal(name, o.GetType().Name);
         Assert.Equal([0.1, 0.01], o.ParamGroups.Select(g => g.Lr));
         Assert.Equal([momentum, momentum], ConformanceOptimizers.Momenta(o));
         var s = new OneCycleLR(o, maxLr: 0.1, totalSteps: 10);
@@ -49,7 +49,15 @@ public class ConformanceOptimizerTests
     [Fact]
     public void UnknownHyperparametersAreReported()
     {
-        var e = Assert.Throws<NotSupportedException>(() => ConformanceOptimizers.Create("SGD", JsonNode.Parse("""{"lr": 0.1, "warp": 2}""")!.AsObject(), [0.1, 0.01]));
+        var e = Assert.Throws<ArgumentException>(() => ConformanceOptimizers.Create("SGD", JsonNode.Parse("""{"lr": 0.1, "warp": 2}""")!.AsObject(), [0.1, 0.01]));
         Assert.Contains("warp", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnOptimizerTheRegistryLacksFailsTheCase()
+    {
+        // No do-nothing stand-in: a case that names an optimizer the registry cannot build must fail, not pass vacuously.
+        var e = Assert.Throws<NotSupportedException>(() => ConformanceOptimizers.Create("Lion", JsonNode.Parse("""{"lr": 0.1}""")!.AsObject(), [0.1, 0.01]));
+        Assert.Contains("Lion", e.Message, StringComparison.Ordinal);
     }
 }

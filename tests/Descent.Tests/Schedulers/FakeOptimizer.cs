@@ -2,28 +2,11 @@ using Descent.Optim;
 
 namespace Descent.Tests.Schedulers;
 
-/// <summary>Options of <see cref="FakeOptimizer"/>: a learning rate and, when <see cref="HasMomentum"/>, a momentum.</summary>
+/// <summary>Options of <see cref="FakeOptimizer"/>: a learning rate and, when the optimizer has one, a momentum.</summary>
 internal sealed record FakeOptions : OptimizerOptions
 {
-    private double _momentum;
-
-    public bool HasMomentum { get; init; } = true;
-
-    public double MomentumValue
-    {
-        get => _momentum;
-        init => _momentum = value;
-    }
-
-    public override double? Momentum
-    {
-        get => HasMomentum ? _momentum : null;
-        set
-        {
-            if (!HasMomentum) base.Momentum = value; // throws
-            _momentum = value!.Value;
-        }
-    }
+    [Hyperparameter("momentum", Range = HyperparameterRange.Finite, Cycled = true)]
+    public double? Momentum { get; init; }
 }
 
 /// <summary>An optimizer whose step does nothing, for testing schedulers on their own.</summary>
@@ -36,7 +19,7 @@ internal sealed class FakeOptimizer : Optimizer<FakeOptions>
     /// <summary>One group per learning rate, each with one scalar parameter.</summary>
     public static FakeOptimizer Create(double[] groupLrs, double? momentum = 0.9)
     {
-        var defaults = new FakeOptions { Lr = groupLrs[0], HasMomentum = momentum is not null, MomentumValue = momentum ?? 0 };
+        var defaults = new FakeOptions { Lr = groupLrs[0], Momentum = momentum };
         return new FakeOptimizer(
             groupLrs.Select(lr => new ParamGroupSpec<FakeOptions>([Tensor.Zeros([1], DType.Float64)], o => o with { Lr = lr })),
             defaults);

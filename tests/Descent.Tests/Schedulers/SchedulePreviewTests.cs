@@ -36,7 +36,7 @@ public class SchedulePreviewTests
         var preview = LrSchedule.Preview(adam, o => new OneCycleLR(o, maxLr: 0.2, totalSteps: 10), 9);
         Assert.Equal([0.1, 0.01], adam.ParamGroups.Select(g => g.Lr));
         Assert.All(adam.ParamGroups, g => Assert.Null(g.InitialLr));
-        Assert.All(adam.ParamGroups, g => Assert.Equal(0.9, g.Options.Momentum));
+        Assert.All(adam.ParamGroups, g => Assert.Equal(0.9, g.Momentum));
         Assert.Equal(0.2 / 25, preview.Lr[0][0], 15);
         Assert.Equal(0.95, preview.Momentum![0][1], 15);
         Assert.True(preview.Momentum[3][0] < 0.95);

@@ -99,7 +99,7 @@ public class SchedulerValidationTests
         Assert.ThrowsAny<ArgumentException>(() => new CyclicLR(o, 0.5, 1.0, stepSizeUp: -1));
         Assert.Equal([0.1, 0.01], o.ParamGroups.Select(g => g.Lr));
         Assert.All(o.ParamGroups, g => Assert.Null(g.InitialLr));
-        Assert.All(o.ParamGroups, g => Assert.Equal(0.9, g.Options.Momentum));
+        Assert.All(o.ParamGroups, g => Assert.Equal(0.9, g.Momentum));
     }
 
     private static void StepTimes(LRScheduler s, int n)

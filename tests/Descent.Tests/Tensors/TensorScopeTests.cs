@@ -114,7 +114,7 @@ public class TensorScopeTests
     [Fact]
     public void Training_steps_in_scopes_match_steps_without_and_keep_gradients_state_and_parameters()
     {
-        (Module Model, Optimizer Opt) Build()
+        (Module Model, FirstOrderOptimizer Opt) Build()
         {
             Tensor.ManualSeed(3);
             var model = new Sequential(new Linear(40, 64), new ReLU(), new Linear(64, 5));

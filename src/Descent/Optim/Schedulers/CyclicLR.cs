@@ -106,7 +106,7 @@ public sealed class CyclicLR : LRScheduler
             _maxMomentums = (maxMomentum ?? 0.9).Expand(nameof(maxMomentum), GroupCount);
             Require.NonNegative(_baseMomentums, nameof(baseMomentum));
             Require.NonNegative(_maxMomentums, nameof(maxMomentum));
-            for (int i = 0; i < GroupCount; i++) Groups[i].Options.Momentum = _baseMomentums[i];
+            for (int i = 0; i < GroupCount; i++) Groups[i].Momentum = _baseMomentums[i];
         }
 
         for (int i = 0; i < GroupCount; i++) Groups[i].Lr = baseLrs[i];
@@ -141,14 +141,14 @@ public sealed class CyclicLR : LRScheduler
             lrs[i] = baseLrs[i] + (_maxLrs[i] - baseLrs[i]) * scaleFactor * scale;
         if (CycleMomentum)
             for (int i = 0; i < lrs.Length; i++)
-                Groups[i].Options.Momentum = _maxMomentums[i] - (_maxMomentums[i] - _baseMomentums[i]) * scaleFactor * scale;
+                Groups[i].Momentum = _maxMomentums[i] - (_maxMomentums[i] - _baseMomentums[i]) * scaleFactor * scale;
         return lrs;
     }
 
     internal override void SaveState(SchedulerState state)
     {
         base.SaveState(state);
-        if (CycleMomentum) state.Put("last_momentum", Groups.Select(g => g.Options.Momentum ?? double.NaN).ToArray());
+        if (CycleMomentum) state.Put("last_momentum", Groups.Select(g => g.Momentum ?? double.NaN).ToArray());
     }
 
     internal override void LoadState(SchedulerState state)
@@ -156,6 +156,6 @@ public sealed class CyclicLR : LRScheduler
         double[]? momentum = CycleMomentum ? state.Get("last_momentum", GroupCount) : null;
         base.LoadState(state);
         if (momentum is not null)
-            for (int i = 0; i < momentum.Length; i++) Groups[i].Options.Momentum = momentum[i];
+            for (int i = 0; i < momentum.Length; i++) Groups[i].Momentum = momentum[i];
     }
 }

@@ -30,7 +30,7 @@ public static class LrSchedule
     public static SchedulePreview Preview(Optimizer optimizer, Func<Optimizer, LRScheduler> factory, int epochs)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
-        return Run(PreviewOptimizer.Create(optimizer.ParamGroups.Select(g => (g.Lr, g.InitialLr, g.Options.Momentum)).ToList()), factory, epochs);
+        return Run(PreviewOptimizer.Create(optimizer.ParamGroups.Select(g => (g.Lr, g.InitialLr, g.Momentum)).ToList()), factory, epochs);
     }
 
     /// <summary>The schedule of a <see cref="ReduceLROnPlateau"/> fed <paramref name="metrics"/>, one per epoch.</summary>
@@ -87,7 +87,7 @@ public sealed class SchedulePreview
     {
         int groups = optimizer.ParamGroups.Count;
         _lr = new double[epochs + 1][];
-        bool hasMomentum = optimizer.ParamGroups.All(g => g.Options.Momentum is not null);
+        bool hasMomentum = optimizer.ParamGroups.All(g => g.Momentum is not null);
         _momentum = hasMomentum ? new double[epochs + 1][] : null;
         for (int k = 0; k <= epochs; k++)
         {
@@ -115,7 +115,7 @@ public sealed class SchedulePreview
         for (int g = 0; g < groups.Count; g++)
         {
             _lr[k][g] = groups[g].Lr;
-            if (_momentum is not null) _momentum[k][g] = groups[g].Options.Momentum!.Value;
+            if (_momentum is not null) _momentum[k][g] = groups[g].Momentum!.Value;
         }
     }
 }

@@ -96,7 +96,7 @@ public sealed class OneCycleLR : LRScheduler
             _values[i] = [initial, maxLrs[i], initial / finalDivFactor,
                           cycleMomentum ? maxMomentums[i] : 0, cycleMomentum ? baseMomentums[i] : 0];
             Groups[i].InitialLr = initial;
-            if (cycleMomentum) Groups[i].Options.Momentum = maxMomentums[i];
+            if (cycleMomentum) Groups[i].Momentum = maxMomentums[i];
         }
         Initialize();
     }
@@ -145,7 +145,7 @@ public sealed class OneCycleLR : LRScheduler
                             $"OneCycleLR's phase {p + 1} has no steps (pctStart · totalSteps = {Require.Format(_phases[0].EndStep + 1)}); choose pctStart so that each phase has a length");
                     double pct = (step - startStep) / length;
                     lrs[g] = _anneal(v[phase.StartLr], v[phase.EndLr], pct);
-                    if (CycleMomentum) Groups[g].Options.Momentum = _anneal(v[phase.StartMomentum], v[phase.EndMomentum], pct);
+                    if (CycleMomentum) Groups[g].Momentum = _anneal(v[phase.StartMomentum], v[phase.EndMomentum], pct);
                     break;
                 }
                 startStep = phase.EndStep;
@@ -157,7 +157,7 @@ public sealed class OneCycleLR : LRScheduler
     internal override void SaveState(SchedulerState state)
     {
         base.SaveState(state);
-        if (CycleMomentum) state.Put("last_momentum", Groups.Select(g => g.Options.Momentum ?? double.NaN).ToArray());
+        if (CycleMomentum) state.Put("last_momentum", Groups.Select(g => g.Momentum ?? double.NaN).ToArray());
     }
 
     internal override void LoadState(SchedulerState state)
@@ -165,6 +165,6 @@ public sealed class OneCycleLR : LRScheduler
         double[]? momentum = CycleMomentum ? state.Get("last_momentum", GroupCount) : null;
         base.LoadState(state);
         if (momentum is not null)
-            for (int i = 0; i < momentum.Length; i++) Groups[i].Options.Momentum = momentum[i];
+            for (int i = 0; i < momentum.Length; i++) Groups[i].Momentum = momentum[i];
     }
 }

@@ -1,25 +1,10 @@
 namespace Descent.Optim.Schedulers;
 
-/// <summary>The options of <see cref="PreviewOptimizer"/>: a learning rate and, when <see cref="InitialMomentum"/> is set, a momentum.</summary>
+/// <summary>The options of <see cref="PreviewOptimizer"/>: a learning rate and, when the previewed optimizer has one, a momentum.</summary>
 internal sealed record PreviewOptions : OptimizerOptions
 {
-    private double? _momentum;
-
-    public double? InitialMomentum
-    {
-        get => _momentum;
-        init => _momentum = value;
-    }
-
-    public override double? Momentum
-    {
-        get => _momentum;
-        set
-        {
-            if (_momentum is null) base.Momentum = value; // throws: this group has none
-            _momentum = value;
-        }
-    }
+    [Hyperparameter("momentum", Range = HyperparameterRange.Finite, Cycled = true)]
+    public double? Momentum { get; init; }
 }
 
 /// <summary>A stand-in optimizer whose step does nothing: it only holds groups for a schedule preview.</summary>
@@ -31,7 +16,7 @@ internal sealed class PreviewOptimizer : Optimizer<PreviewOptions>
     {
         if (groups.Count == 0) throw new ArgumentException("groupLrs is empty; give at least one group learning rate", "groupLrs");
         var specs = groups.Select(g => new ParamGroupSpec<PreviewOptions>(
-            [Tensor.Zeros([1], DType.Float64)], o => o with { Lr = g.Lr, InitialMomentum = g.Momentum }));
+            [Tensor.Zeros([1], DType.Float64)], o => o with { Lr = g.Lr, Momentum = g.Momentum }));
         var optimizer = new PreviewOptimizer(specs);
         for (int i = 0; i < groups.Count; i++) optimizer.ParamGroups[i].InitialLr = groups[i].InitialLr;
         return optimizer;

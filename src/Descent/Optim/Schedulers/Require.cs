@@ -50,7 +50,7 @@ internal static class Require
     public static void HasMomentum(Optimizer optimizer, string scheduler)
     {
         for (int i = 0; i < optimizer.ParamGroups.Count; i++)
-            if (optimizer.ParamGroups[i].Options.Momentum is null)
+            if (optimizer.ParamGroups[i].Momentum is null)
                 throw new ArgumentException(
                     $"cycleMomentum is true but parameter group {i} ({optimizer.ParamGroups[i].Options.GetType().Name}) has no momentum or beta1; " +
                     $"pass cycleMomentum: false to {scheduler}", "cycleMomentum");

@@ -1,0 +1,230 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+
+namespace Descent.Optim;
+
+/// <summary>The values a hyperparameter may take; a pair's range applies to each element.</summary>
+public enum HyperparameterRange
+{
+    /// <summary>Any value of its type (flags, choices).</summary>
+    Any,
+
+    /// <summary>A finite number.</summary>
+    Finite,
+
+    /// <summary>A finite number ≥ 0.</summary>
+    NonNegative,
+
+    /// <summary>A number in [0, 1), as decay rates.</summary>
+    UnitInterval,
+
+    /// <summary>A number in [0, 1].</summary>
+    ClosedUnitInterval,
+
+    /// <summary>An integer ≥ 1, as counts.</summary>
+    AtLeastOne,
+}
+
+/// <summary>
+/// Declares an options property as a hyperparameter: its PyTorch name and its valid range. Validation, the state dict,
+/// the command line and the listings all read these declarations.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false)]
+public sealed class HyperparameterAttribute(string torchName) : Attribute
+{
+    /// <summary>The name PyTorch gives it in a parameter group (<c>weight_decay</c>, <c>betas</c>).</summary>
+    public string TorchName { get; } = torchName;
+
+    /// <summary>The values it may take.</summary>
+    public HyperparameterRange Range { get; set; }
+
+    /// <summary>
+    /// The coefficient that cyclic schedules vary as "momentum": SGD's and RMSprop's momentum, the first element of the
+    /// Adam family's betas. At most one per options type.
+    /// </summary>
+    public bool Cycled { get; set; }
+
+    /// <summary>The command-line names of a pair's two elements (<c>beta1</c>, <c>beta2</c>).</summary>
+    public string[]? ElementNames { get; set; }
+}
+
+/// <summary>One declared hyperparameter of an options record, as the listings and the command line see it.</summary>
+public sealed class Hyperparameter
+{
+    private static readonly ConcurrentDictionary<Type, IReadOnlyList<Hyperparameter>> Cache = new();
+    private readonly PropertyInfo _property;
+
+    private Hyperparameter(PropertyInfo property, HyperparameterAttribute declared)
+    {
+        _property = property;
+        Name = char.ToLowerInvariant(property.Name[0]) + property.Name[1..];
+        TorchName = declared.TorchName;
+        Range = declared.Range;
+        Cycled = declared.Cycled;
+        Type = property.PropertyType;
+        if (IsPair && declared.ElementNames is not { Length: 2 })
+            throw new InvalidOperationException($"{property.DeclaringType?.Name}.{property.Name} is a pair and must name its two elements");
+        CommandLineNames = IsPair ? declared.ElementNames! : [TorchName.Replace('_', '-')];
+    }
+
+    /// <summary>The C# name, as the optimizer's constructor argument and error messages spell it (<c>weightDecay</c>).</summary>
+    public string Name { get; }
+
+    /// <summary>PyTorch's name (<c>weight_decay</c>), used in state dicts.</summary>
+    public string TorchName { get; }
+
+    /// <summary>The values it may take.</summary>
+    public HyperparameterRange Range { get; }
+
+    /// <summary>Whether cyclic schedules vary it as momentum (a pair: its first element).</summary>
+    public bool Cycled { get; }
+
+    /// <summary>Its type: <see cref="double"/>, <see cref="bool"/>, <see cref="int"/>, a pair of doubles, or an enum.</summary>
+    public Type Type { get; }
+
+    /// <summary>True for a flag.</summary>
+    public bool IsFlag => Type == typeof(bool);
+
+    /// <summary>True for a pair of numbers (<c>betas</c>).</summary>
+    public bool IsPair => Type == typeof((double, double));
+
+    /// <summary>The command-line option names: one, or one per element of a pair (<c>beta1</c>, <c>beta2</c>).</summary>
+    public IReadOnlyList<string> CommandLineNames { get; }
+
+    /// <summary>Its value in <paramref name="options"/> (null only for an optional number that is not set).</summary>
+    public object? ValueIn(OptimizerOptions options) => _property.GetValue(options);
+
+    /// <summary>Its value in <paramref name="options"/> as numbers: one, or the two elements of a pair; flags are 0 or 1.</summary>
+    public double[] NumbersIn(OptimizerOptions options) => ValueIn(options) switch
+    {
+        (double a, double b) => [a, b],
+        bool f => [f ? 1 : 0],
+        Enum e => [Convert.ToInt32(e, CultureInfo.InvariantCulture)],
+        null => [],
+        var v => [Convert.ToDouble(v, CultureInfo.InvariantCulture)],
+    };
+
+    /// <summary>The hyperparameters an options type declares, the base's (<c>lr</c>) first, then in declaration order.</summary>
+    public static IReadOnlyList<Hyperparameter> Of([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] Type optionsType)
+    {
+        ArgumentNullException.ThrowIfNull(optionsType);
+        return Cache.GetOrAdd(optionsType, static t => Declared(t));
+    }
+
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "options types are public records kept by their optimizers")]
+    private static Hyperparameter[] Declared(Type t) =>
+    [
+        .. t.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Select(p => (Property: p, Declared: p.GetCustomAttribute<HyperparameterAttribute>()))
+            .Where(x => x.Declared is not null)
+            .OrderBy(x => Depth(x.Property.DeclaringType!)).ThenBy(x => x.Property.MetadataToken)
+            .Select(x => new Hyperparameter(x.Property, x.Declared!)),
+    ];
+
+    private static int Depth(Type t)
+    {
+        int depth = 0;
+        for (var b = t.BaseType; b is not null; b = b.BaseType) depth++;
+        return depth;
+    }
+
+    /// <summary>Throws when <paramref name="options"/>' value is outside the range, naming the hyperparameter and the value.</summary>
+    internal void Check(OptimizerOptions options)
+    {
+        switch (ValueIn(options))
+        {
+            case (double a, double b):
+                CheckNumber(a, $"{Name}[0]");
+                CheckNumber(b, $"{Name}[1]");
+                break;
+            case double d:
+                CheckNumber(d, Name);
+                break;
+            case int i when Range == HyperparameterRange.AtLeastOne && i < 1:
+                throw new ArgumentOutOfRangeException(Name, i, $"{Name} must be >= 1, got {i.ToString(CultureInfo.InvariantCulture)}");
+            case Enum e when !Enum.IsDefined(e.GetType(), e):
+                throw new ArgumentOutOfRangeException(Name, e, $"{Name} must be one of {string.Join(", ", Enum.GetNames(e.GetType()))}, got {e}");
+        }
+    }
+
+    private void CheckNumber(double value, string what)
+    {
+        string? rule = Range switch
+        {
+            HyperparameterRange.Finite when !double.IsFinite(value) => "must be finite",
+            HyperparameterRange.NonNegative when !(value >= 0) || double.IsInfinity(value) => "must be >= 0 and finite",
+            HyperparameterRange.UnitInterval when !(value >= 0 && value < 1) => "must be in [0, 1)",
+            HyperparameterRange.ClosedUnitInterval when !(value >= 0 && value <= 1) => "must be in [0, 1]",
+            HyperparameterRange.Any or HyperparameterRange.AtLeastOne when double.IsNaN(value) => "must be a number",
+            _ => null,
+        };
+        if (rule is not null)
+            throw new ArgumentOutOfRangeException(Name, value, $"{what} {rule}, got {value.ToString(CultureInfo.InvariantCulture)}");
+    }
+
+    /// <summary>The value as a state dict holds it: numbers as double, counts as long, pairs as double[2], choices as PyTorch's string (none: absent).</summary>
+    internal object? ToStateValue(OptimizerOptions options) => ValueIn(options) switch
+    {
+        (double a, double b) => new[] { a, b },
+        int i => (long)i,
+        Enum e => Convert.ToInt32(e, CultureInfo.InvariantCulture) == 0 ? null : Snake(e.ToString()),
+        var v => v,
+    };
+
+    /// <summary>Sets this hyperparameter on a copy being built from a state dict value.</summary>
+    internal void SetFromStateValue(OptimizerOptions copy, object? value)
+    {
+        object converted = Type switch
+        {
+            _ when Type == typeof(double) => Convert.ToDouble(value, CultureInfo.InvariantCulture),
+            _ when Type == typeof(double?) => value is null ? null! : Convert.ToDouble(value, CultureInfo.InvariantCulture),
+            _ when Type == typeof(bool) => Convert.ToBoolean(value, CultureInfo.InvariantCulture),
+            _ when Type == typeof(int) => checked((int)Convert.ToDouble(value, CultureInfo.InvariantCulture)),
+            _ when Type == typeof(int?) => value is null ? null! : checked((int)Convert.ToDouble(value, CultureInfo.InvariantCulture)),
+            _ when IsPair => value switch
+            {
+                double[] { Length: 2 } a => (a[0], a[1]),
+                (double a, double b) => (a, b),
+                _ => throw new ArgumentException($"hyperparameter {TorchName} must be a pair of numbers, got {value}", nameof(value)),
+            },
+            _ when Type.IsEnum => value is null ? Enum.ToObject(Type, 0) : ParseChoice(value),
+            _ => throw new InvalidOperationException($"hyperparameter {TorchName} has an unsupported type {Type.Name}"),
+        };
+        _property.SetValue(copy, converted);
+    }
+
+    /// <summary>Sets a number (a pair's first element) on a copy.</summary>
+    internal void SetNumber(OptimizerOptions copy, double value)
+    {
+        if (ValueIn(copy) is null) throw new InvalidOperationException($"{copy.GetType().Name} has no {TorchName} to set");
+        if (IsPair)
+        {
+            var (_, b) = ((double, double))ValueIn(copy)!;
+            _property.SetValue(copy, (value, b));
+        }
+        else _property.SetValue(copy, value);
+    }
+
+    private object ParseChoice(object value)
+    {
+        string text = Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
+        foreach (var name in Enum.GetNames(Type))
+            if (Snake(name) == text || name == text) return Enum.Parse(Type, name);
+        throw new ArgumentException($"hyperparameter {TorchName} must be one of {string.Join(", ", Enum.GetNames(Type).Skip(1).Select(Snake))} or absent, got \"{text}\"", nameof(value));
+    }
+
+    /// <summary>PyTorch's spelling of a choice: <c>StrongWolfe</c> → <c>strong_wolfe</c>.</summary>
+    internal static string Snake(string name)
+    {
+        var sb = new StringBuilder();
+        for (int i = 0; i < name.Length; i++)
+        {
+            if (char.IsUpper(name[i]) && i > 0) sb.Append('_');
+            sb.Append(char.ToLowerInvariant(name[i]));
+        }
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,101 @@
+namespace Descent.Optim;
+
+/// <summary>
+/// Every optimizer, in the tutorial's order: one entry each, from which the command line, the lab, the benchmarks, the
+/// colours and the generic tests read all they need. Adding an optimizer is its file plus one entry here (see
+/// docs/adding-an-optimizer.md).
+/// </summary>
+public static class OptimizerRegistry
+{
+    private const string Range01 = "must be in [0, 1)";
+
+    /// <summary>The entries, in the tutorial's order.</summary>
+    public static IReadOnlyList<OptimizerInfo> All { get; } =
+    [
+        Entry("gd", "Gradient descent", typeof(SGD), "SGD", "#222222", 12, new SGDOptions(lr: 0.01), null,
+            (g, o) => new SGD(g, o),
+            valid: [o => o, o => o with { WeightDecay = 1e-3, Maximize = true }],
+            invalid: [(o => o with { Lr = -1 }, "lr", "lr must be >= 0 and finite, got -1"), (o => o with { Lr = double.NaN }, "lr", "NaN"),
+                (o => o with { Momentum = -0.5 }, "momentum", "-0.5"), (o => o with { WeightDecay = -1e-4 }, "weightDecay", "-0.0001"),
+                (o => o with { Nesterov = true }, "nesterov", "momentum=0"),
+                (o => o with { Momentum = 0.9, Dampening = 0.1, Nesterov = true }, "nesterov", "dampening=0.1")]),
+        Entry("momentum", "Momentum", typeof(Momentum), null, "#1F77B4", 20, new SGDOptions(lr: 0.01), o => o with { Momentum = 0.9 },
+            (g, o) => new SGD(g, o),
+            valid: [o => o with { Dampening = 0.1, WeightDecay = 1e-3 }, o => o with { Dampening = 0.2, WeightDecay = 0.01, Maximize = true }],
+            invalid: [(o => o with { Dampening = double.PositiveInfinity }, "dampening", "dampening must be finite")]),
+        Entry("nesterov", "Nesterov momentum (NAG)", typeof(Nesterov), null, "#17BECF", 20, new SGDOptions(lr: 0.01), o => o with { Momentum = 0.9, Nesterov = true },
+            (g, o) => new SGD(g, o),
+            valid: [o => o with { WeightDecay = 1e-4, Maximize = true }, o => o with { Momentum = 0.8, WeightDecay = 0.01 }],
+            invalid: [(o => o with { Momentum = 0 }, "nesterov", "momentum > 0")]),
+        Entry("adagrad", "Adagrad", typeof(Adagrad), "Adagrad", "#2CA02C", 20, new AdagradOptions(), null,
+            (g, o) => new Adagrad(g, o),
+            valid: [o => o with { Lr = 0.1, LrDecay = 0.01, WeightDecay = 0.01, InitialAccumulatorValue = 0.1 }, o => o with { Eps = 1e-6, Maximize = true }],
+            invalid: [(o => o with { LrDecay = -1 }, "lrDecay", "-1"), (o => o with { InitialAccumulatorValue = -0.1 }, "initialAccumulatorValue", "-0.1"),
+                (o => o with { Eps = -1e-10 }, "eps", "-1E-10")]),
+        Entry("adadelta", "Adadelta", typeof(Adadelta), "Adadelta", "#8C564B", 28, new AdadeltaOptions(), null,
+            (g, o) => new Adadelta(g, o),
+            valid: [o => o with { Lr = 0.5, Rho = 0.95, WeightDecay = 0.01 }, o => o with { Lr = 0.7, Rho = 0.85, Eps = 1e-5, Maximize = true }],
+            invalid: [(o => o with { Rho = 1 }, "rho", "rho " + Range01 + ", got 1"), (o => o with { Rho = -0.1 }, "rho", "-0.1"),
+                (o => o with { WeightDecay = -2 }, "weightDecay", "-2")]),
+        Entry("rmsprop", "RMSprop", typeof(RMSprop), "RMSprop", "#FF7F0E", 20, new RMSpropOptions(), null,
+            (g, o) => new RMSprop(g, o),
+            valid: [o => o with { Alpha = 0.9, WeightDecay = 0.01, Momentum = 0.9, Centered = true }, o => o with { Eps = 1e-6, Centered = true },
+                o => o with { Momentum = 0.7, Maximize = true }],
+            invalid: [(o => o with { Alpha = 1.5 }, "alpha", "alpha must be in [0, 1], got 1.5"), (o => o with { Momentum = -0.9 }, "momentum", "-0.9"),
+                (o => o with { Eps = -1 }, "eps", "-1")]),
+        Entry("adam", "Adam", typeof(Adam), "Adam", "#D62728", 28, new AdamOptions(), null,
+            (g, o) => new Adam(g, o),
+            valid: [o => o with { Lr = 0.01, WeightDecay = 0.01, AmsGrad = true }, o => o with { Betas = (0.8, 0.95), Eps = 1e-6, Maximize = true }],
+            invalid: [(o => o with { Lr = -0.001 }, "lr", "-0.001"), (o => o with { Betas = (1.0, 0.999) }, "betas", "betas[0] " + Range01 + ", got 1"),
+                (o => o with { Betas = (0.9, -0.1) }, "betas", "betas[1]"), (o => o with { Eps = -1e-8 }, "eps", "-1E-08"),
+                (o => o with { WeightDecay = -0.01 }, "weightDecay", "-0.01")]),
+        Entry("adamw", "AdamW", typeof(AdamW), "AdamW", "#E377C2", 28, new AdamWOptions(), null,
+            (g, o) => new AdamW(g, o),
+            valid: [o => o with { Lr = 0.01, Betas = (0.8, 0.99) }, o => o with { WeightDecay = 0.1, AmsGrad = true, Maximize = true }],
+            invalid: [(o => o with { Betas = (0.9, 1.0) }, "betas", "betas[1]")]),
+        Entry("adamax", "Adamax", typeof(Adamax), "Adamax", "#637939", 28, new AdamaxOptions(), null,
+            (g, o) => new Adamax(g, o),
+            valid: [o => o with { Lr = 0.02, WeightDecay = 0.01 }, o => o with { Betas = (0.7, 0.9), Eps = 1e-4, Maximize = true }],
+            invalid: [(o => o with { Betas = (1.1, 0.999) }, "betas", "1.1")]),
+        Entry("nadam", "NAdam", typeof(NAdam), "NAdam", "#9467BD", 28, new NAdamOptions(), null,
+            (g, o) => new NAdam(g, o),
+            valid: [o => o with { Lr = 0.02, WeightDecay = 0.01 }, o => o with { Betas = (0.7, 0.9), Eps = 1e-4, MomentumDecay = 0.01 }],
+            invalid: [(o => o with { MomentumDecay = -0.004 }, "momentumDecay", "-0.004")]),
+        Entry("radam", "RAdam", typeof(RAdam), "RAdam", "#BCBD22", 28, new RAdamOptions(), null,
+            (g, o) => new RAdam(g, o),
+            valid: [o => o with { Lr = 0.01, WeightDecay = 0.01 }, o => o with { Betas = (0.7, 0.9), Eps = 1e-4 }],
+            invalid: [(o => o with { Eps = -1 }, "eps", "-1")]),
+        Entry("rprop", "Rprop", typeof(Rprop), "Rprop", "#843C39", 28, new RpropOptions(), null,
+            (g, o) => new Rprop(g, o),
+            valid: [o => o, o => o with { Lr = 0.02, Etas = (0.4, 1.3), StepSizes = (1e-3, 0.05), Maximize = true }],
+            invalid: [(o => o with { Etas = (1.5, 1.2) }, "etas", "1.5"), (o => o with { Etas = (0.5, 0.9) }, "etas", "0.9"),
+                (o => o with { StepSizes = (1, 0.1) }, "stepSizes", "0.1")]),
+        Entry("lbfgs", "L-BFGS", typeof(LBFGS), "LBFGS", "#7A0177", 0, new LBFGSOptions(), o => o with { LineSearch = LineSearch.StrongWolfe },
+            (g, o) => g.Count == 1 ? new LBFGS(g[0].Parameters, g[0].Configure is { } c ? c(o) : o)
+                : throw new ArgumentException($"LBFGS doesn't support parameter groups (there can be only one), got {g.Count}", "groups"),
+            valid: [o => o, o => o with { LineSearch = LineSearch.None, HistorySize = 5, MaxIter = 5, MaxEval = 8 }],
+            invalid: [(o => o with { MaxIter = 0 }, "maxIter", "maxIter must be >= 1, got 0"), (o => o with { HistorySize = 0 }, "historySize", "0"),
+                (o => o with { LineSearch = (LineSearch)7 }, "lineSearch", "7"), (o => o with { ToleranceGrad = -1 }, "toleranceGrad", "-1")]),
+    ];
+
+    private static readonly Dictionary<string, OptimizerInfo> ByName = All.ToDictionary(e => e.Name, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The entry named <paramref name="name"/> (case-insensitive), or null.</summary>
+    public static OptimizerInfo? Find(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return ByName.GetValueOrDefault(name);
+    }
+
+    /// <summary>The entry whose defaults are those of PyTorch's class <paramref name="torchName"/> (<c>Adam</c>, <c>SGD</c>), or null.</summary>
+    public static OptimizerInfo? ForTorchName(string torchName)
+    {
+        ArgumentNullException.ThrowIfNull(torchName);
+        return All.FirstOrDefault(e => e.TorchName == torchName);
+    }
+
+    private static OptimizerInfo<TOptions> Entry<TOptions>(string name, string title, Type type, string? torchName, string color, int bytes,
+        TOptions defaults, Func<TOptions, TOptions>? preset, Func<IReadOnlyList<ParamGroupSpec<TOptions>>, TOptions, Optimizer> create,
+        Func<TOptions, TOptions>[] valid, (Func<TOptions, TOptions>, string, string)[] invalid) where TOptions : OptimizerOptions =>
+        new(name, title, type, torchName, color, bytes, defaults, preset, create, valid, invalid);
+}
