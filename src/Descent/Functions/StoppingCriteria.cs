@@ -25,18 +25,11 @@ public sealed record StoppingCriteria
     /// <summary>Throws an <see cref="ArgumentOutOfRangeException"/> naming the first rule whose value is invalid.</summary>
     public void Validate()
     {
-        if (MaxIterations < 0)
-            throw new ArgumentOutOfRangeException(nameof(MaxIterations), MaxIterations, $"MaxIterations must be >= 0, got {MaxIterations}");
-        CheckTolerance(GradientTolerance, nameof(GradientTolerance));
-        CheckTolerance(LossChangeTolerance, nameof(LossChangeTolerance));
+        Require.NonNegative(MaxIterations, nameof(MaxIterations));
+        if (GradientTolerance is { } g) Require.NonNegative(g, nameof(GradientTolerance));
+        if (LossChangeTolerance is { } l) Require.NonNegative(l, nameof(LossChangeTolerance));
         if (TimeBudget is { } t && t < TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(nameof(TimeBudget), t, $"TimeBudget must be >= 0, got {t}");
-    }
-
-    private static void CheckTolerance(double? value, string name)
-    {
-        if (value is { } v && !(v >= 0 && double.IsFinite(v)))
-            throw new ArgumentOutOfRangeException(name, v, $"{name} must be >= 0 and finite, got {v}");
     }
 }
 

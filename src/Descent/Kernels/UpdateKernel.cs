@@ -51,12 +51,14 @@ internal struct UpdateKernel<T, TRule> : IChunkKernel
         var s0 = Has0 ? S0.AsSpan(S0Off + start, n) : default;
         var s1 = Has1 ? S1.AsSpan(S1Off + start, n) : default;
         var s2 = Has2 ? S2.AsSpan(S2Off + start, n) : default;
-        int i = ScalarOnly || !Vector.IsHardwareAccelerated ? 0 : Vectors(p, g, s0, s1, s2);
+        // A local copy: calling the rule through the readonly field would copy the struct on every call.
+        var rule = Rule;
+        int i = ScalarOnly || !Vector.IsHardwareAccelerated ? 0 : Vectors(ref rule, p, g, s0, s1, s2);
         T none = default;
         for (; i < n; i++)
         {
             T grad = Maximize ? -g[i] : g[i];
-            p[i] = Rule.Update(p[i], grad,
+            p[i] = rule.Update(p[i], grad,
                 ref Has0 ? ref s0[i] : ref none,
                 ref Has1 ? ref s1[i] : ref none,
                 ref Has2 ? ref s2[i] : ref none);
@@ -65,7 +67,7 @@ internal struct UpdateKernel<T, TRule> : IChunkKernel
 
     /// <summary>Whole vectors, two per iteration, then one more if it fits. Returns how many elements it did.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private readonly int Vectors(Span<T> p, ReadOnlySpan<T> g, Span<T> s0, Span<T> s1, Span<T> s2)
+    private readonly int Vectors(ref TRule rule, Span<T> p, ReadOnlySpan<T> g, Span<T> s0, Span<T> s1, Span<T> s2)
     {
         ref T rp = ref MemoryMarshal.GetReference(p);
         ref T rg = ref MemoryMarshal.GetReference(g);
@@ -75,26 +77,26 @@ internal struct UpdateKernel<T, TRule> : IChunkKernel
         int w = Vector<T>.Count, n = p.Length, i = 0;
         for (; i <= n - 2 * w; i += 2 * w)
         {
-            One(ref rp, ref rg, ref r0, ref r1, ref r2, (nuint)i);
-            One(ref rp, ref rg, ref r0, ref r1, ref r2, (nuint)(i + w));
+            One(ref rule, ref rp, ref rg, ref r0, ref r1, ref r2, (nuint)i);
+            One(ref rule, ref rp, ref rg, ref r0, ref r1, ref r2, (nuint)(i + w));
         }
         if (i <= n - w)
         {
-            One(ref rp, ref rg, ref r0, ref r1, ref r2, (nuint)i);
+            One(ref rule, ref rp, ref rg, ref r0, ref r1, ref r2, (nuint)i);
             i += w;
         }
         return i;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private readonly void One(ref T rp, ref T rg, ref T r0, ref T r1, ref T r2, nuint i)
+    private readonly void One(ref TRule rule, ref T rp, ref T rg, ref T r0, ref T r1, ref T r2, nuint i)
     {
         var grad = Vector.LoadUnsafe(ref rg, i);
         if (Maximize) grad = -grad;
         Vector<T> v0 = Has0 ? Vector.LoadUnsafe(ref r0, i) : default;
         Vector<T> v1 = Has1 ? Vector.LoadUnsafe(ref r1, i) : default;
         Vector<T> v2 = Has2 ? Vector.LoadUnsafe(ref r2, i) : default;
-        var theta = Rule.Update(Vector.LoadUnsafe(ref rp, i), grad, ref v0, ref v1, ref v2);
+        var theta = rule.Update(Vector.LoadUnsafe(ref rp, i), grad, ref v0, ref v1, ref v2);
         if (Has0) v0.StoreUnsafe(ref r0, i);
         if (Has1) v1.StoreUnsafe(ref r1, i);
         if (Has2) v2.StoreUnsafe(ref r2, i);

@@ -24,8 +24,7 @@ public static class GradientClipping
     public static double ClipGradNorm(IEnumerable<Tensor> parameters, double maxNorm, double normType = 2, bool errorIfNonfinite = false)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        if (!(maxNorm >= 0) || double.IsInfinity(maxNorm))
-            throw new ArgumentOutOfRangeException(nameof(maxNorm), maxNorm, $"maxNorm must be >= 0 and finite, got {Format(maxNorm)}");
+        Require.NonNegative(maxNorm, nameof(maxNorm));
         if (!(normType > 0))
             throw new ArgumentOutOfRangeException(nameof(normType), normType, $"normType must be > 0 (or infinity), got {Format(normType)}");
         var grads = Gradients(parameters);
@@ -64,8 +63,7 @@ public static class GradientClipping
     public static void ClipGradValue(IEnumerable<Tensor> parameters, double clipValue)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        if (!(clipValue >= 0) || double.IsInfinity(clipValue))
-            throw new ArgumentOutOfRangeException(nameof(clipValue), clipValue, $"clipValue must be >= 0 and finite, got {Format(clipValue)}");
+        Require.NonNegative(clipValue, nameof(clipValue));
         foreach (var g in Gradients(parameters))
         {
             if (g.DType == DType.Float32) Clamp(g.AsSpan<float>(), (float)clipValue);

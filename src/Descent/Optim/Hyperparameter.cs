@@ -143,8 +143,9 @@ public sealed class Hyperparameter
             case double d:
                 CheckNumber(d, Name);
                 break;
-            case int i when Range == HyperparameterRange.AtLeastOne && i < 1:
-                throw new ArgumentOutOfRangeException(Name, i, $"{Name} must be >= 1, got {i.ToString(CultureInfo.InvariantCulture)}");
+            case int i when Range == HyperparameterRange.AtLeastOne:
+                Require.Positive(i, Name);
+                break;
             case Enum e when !Enum.IsDefined(e.GetType(), e):
                 throw new ArgumentOutOfRangeException(Name, e, $"{Name} must be one of {string.Join(", ", Enum.GetNames(e.GetType()))}, got {e}");
         }
@@ -152,17 +153,14 @@ public sealed class Hyperparameter
 
     private void CheckNumber(double value, string what)
     {
-        string? rule = Range switch
+        switch (Range)
         {
-            HyperparameterRange.Finite when !double.IsFinite(value) => "must be finite",
-            HyperparameterRange.NonNegative when !(value >= 0) || double.IsInfinity(value) => "must be >= 0 and finite",
-            HyperparameterRange.UnitInterval when !(value >= 0 && value < 1) => "must be in [0, 1)",
-            HyperparameterRange.ClosedUnitInterval when !(value >= 0 && value <= 1) => "must be in [0, 1]",
-            HyperparameterRange.Any or HyperparameterRange.AtLeastOne when double.IsNaN(value) => "must be a number",
-            _ => null,
-        };
-        if (rule is not null)
-            throw new ArgumentOutOfRangeException(Name, value, $"{what} {rule}, got {value.ToString(CultureInfo.InvariantCulture)}");
+            case HyperparameterRange.Finite: Require.Finite(value, Name, what); break;
+            case HyperparameterRange.NonNegative: Require.NonNegative(value, Name, what); break;
+            case HyperparameterRange.UnitInterval: Require.UnitInterval(value, Name, what); break;
+            case HyperparameterRange.ClosedUnitInterval: Require.ClosedUnitInterval(value, Name, what); break;
+            default: Require.Number(value, Name, what); break;
+        }
     }
 
     /// <summary>The value as a state dict holds it: numbers as double, counts as long, pairs as double[2], choices as PyTorch's string (none: absent).</summary>

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Descent.Optim;
 
 /// <summary>
@@ -83,9 +81,6 @@ public abstract record OptimizerOptions
         h.SetNumber(copy, value);
         return copy;
     }
-
-    /// <summary>Formats a number for an error message.</summary>
-    private protected static string Text(double value) => value.ToString(CultureInfo.InvariantCulture);
 }
 
 /// <summary>

@@ -27,10 +27,10 @@ public sealed record RpropOptions : OptimizerOptions
     {
         var (minus, plus) = Etas;
         if (!(0 < minus && minus < 1 && 1 < plus && double.IsFinite(plus)))
-            throw new ArgumentOutOfRangeException("etas", Etas, $"etas must satisfy 0 < etas[0] < 1 < etas[1], got ({Text(minus)}, {Text(plus)})");
+            throw new ArgumentOutOfRangeException("etas", Etas, $"etas must satisfy 0 < etas[0] < 1 < etas[1], got ({Require.Format(minus)}, {Require.Format(plus)})");
         var (min, max) = StepSizes;
         if (!(0 <= min && min <= max && double.IsFinite(max)))
-            throw new ArgumentOutOfRangeException("stepSizes", StepSizes, $"stepSizes must satisfy 0 <= stepSizes[0] <= stepSizes[1], finite, got ({Text(min)}, {Text(max)})");
+            throw new ArgumentOutOfRangeException("stepSizes", StepSizes, $"stepSizes must satisfy 0 <= stepSizes[0] <= stepSizes[1], finite, got ({Require.Format(min)}, {Require.Format(max)})");
     }
 }
 

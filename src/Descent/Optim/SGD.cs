@@ -35,7 +35,7 @@ public sealed record SGDOptions : OptimizerOptions
     protected override void ValidateTogether()
     {
         if (Nesterov && (Momentum <= 0 || Dampening != 0))
-            throw new ArgumentException($"Nesterov momentum needs momentum > 0 and dampening = 0, got momentum={Text(Momentum)}, dampening={Text(Dampening)}", "nesterov");
+            throw new ArgumentException($"Nesterov momentum needs momentum > 0 and dampening = 0, got momentum={Require.Format(Momentum)}, dampening={Require.Format(Dampening)}", "nesterov");
     }
 }
 
@@ -165,8 +165,11 @@ public sealed class Momentum : SGD
     {
     }
 
-    internal static double RequirePositive(double momentum) => momentum > 0 && double.IsFinite(momentum) ? momentum
-        : throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"momentum must be > 0 for a momentum method, got {momentum.ToString(CultureInfo.InvariantCulture)}");
+    internal static double RequirePositive(double momentum)
+    {
+        Require.Positive(momentum, nameof(momentum));
+        return momentum;
+    }
 }
 
 /// <summary>

@@ -101,7 +101,7 @@ public sealed class CyclicLR : LRScheduler
         CycleMomentum = cycleMomentum;
         if (cycleMomentum)
         {
-            Require.HasMomentum(optimizer, nameof(CyclicLR));
+            RequireMomentum(optimizer, nameof(CyclicLR));
             _baseMomentums = (baseMomentum ?? 0.8).Expand(nameof(baseMomentum), GroupCount);
             _maxMomentums = (maxMomentum ?? 0.9).Expand(nameof(maxMomentum), GroupCount);
             Require.NonNegative(_baseMomentums, nameof(baseMomentum));

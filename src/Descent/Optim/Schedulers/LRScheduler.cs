@@ -138,4 +138,14 @@ public abstract class LRScheduler
         _lastLr = lastLr;
         for (int i = 0; i < lastLr.Length; i++) Groups[i].Lr = lastLr[i];
     }
+
+    /// <summary>Throws unless every group's options have a momentum (or beta1) that a cyclic schedule can vary.</summary>
+    private protected static void RequireMomentum(Optimizer optimizer, string scheduler)
+    {
+        for (int i = 0; i < optimizer.ParamGroups.Count; i++)
+            if (optimizer.ParamGroups[i].Momentum is null)
+                throw new ArgumentException(
+                    $"cycleMomentum is true but parameter group {i} ({optimizer.ParamGroups[i].Options.GetType().Name}) has no momentum or beta1; " +
+                    $"pass cycleMomentum: false to {scheduler}", "cycleMomentum");
+    }
 }

@@ -82,7 +82,7 @@ public sealed class OneCycleLR : LRScheduler
         double[] maxMomentums = [], baseMomentums = [];
         if (cycleMomentum)
         {
-            Require.HasMomentum(optimizer, nameof(OneCycleLR));
+            RequireMomentum(optimizer, nameof(OneCycleLR));
             maxMomentums = (maxMomentum ?? 0.95).Expand(nameof(maxMomentum), GroupCount);
             baseMomentums = (baseMomentum ?? 0.85).Expand(nameof(baseMomentum), GroupCount);
             Require.NonNegative(maxMomentums, nameof(maxMomentum));

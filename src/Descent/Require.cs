@@ -1,8 +1,12 @@
 using System.Globalization;
 
-namespace Descent.Optim.Schedulers;
+namespace Descent;
 
-/// <summary>Argument checks shared by the schedulers; every message names the argument and its value.</summary>
+/// <summary>
+/// The argument checks of the public boundary, in one place: every message names the argument and its value
+/// ("lr must be >= 0 and finite, got -1"); the optional <c>what</c>, where given, names an element of the argument
+/// (<c>betas[0]</c>).
+/// </summary>
 internal static class Require
 {
     public static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
@@ -17,9 +21,9 @@ internal static class Require
         if (value <= 0) throw OutOfRange(name, value, "must be >= 1");
     }
 
-    public static void NonNegative(double value, string name)
+    public static void NonNegative(double value, string name, string? what = null)
     {
-        if (!(value >= 0) || double.IsInfinity(value)) throw OutOfRange(name, value, "must be >= 0 and finite");
+        if (!(value >= 0) || double.IsInfinity(value)) throw OutOfRange(name, value, "must be >= 0 and finite", what);
     }
 
     public static void NonNegative(int value, string name)
@@ -46,16 +50,29 @@ internal static class Require
         if (!Enum.IsDefined(value)) throw new ArgumentOutOfRangeException(name, value, $"{name} must be one of {string.Join(", ", Enum.GetNames<TEnum>())}, got {value}");
     }
 
-    /// <summary>Throws unless every group's options have a momentum (or beta1) that a cyclic schedule can vary.</summary>
-    public static void HasMomentum(Optimizer optimizer, string scheduler)
+    public static void Finite(double value, string name, string? what = null)
     {
-        for (int i = 0; i < optimizer.ParamGroups.Count; i++)
-            if (optimizer.ParamGroups[i].Momentum is null)
-                throw new ArgumentException(
-                    $"cycleMomentum is true but parameter group {i} ({optimizer.ParamGroups[i].Options.GetType().Name}) has no momentum or beta1; " +
-                    $"pass cycleMomentum: false to {scheduler}", "cycleMomentum");
+        if (!double.IsFinite(value)) throw OutOfRange(name, value, "must be finite", what);
     }
 
-    private static ArgumentOutOfRangeException OutOfRange(string name, double value, string rule) =>
-        new(name, value, $"{name} {rule}, got {Format(value)}");
+    /// <summary>0 ≤ value &lt; 1, as decay rates.</summary>
+    public static void UnitInterval(double value, string name, string? what = null)
+    {
+        if (!(value >= 0 && value < 1)) throw OutOfRange(name, value, "must be in [0, 1)", what);
+    }
+
+    /// <summary>0 ≤ value ≤ 1.</summary>
+    public static void ClosedUnitInterval(double value, string name, string? what = null)
+    {
+        if (!(value >= 0 && value <= 1)) throw OutOfRange(name, value, "must be in [0, 1]", what);
+    }
+
+    /// <summary>Not NaN.</summary>
+    public static void Number(double value, string name, string? what = null)
+    {
+        if (double.IsNaN(value)) throw OutOfRange(name, value, "must be a number", what);
+    }
+
+    private static ArgumentOutOfRangeException OutOfRange(string name, double value, string rule, string? what = null) =>
+        new(name, value, $"{what ?? name} {rule}, got {Format(value)}");
 }
