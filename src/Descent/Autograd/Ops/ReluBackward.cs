@@ -1,8 +1,8 @@
-using System.Numerics;
+using Descent.Kernels;
 
 namespace Descent;
 
-/// <summary>ReLU's value split over threads, and its gradient in one pass: g where x &gt; 0, else 0 (PyTorch's threshold_backward).</summary>
+/// <summary>ReLU's value, split over threads when large, and its gradient in one pass: g where x &gt; 0, else 0 (PyTorch's threshold_backward).</summary>
 internal static class ReluGrad
 {
     /// <summary>max(x, 0) elementwise (NaN stays NaN), as the unary kernel computes it, with large tensors split over threads.</summary>
@@ -12,21 +12,9 @@ internal static class ReluGrad
         if (x.NumEl <= 1 << 18) return Tensor.UnaryKernel<ReluOp>(x, "relu");
         var src = x.Contiguous().Detach();
         var result = Tensor.Uninitialized((int[])x.ShapeArray.Clone(), x.DType);
-        if (x.DType == DType.Float32) MaxZero<float>(src, result);
-        else MaxZero<double>(src, result);
+        if (x.DType == DType.Float32) Relu.Forward((float[])src.Storage, src.Offset, (float[])result.Storage, result.NumEl);
+        else Relu.Forward((double[])src.Storage, src.Offset, (double[])result.Storage, result.NumEl);
         return result;
-    }
-
-    private static void MaxZero<T>(Tensor x, Tensor result) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var xs = (T[])x.Storage; int xOff = x.Offset;
-        var ds = (T[])result.Storage;
-        int n = result.NumEl, threads = Kernels.Parallelism.MaxThreads;
-        Kernels.Parallelism.For(threads, threads, part =>
-        {
-            int start = (int)((long)part * n / threads), end = (int)((long)(part + 1) * n / threads);
-            ReluOp.Apply<T>(xs.AsSpan(xOff + start, end - start), ds.AsSpan(start, end - start));
-        });
     }
 
     /// <summary>
@@ -41,37 +29,8 @@ internal static class ReluGrad
         var gc = g.Contiguous().Detach();
         var xc = x.Contiguous().Detach();
         var result = Tensor.Uninitialized((int[])x.ShapeArray.Clone(), x.DType);
-        if (x.DType == DType.Float32) Run<float>(gc, xc, result);
-        else Run<double>(gc, xc, result);
+        if (x.DType == DType.Float32) Relu.Backward((float[])gc.Storage, gc.Offset, (float[])xc.Storage, xc.Offset, (float[])result.Storage, result.NumEl);
+        else Relu.Backward((double[])gc.Storage, gc.Offset, (double[])xc.Storage, xc.Offset, (double[])result.Storage, result.NumEl);
         return result;
-    }
-
-    /// <summary>Elementwise, so any split over threads gives the same result.</summary>
-    private static void Run<T>(Tensor g, Tensor x, Tensor result) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var gs = (T[])g.Storage; int gOff = g.Offset;
-        var xs = (T[])x.Storage; int xOff = x.Offset;
-        var ds = (T[])result.Storage;
-        int n = result.NumEl;
-        int threads = n > 1 << 18 ? Kernels.Parallelism.MaxThreads : 1;
-        Kernels.Parallelism.For(threads, threads, part =>
-        {
-            int start = (int)((long)part * n / threads), end = (int)((long)(part + 1) * n / threads);
-            Select<T>(gs.AsSpan(gOff + start, end - start), xs.AsSpan(xOff + start, end - start), ds.AsSpan(start, end - start));
-        });
-    }
-
-    private static void Select<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            for (; i <= d.Length - Vector<T>.Count; i += Vector<T>.Count)
-            {
-                var positive = Vector.GreaterThan(new Vector<T>(x[i..]), Vector<T>.Zero);
-                Vector.ConditionalSelect(positive, new Vector<T>(g[i..]), Vector<T>.Zero).CopyTo(d[i..]);
-            }
-        }
-        for (; i < d.Length; i++) d[i] = x[i] > T.Zero ? g[i] : T.Zero;
     }
 }

@@ -44,11 +44,6 @@ internal readonly struct SigmoidOp : IUnaryOp
     public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Sigmoid(x, d);
 }
 
-internal readonly struct ReluOp : IUnaryOp
-{
-    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Max(x, T.Zero, d);
-}
-
 internal readonly struct ReciprocalOp : IUnaryOp
 {
     public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Divide(T.One, x, d);

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace Descent;
+namespace Descent.NN;
 
 /// <summary>Layer normalisation with a fused forward and backward pass over rows of the normalised size.</summary>
 internal static class NormOps
