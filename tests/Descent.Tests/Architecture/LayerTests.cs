@@ -204,6 +204,14 @@ public class LayerTests
         AssertPasses(result, "Descent.Functions must not use NN, Data, IO or Training");
     }
 
+    /// <summary>Training ─> NN, Optim, Data, IO: the trainer and checkpoints do not use the test functions or the minimizer.</summary>
+    [Fact]
+    public void Training_does_not_use_Functions()
+    {
+        var result = Layer(Training).Should().NotHaveDependencyOn(Functions).GetResult();
+        AssertPasses(result, "Descent.Training must not use Functions");
+    }
+
     /// <summary>Nothing in the library knows the plotting or the command line: neither as an assembly nor by name.</summary>
     [Fact]
     public void The_library_references_neither_Plotting_nor_Cli()
