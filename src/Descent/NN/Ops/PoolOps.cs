@@ -41,15 +41,15 @@ internal static class PoolOps
         // backward pass after the scope released it fails instead of reading reused memory.
         var indices = Tensor.Uninitialized([(result.NumEl + 1) / 2], DType.Int64);
         var window = new PoolWindow(h, w, oh, ow, k, stride, pad, dilation);
-        var argmax = (long[])indices.Storage;
-        if (x.DType == DType.Float32) MaxPool.Forward((float[])src.Storage, src.Offset, (float[])result.Storage, result.Offset, argmax, n * c, window);
-        else MaxPool.Forward((double[])src.Storage, src.Offset, (double[])result.Storage, result.Offset, argmax, n * c, window);
+        var forwardIndices = (long[])indices.Storage;
+        if (x.DType == DType.Float32) MaxPool.Forward((float[])src.Storage, src.Offset, (float[])result.Storage, result.Offset, forwardIndices, n * c, window);
+        else MaxPool.Forward((double[])src.Storage, src.Offset, (double[])result.Storage, result.Offset, forwardIndices, n * c, window);
         int[] shape = x.Shape;
         return Autograd.Record(result, "MaxPool2DWithIndicesBackward", [x], g =>
         {
             var gc = g.Contiguous();
             var gx = Tensor.Uninitialized(shape, g.DType); // each worker clears its own planes before adding
-            var argmax = (long[])indices.Storage;
+            var argmax = (long[])indices.Storage; // read here, so that a released index tensor throws
             if (g.DType == DType.Float32) MaxPool.Backward((float[])gc.Storage, gc.Offset, argmax, (float[])gx.Storage, gx.NumEl, n * c, oh * ow);
             else MaxPool.Backward((double[])gc.Storage, gc.Offset, argmax, (double[])gx.Storage, gx.NumEl, n * c, oh * ow);
             return [gx];
