@@ -1,4 +1,4 @@
-using Descent.Kernels;
+using Descent.Cli.Bench;
 
 namespace Descent.Benchmarks;
 

@@ -7,7 +7,7 @@ using System.Runtime.Intrinsics.X86;
 namespace Descent.Kernels;
 
 /// <summary>Which micro-kernel a GEMM call uses.</summary>
-internal enum GemmKernelKind
+public enum GemmKernelKind
 {
     /// <summary>The fastest one this machine supports.</summary>
     Auto,
@@ -26,7 +26,7 @@ internal enum GemmKernelKind
 /// Shape-driven special cases: a single row or column of C streams the other operand instead of packing it, and a C
 /// with few columns is computed as Cᵀ = op(B)ᵀ·op(A)ᵀ so that the register tile is not mostly padding.
 /// </summary>
-internal static unsafe class Gemm
+public static unsafe class Gemm
 {
     /// <summary>Below this many multiply-adds (m·n·k) a product runs on the calling thread.</summary>
     internal const long ParallelThreshold = 1L << 20;
@@ -171,7 +171,7 @@ internal static unsafe class Gemm
     /// The kernel <see cref="GemmKernelKind.Auto"/> picks on this machine: the environment variable
     /// <c>DESCENT_GEMM_KERNEL</c> (Fma512, Fma256 or Portable) if it names a supported kernel, else the widest supported.
     /// </summary>
-    internal static GemmKernelKind BestKernel { get; } = ChooseKernel(Environment.GetEnvironmentVariable("DESCENT_GEMM_KERNEL"));
+    public static GemmKernelKind BestKernel { get; } = ChooseKernel(Environment.GetEnvironmentVariable("DESCENT_GEMM_KERNEL"));
 
     /// <summary>The kernel named by <paramref name="forced"/> if it is one this machine supports, else the widest supported.</summary>
     internal static GemmKernelKind ChooseKernel(string? forced) =>
@@ -181,7 +181,7 @@ internal static unsafe class Gemm
         : GemmKernelKind.Portable;
 
     /// <summary>Whether this machine can run <paramref name="kernel"/>.</summary>
-    internal static bool IsSupported(GemmKernelKind kernel) => kernel switch
+    public static bool IsSupported(GemmKernelKind kernel) => kernel switch
     {
         GemmKernelKind.Fma512 => Avx512F.IsSupported && Vector512.IsHardwareAccelerated,
         GemmKernelKind.Fma256 => Fma.IsSupported,

@@ -123,7 +123,7 @@ public static class Functional
     /// <paramref name="generator"/>, or the default one) and scales the others by 1/(1 − p); otherwise returns the input.
     /// </summary>
     public static Tensor Dropout(Tensor input, double p = 0.5, bool training = true, Generator? generator = null) =>
-        LinearOps.Dropout(NotNull(input), p, training, generator);
+        DropoutOps.Dropout(NotNull(input), p, training, generator);
 
     /// <summary>max(x, 0).</summary>
     public static Tensor Relu(Tensor input) => NotNull(input).Relu();

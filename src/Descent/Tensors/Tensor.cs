@@ -15,9 +15,6 @@ public sealed partial class Tensor
     internal readonly int[] ShapeArray;
     internal readonly int[] StridesArray;
     internal readonly int Offset;
-    private bool _requiresGrad;
-    internal Node? GradFn;
-    internal bool RetainsGrad;
 
     // A number unique to this tensor object, for cheap identity hashing in the backward pass (an object's identity hash
     // code is computed and stored on first use, which is slow for the many short-lived tensors of a training step).
@@ -96,61 +93,6 @@ public sealed partial class Tensor
     }
 
     /// <summary>
-    /// Whether operations on this tensor are recorded for <see cref="Backward(Tensor?, bool, bool)"/>. Only leaf
-    /// tensors (created by the user, not by an operation) may have it set; gradients then accumulate in <see cref="Grad"/>.
-    /// </summary>
-    public bool RequiresGrad
-    {
-        get => _requiresGrad;
-        set
-        {
-            if (!value && GradFn is not null)
-                throw new InvalidOperationException("RequiresGrad can only be cleared on a leaf tensor; use Detach() to leave the graph");
-            if (value && !DType.IsFloatingPoint())
-                throw new InvalidOperationException($"only floating-point tensors can require gradients, this one is {DType.Name()}");
-            _requiresGrad = value;
-        }
-    }
-
-    /// <summary>Sets <see cref="RequiresGrad"/> and returns this tensor, for chaining.</summary>
-    public Tensor RequiresGrad_(bool requiresGrad = true)
-    {
-        RequiresGrad = requiresGrad;
-        return this;
-    }
-
-    /// <summary>
-    /// The accumulated gradient, or null when none has been computed (or it was reset by ZeroGrad). A gradient set
-    /// inside a <see cref="TensorScope"/> outlives the scope.
-    /// </summary>
-    public Tensor? Grad
-    {
-        get => _grad;
-        set
-        {
-            if (value is not null) TensorScope.Escape(value);
-            _grad = value;
-        }
-    }
-
-    private Tensor? _grad;
-
-    /// <summary>True when the tensor was created by the user rather than recorded from an operation.</summary>
-    public bool IsLeaf => GradFn is null;
-
-    /// <summary>The name of the operation that produced this tensor ("AddBackward"...), or null for a leaf.</summary>
-    public string? GradFnName => GradFn?.Name;
-
-    /// <summary>Asks a non-leaf tensor to keep its gradient in <see cref="Grad"/> during backward.</summary>
-    public void RetainGrad()
-    {
-        if (!_requiresGrad) throw new InvalidOperationException("RetainGrad() on a tensor that does not require gradients");
-        RetainsGrad = true;
-    }
-
-    internal void SetRequiresGradInternal() => _requiresGrad = true;
-
-    /// <summary>
     /// The elements as a span, for contiguous tensors. Writing through it changes the tensor outside of autograd's
     /// knowledge, as PyTorch's <c>.data</c> does.
     /// </summary>
@@ -193,9 +135,6 @@ public sealed partial class Tensor
     /// <summary>The value of a one-element tensor as a double, whatever its dtype.</summary>
     public double Item() => ToDoubleArray() is [var v] ? v
         : throw new InvalidOperationException($"Item() needs a tensor with one element, this one has shape {Shapes.Format(ShapeArray)}");
-
-    /// <summary>A tensor sharing this one's storage but outside the graph (no gradient flows through it).</summary>
-    public Tensor Detach() => new(Storage, ShapeArray, StridesArray, Offset, DType);
 
     /// <summary>A contiguous tensor with the same elements: this one if it is contiguous already, else a copy.</summary>
     public Tensor Contiguous()

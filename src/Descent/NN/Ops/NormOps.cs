@@ -1,8 +1,9 @@
 using System.Numerics;
+using Descent.Kernels;
 
-namespace Descent;
+namespace Descent.NN;
 
-/// <summary>Layer normalisation with a fused forward and backward pass over rows of the normalised size.</summary>
+/// <summary>Layer normalisation: validation and shapes here, the fused passes over rows in <see cref="LayerNormRows"/>.</summary>
 internal static class NormOps
 {
     /// <summary>
@@ -55,34 +56,8 @@ internal static class NormOps
     }
 
     private static void Forward<T>(Tensor x, Tensor? w, Tensor? b, Tensor y, double[] mean, double[] rstd, int size, double eps)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var xs = x.AsSpan<T>();
-        var ys = y.AsSpan<T>();
-        var ws = w is null ? default : w.AsSpan<T>();
-        var bs = b is null ? default : b.AsSpan<T>();
-        for (int r = 0; r < mean.Length; r++)
-        {
-            var row = xs.Slice(r * size, size);
-            T m = T.Zero;
-            foreach (var v in row) m += v;
-            m /= T.CreateChecked(size);
-            T variance = T.Zero;
-            foreach (var v in row) variance += (v - m) * (v - m);
-            variance /= T.CreateChecked(size);
-            T s = T.One / T.Sqrt(variance + T.CreateChecked(eps));
-            mean[r] = double.CreateChecked(m);
-            rstd[r] = double.CreateChecked(s);
-            var outRow = ys.Slice(r * size, size);
-            for (int i = 0; i < size; i++)
-            {
-                T v = (row[i] - m) * s;
-                if (w is not null) v *= ws[i];
-                if (b is not null) v += bs[i];
-                outRow[i] = v;
-            }
-        }
-    }
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        LayerNormRows.Forward(x.AsSpan<T>(), w is null ? default : w.AsSpan<T>(), b is null ? default : b.AsSpan<T>(), y.AsSpan<T>(), mean, rstd, size, eps);
 
     private static (Tensor? Gx, Tensor? Gw, Tensor? Gb) FusedBackward(Tensor x, Tensor? w, Tensor g, double[] mean, double[] rstd, int size,
         bool needX, bool needW, bool needB)
@@ -96,41 +71,9 @@ internal static class NormOps
     }
 
     private static void Backward<T>(Tensor x, Tensor? w, Tensor g, Tensor? gx, Tensor? gw, Tensor? gb, double[] mean, double[] rstd, int size)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var xs = x.AsSpan<T>();
-        var gs = g.AsSpan<T>();
-        var ws = w is null ? default : w.AsSpan<T>();
-        var dx = gx is null ? default : gx.AsSpan<T>();
-        var dw = gw is null ? default : gw.AsSpan<T>();
-        var db = gb is null ? default : gb.AsSpan<T>();
-        T n = T.CreateChecked(size);
-        for (int r = 0; r < mean.Length; r++)
-        {
-            T m = T.CreateChecked(mean[r]), s = T.CreateChecked(rstd[r]);
-            var row = xs.Slice(r * size, size);
-            var gRow = gs.Slice(r * size, size);
-            T sumG = T.Zero, sumGX = T.Zero;
-            for (int i = 0; i < size; i++)
-            {
-                T xhat = (row[i] - m) * s;
-                T gh = w is null ? gRow[i] : gRow[i] * ws[i];
-                sumG += gh;
-                sumGX += gh * xhat;
-                if (gw is not null) dw[i] += gRow[i] * xhat;
-                if (gb is not null) db[i] += gRow[i];
-            }
-            if (gx is null) continue;
-            T meanG = sumG / n, meanGX = sumGX / n;
-            var dRow = dx.Slice(r * size, size);
-            for (int i = 0; i < size; i++)
-            {
-                T xhat = (row[i] - m) * s;
-                T gh = w is null ? gRow[i] : gRow[i] * ws[i];
-                dRow[i] = s * (gh - meanG - xhat * meanGX);
-            }
-        }
-    }
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        LayerNormRows.Backward(x.AsSpan<T>(), w is null ? default : w.AsSpan<T>(), g.AsSpan<T>(),
+            gx is null ? default : gx.AsSpan<T>(), gw is null ? default : gw.AsSpan<T>(), gb is null ? default : gb.AsSpan<T>(), mean, rstd, size);
 
     /// <summary>The same gradients from differentiable operations, used when the backward pass is itself recorded.</summary>
     private static (Tensor? Gx, Tensor? Gw, Tensor? Gb) ComposedBackward(Tensor x, Tensor? w, Tensor g, int[] dims, int[] leading, double eps)

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
 
-namespace Descent.Kernels;
+namespace Descent.Cli.Bench;
 
 /// <summary>
 /// The stream triad a[i] = b[i] + s·c[i] over three float32 arrays, timed one pass at a time on persistent threads, so

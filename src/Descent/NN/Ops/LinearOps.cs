@@ -1,8 +1,8 @@
 using System.Numerics;
 
-namespace Descent;
+namespace Descent.NN;
 
-/// <summary>The affine map of a fully connected layer, and dropout.</summary>
+/// <summary>The affine map of a fully connected layer.</summary>
 internal static class LinearOps
 {
     /// <summary>x · wᵀ + b with w [out, in] (or [in]), x [*, in], b [out] (or a scalar).</summary>
@@ -57,19 +57,5 @@ internal static class LinearOps
             for (int r = 0; r < m; r++) bias.CopyTo(ys.Slice(r * n, n));
         }
         Kernels.Gemm.Multiply<T>(false, true, m, n, k, x.AsSpan<T>(), k, w.AsSpan<T>(), k, ys, n, accumulate: b is not null);
-    }
-
-    /// <summary>Zeroes each element with probability p and scales the rest by 1/(1 − p) when training.</summary>
-    public static Tensor Dropout(Tensor x, double p, bool training, Generator? generator)
-    {
-        if (!(p >= 0 && p <= 1)) throw new ArgumentOutOfRangeException(nameof(p), p, $"dropout probability p must be in [0, 1], got {p}");
-        x.CheckFloat("dropout");
-        if (!training || p == 0) return x;
-        if (p == 1) return x * 0.0;
-        var g = generator ?? Generator.Default;
-        double scale = 1 / (1 - p);
-        var mask = new double[x.NumEl];
-        for (int i = 0; i < mask.Length; i++) mask[i] = g.NextDouble() < 1 - p ? scale : 0;
-        return x * Tensor.FromDoubles(mask, x.Shape, x.DType);
     }
 }

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace Descent.Kernels;
+namespace Descent.Cli.Bench;
 
 /// <summary>
 /// What this machine can do, measured in-process so that kernel figures can be read as fractions of it: the

@@ -1,6 +1,4 @@
-using Descent.NN;
-
-namespace Descent;
+namespace Descent.NN;
 
 /// <summary>Loss functions with PyTorch's semantics (reductions, class weights, ignore_index, label smoothing).</summary>
 internal static class LossOps

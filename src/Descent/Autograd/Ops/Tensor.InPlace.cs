@@ -78,13 +78,4 @@ public sealed partial class Tensor
         else TensorPrimitives.Multiply(AsSpan<double>(), value, AsSpan<double>());
         return this;
     }
-
-    /// <summary>
-    /// Computes gradients of this tensor with respect to the leaves of its graph and adds them to their <see cref="Grad"/>.
-    /// A non-scalar tensor needs <paramref name="gradient"/> (the vector of the vector–Jacobian product). The graph's saved
-    /// tensors are released afterwards unless <paramref name="retainGraph"/>; <paramref name="createGraph"/> records the
-    /// backward pass itself so that gradients can be differentiated again.
-    /// </summary>
-    public void Backward(Tensor? gradient = null, bool retainGraph = false, bool createGraph = false) =>
-        Autograd.Backward(this, gradient, retainGraph || createGraph, createGraph);
 }

@@ -1,6 +1,6 @@
-using Descent.Kernels;
+using Descent.Cli.Bench;
 
-namespace Descent.Tests.Kernels;
+namespace Descent.Cli.Tests.Bench;
 
 /// <summary>Smoke tests only: the figures depend on the machine, so nothing here asserts a speed.</summary>
 public class MachineLimitsTests
