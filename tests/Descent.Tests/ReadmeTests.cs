@@ -139,16 +139,8 @@ internal static class Readme
 
     private static readonly Lazy<Block[]> s_blocks = new(() => Parse(File.ReadAllLines(FindPath())));
 
-    /// <summary>README.md at the repository's root: the nearest directory above the test's base directory holding Descent.sln.</summary>
-    public static string FindPath()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string readme = Path.Combine(dir.FullName, "README.md");
-            if (File.Exists(readme) && File.Exists(Path.Combine(dir.FullName, "Descent.sln"))) return readme;
-        }
-        throw new FileNotFoundException($"no README.md beside a Descent.sln above {AppContext.BaseDirectory}");
-    }
+    /// <summary>README.md at the repository's root.</summary>
+    public static string FindPath() => RepositoryFiles.PathOf("README.md");
 
     internal static Block[] Parse(string[] lines)
     {
