@@ -94,7 +94,10 @@ public class CommandTests
         var json = JsonDocument.Parse(output).RootElement;
         Assert.Equal(15, json.GetProperty("epochs").GetInt32());
         Assert.True(json.GetProperty("test_accuracy").GetDouble() > 0.85);
-        Assert.True(json.GetProperty("seconds_per_epoch").GetDouble() >= 0);
+        // seconds_per_epoch is the mean of the epochs' own times.
+        var seconds = json.GetProperty("history").EnumerateArray().Select(h => h.GetProperty("seconds").GetDouble()).ToArray();
+        Assert.Equal(15, seconds.Length);
+        Assert.Equal(seconds.Average(), json.GetProperty("seconds_per_epoch").GetDouble(), 1e-12);
     }
 
     [Fact]
