@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Text.Json;
 
 namespace Descent.Cli.Tests;
@@ -45,7 +46,10 @@ public class CommandTests
             string png = Path.Combine(dir.FullName, "path.png");
             var (code, _, err) = CliRunner.Run("minimize", "--function", "himmelblau", "--optimizer", "momentum", "--lr", "0.001", "--steps", "200", "--start", "-1,1", "--plot", png);
             Assert.True(code == 0, err);
-            Assert.True(new FileInfo(png).Length > 1000);
+            // A PNG (its signature) of the contour chart's default size (its IHDR chunk: width and height, big-endian).
+            byte[] bytes = File.ReadAllBytes(png);
+            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A], bytes[..8]);
+            Assert.Equal((960, 760), (BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(16)), BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(20))));
         }
         finally
         {
@@ -95,7 +99,10 @@ public class CommandTests
         var json = JsonDocument.Parse(output).RootElement;
         Assert.Equal(15, json.GetProperty("epochs").GetInt32());
         Assert.True(json.GetProperty("test_accuracy").GetDouble() > 0.85);
-        Assert.True(json.GetProperty("seconds_per_epoch").GetDouble() >= 0);
+        // seconds_per_epoch is the mean of the epochs' own times.
+        var seconds = json.GetProperty("history").EnumerateArray().Select(h => h.GetProperty("seconds").GetDouble()).ToArray();
+        Assert.Equal(15, seconds.Length);
+        Assert.Equal(seconds.Average(), json.GetProperty("seconds_per_epoch").GetDouble(), 1e-12);
     }
 
     [Fact]

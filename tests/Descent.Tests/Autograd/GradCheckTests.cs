@@ -54,7 +54,11 @@ public class GradCheckTests
         Assert.False(result.Passed);
         Assert.Contains("input 0", result.Message);
         Assert.Contains("element 0", result.Message);
-        Assert.True(result.MaxAbsError > 0.5);
+        // The rule claims 3x where the gradient is 2x, and the checker weighs element k by its random upstream v[k] (seed 0):
+        // the error is max |v[k]·x[k]| (central differences of x² are exact up to rounding).
+        var v = Tensor.Randn([3], DType.Float64, new Generator(0)).ToArray<double>();
+        double[] x = [1.0, 2.0, -1.5];
+        Assert.Equal(x.Zip(v).Max(p => Math.Abs(p.First * p.Second)), result.MaxAbsError, 1e-6);
         var e = Assert.Throws<InvalidOperationException>(() => GradCheck.Check(wrong, [input]));
         Assert.Contains("input 0", e.Message);
     }

@@ -74,13 +74,18 @@ public class MinimizerTests
     public void LossChangeAndCustomRulesStopTheRun()
     {
         var byChange = Minimizer.Minimize(Square, [3.0], x => new PlainDescent([x], 0.1), new StoppingCriteria { LossChangeTolerance = 1e-6 });
+        // x_k = 3·0.8^k, so the loss is 9·0.64^k and falls by 3.24·0.64^k: first at most 1e-6 from k = 34 to 35.
+        static double Loss(int k) => 9 * Math.Pow(0.64, k);
         Assert.Equal(StopReason.LossChange, byChange.StopReason);
-        Assert.True(Math.Abs(byChange.Losses[^1] - byChange.Losses[^2]) <= 1e-6);
-        Assert.True(Math.Abs(byChange.Losses[^2] - byChange.Losses[^3]) > 1e-6);
+        Assert.Equal(36, byChange.Losses.Count);
+        Assert.Equal(Loss(35), byChange.Losses[^1], 1e-12 * Loss(35));
+        Assert.Equal(Loss(34), byChange.Losses[^2], 1e-12 * Loss(34));
 
+        // 9·0.64^k < 0.5 first at k = 7.
         var byRule = Minimizer.Minimize(Square, [3.0], x => new PlainDescent([x], 0.1), new StoppingCriteria { StopWhen = i => i.Loss < 0.5 });
         Assert.Equal(StopReason.Custom, byRule.StopReason);
-        Assert.True(byRule.Loss < 0.5 && byRule.Losses[^2] >= 0.5);
+        Assert.Equal(Loss(7), byRule.Loss, 1e-12);
+        Assert.Equal(Loss(6), byRule.Losses[^2], 1e-12);
     }
 
     [Fact]

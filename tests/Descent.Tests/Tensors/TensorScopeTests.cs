@@ -146,7 +146,9 @@ public class TensorScopeTests
         var plainState = plainOpt.StateDict().NamedTensors().ToList();
         var scopedState = scopedOpt.StateDict().NamedTensors().ToList();
         Assert.Equal(plainState.Count, scopedState.Count);
-        Assert.NotEmpty(plainState);
+        // Adam's two moments for each of the two layers' weight and bias.
+        Assert.Equal(4, plainState.Count(s => s.Key.EndsWith(".exp_avg", StringComparison.Ordinal)));
+        Assert.Equal(4, plainState.Count(s => s.Key.EndsWith(".exp_avg_sq", StringComparison.Ordinal)));
         foreach (var (a, b) in plainState.Zip(scopedState))
         {
             Assert.Equal(a.Key, b.Key);

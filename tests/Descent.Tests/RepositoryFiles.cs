@@ -1,0 +1,20 @@
+namespace Descent.Tests;
+
+/// <summary>Files of the repository the tests run from, found by walking up from the test's base directory.</summary>
+internal static class RepositoryFiles
+{
+    private static readonly Lazy<string> s_root = new(FindRoot);
+
+    /// <summary>The repository's root: the nearest directory above the test's base directory that holds Descent.sln.</summary>
+    public static string Root => s_root.Value;
+
+    /// <summary>The full path of <paramref name="relative"/> (with '/' separators) under the root.</summary>
+    public static string PathOf(string relative) => Path.Combine([Root, .. relative.Split('/')]);
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Descent.sln"))) return dir.FullName;
+        throw new DirectoryNotFoundException($"no directory holding Descent.sln above {AppContext.BaseDirectory}");
+    }
+}
