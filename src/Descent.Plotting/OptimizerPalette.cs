@@ -9,24 +9,14 @@ namespace Descent.Plotting;
 /// </summary>
 public static class OptimizerPalette
 {
-    // Tableau-like hues, strong enough to read over the light heatmaps; ordered as the tutorial introduces them.
-    private static readonly (string Name, string Hex)[] Known =
-    [
-        ("GD", "#222222"),
-        ("Momentum", "#1F77B4"),
-        ("Nesterov", "#17BECF"),
-        ("Adagrad", "#2CA02C"),
-        ("Adadelta", "#8C564B"),
-        ("RMSprop", "#FF7F0E"),
-        ("Adam", "#D62728"),
-        ("AdamW", "#E377C2"),
-        ("NAdam", "#9467BD"),
-        ("RAdam", "#BCBD22"),
-        ("LBFGS", "#7A0177"),
-        ("Adamax", "#637939"),
-        ("Rprop", "#843C39"),
-        ("ASGD", "#393B79"),
-    ];
+    // Each optimizer's colour is declared in its registry entry (Tableau-like hues, strong enough to read over the light
+    // heatmaps), in the tutorial's order.
+    private static readonly (string Name, string Hex)[] Known = [.. Descent.Optim.OptimizerRegistry.All.Select(e => (e.Name, e.Color))];
+
+    // An entry is found by its name or by the first word of its title ("Gradient descent", "L-BFGS").
+    private static readonly Dictionary<string, string> ByKey = Descent.Optim.OptimizerRegistry.All
+        .SelectMany(e => new[] { (Key: Normalize(e.Name), e.Color), (Key: Normalize(e.Title), e.Color) })
+        .DistinctBy(k => k.Key).ToDictionary(k => k.Key, k => k.Color, StringComparer.Ordinal);
 
     private static readonly Dictionary<string, string> Aliases = new(StringComparer.Ordinal)
     {
@@ -56,15 +46,7 @@ public static class OptimizerPalette
             key = alias;
         }
 
-        foreach ((string known, string hex) in Known)
-        {
-            if (Normalize(known) == key)
-            {
-                return hex;
-            }
-        }
-
-        return null;
+        return ByKey.GetValueOrDefault(key);
     }
 
     /// <summary>
