@@ -8,7 +8,10 @@ internal sealed record CliHyperparameter(string Name, double Default, Hyperparam
 {
     public bool IsFlag => Declared.IsFlag;
 
-    public string Help => Declared.IsPair ? $"{Declared.TorchName}[{Element}]" : Declared.TorchName;
+    /// <summary>The hyperparameter's own documentation, naming the element of a pair.</summary>
+    public string Help => (Declared.IsPair ? $"{Declared.TorchName}[{Element}]: " : "") + Lower(Declared.Description.TrimEnd('.'));
+
+    private static string Lower(string text) => text.Length > 1 && char.IsUpper(text[0]) && !char.IsUpper(text[1]) ? char.ToLowerInvariant(text[0]) + text[1..] : text;
 }
 
 /// <summary>An optimizer of the registry as the command line builds it: by name, from --options over its preset.</summary>
@@ -16,8 +19,8 @@ internal sealed record OptimizerEntry(OptimizerInfo Info)
 {
     public string Name => Info.Name;
 
-    /// <summary>The class's one-line summary.</summary>
-    public string Summary => Info.Notes.Summary;
+    /// <summary>What it does in a sentence: the principle from the class's documentation (its summary if it has none).</summary>
+    public string Summary => Info.Notes.Principle.Length > 0 ? char.ToUpperInvariant(Info.Notes.Principle[0]) + Info.Notes.Principle[1..] : Info.Notes.Summary;
 
     /// <summary>The options the command line accepts for it (choices such as the line search, and options that are unset by default, keep their preset).</summary>
     public IReadOnlyList<CliHyperparameter> Parameters { get; } =

@@ -20,6 +20,8 @@ public sealed record AdamWOptions : AdamOptions
 /// v̂ ← max(v̂, v)              (AMSGrad; then v̂ replaces v below)
 /// θ ← θ − (γ / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
 /// </code>
+/// <para><b>Principle:</b> Adam whose weight decay shrinks the weights directly, θ ← θ(1 − γλ), instead of being
+/// added to the gradient, where Adam's adaptive denominator would scale it differently for every weight.</para>
 /// <para><b>Strengths:</b> Adam's robustness, with weight decay that shrinks every weight at the same rate instead of
 /// being divided by the adaptive denominator, so regularisation and learning rate tune independently; the default for
 /// training transformers. <b>Weaknesses:</b> Adam's memory (two buffers) and its occasional generalisation gap.

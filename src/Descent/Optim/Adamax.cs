@@ -36,6 +36,8 @@ public sealed record AdamaxOptions : OptimizerOptions
 /// u ← max(β₂u, |g| + ε)
 /// θ ← θ − (γ / (1 − β₁ᵗ)) · m / u
 /// </code>
+/// <para><b>Principle:</b> replace Adam's root-mean-square of past gradients by their decaying maximum magnitude
+/// (the infinity norm), which needs no bias correction and cannot be inflated by one huge gradient for long.</para>
 /// <para><b>Strengths:</b> the step is bounded by γ whatever the gradient's scale; more stable than Adam when gradients
 /// have rare huge values; needs no bias correction of u. <b>Weaknesses:</b> a single large gradient dominates u for a
 /// long time; usually no better than Adam. <b>Suits:</b> embeddings and sparse or heavy-tailed gradients.</para>

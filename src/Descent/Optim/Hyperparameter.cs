@@ -91,6 +91,9 @@ public sealed class Hyperparameter
     /// <summary>True for a pair of numbers (<c>betas</c>).</summary>
     public bool IsPair => Type == typeof((double, double));
 
+    /// <summary>What it is, from its property's documentation ("" when the documentation file is not beside the assembly).</summary>
+    public string Description => OptimizerNotes.SummaryOf($"P:{_property.DeclaringType!.FullName}.{_property.Name}");
+
     /// <summary>The command-line option names: one, or one per element of a pair (<c>beta1</c>, <c>beta2</c>).</summary>
     public IReadOnlyList<string> CommandLineNames { get; }
 

@@ -38,6 +38,8 @@ public sealed record NAdamOptions : OptimizerOptions
 /// θ ← θ − γ(1 − μₜ)/(1 − Π) · g/d − γμₜ₊₁/(1 − Π·μₜ₊₁) · m/d
 /// </code>
 /// <para>As in PyTorch 1.13, the running product Π is kept in single precision.</para>
+/// <para><b>Principle:</b> Adam with Nesterov's look-ahead: the step uses the momentum it is about to have
+/// (μₜ₊₁·m) plus the current gradient's share, so it corrects course one step earlier.</para>
 /// <para><b>Strengths:</b> Adam's robustness with Nesterov's look-ahead, often converging a little faster than Adam.
 /// <b>Weaknesses:</b> Adam's memory and generalisation caveats; one more hyperparameter. <b>Suits:</b> the problems Adam
 /// suits, especially where momentum matters (ill-conditioned valleys).</para>

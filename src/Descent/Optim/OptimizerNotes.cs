@@ -36,6 +36,10 @@ public sealed partial record OptimizerNotes(string Summary, string Rule, string 
             labelled.GetValueOrDefault("Weaknesses", ""), labelled.GetValueOrDefault("Suits", ""));
     }
 
+    /// <summary>The summary of a documented member (<c>P:Descent.Optim.AdamOptions.Eps</c>), or "" when not found.</summary>
+    internal static string SummaryOf(string memberId) =>
+        Text(Documentation.Value?.Descendants("member").FirstOrDefault(m => (string?)m.Attribute("name") == memberId)?.Element("summary"));
+
     private static XDocument? Load()
     {
         string location = typeof(Optimizer).Assembly.Location;
@@ -73,11 +77,18 @@ public sealed partial record OptimizerNotes(string Summary, string Rule, string 
     private static string NodeText(XNode node) => node switch
     {
         XText t => t.Value,
-        XElement { Name.LocalName: "see" or "seealso" } e => ((string?)e.Attribute("cref") ?? (string?)e.Attribute("langword") ?? "").Split('.', ':')[^1],
+        XElement { Name.LocalName: "see" or "seealso" } e => CrefName((string?)e.Attribute("cref") ?? (string?)e.Attribute("langword") ?? ""),
         XElement { Name.LocalName: "paramref" or "typeparamref" } e => (string?)e.Attribute("name") ?? "",
         XElement e => string.Concat(e.Nodes().Select(NodeText)),
         _ => "",
     };
+
+    /// <summary>The short name a reader sees for a cref: <c>M:Descent.Optim.LBFGS.Step(System.Func{Descent.Tensor})</c> → <c>Step</c>.</summary>
+    private static string CrefName(string cref)
+    {
+        int paren = cref.IndexOf('(', StringComparison.Ordinal);
+        return (paren >= 0 ? cref[..paren] : cref).Split('.', ':')[^1];
+    }
 
     private static string Collapse(string text) => Spaces().Replace(text, " ").Trim();
 

@@ -45,6 +45,8 @@ public sealed record RpropOptions : OptimizerOptions
 /// θ ← θ − sign(g)·Δ
 /// g′ ← g
 /// </code>
+/// <para><b>Principle:</b> forget the gradient's size and keep its sign: each weight has its own step size, which grows
+/// while the sign holds and shrinks when it flips (the minimum was overshot).</para>
 /// <para><b>Strengths:</b> insensitive to the gradient's scale (vanishing or exploding magnitudes do not matter); fast on
 /// small smooth problems. <b>Weaknesses:</b> needs full-batch gradients, since noisy mini-batch signs make it erratic; two
 /// buffers. <b>Suits:</b> full-batch training of small networks, deterministic curve fitting.</para>

@@ -52,6 +52,8 @@ public sealed record SGDOptions : OptimizerOptions
 /// g ← g + μb           (Nesterov)   or   g ← b   (classical momentum)
 /// θ ← θ − γg
 /// </code>
+/// <para><b>Principle:</b> step against the gradient, the direction in which the loss falls fastest, by a fixed
+/// fraction γ of its length; with a small enough γ every step makes progress on a smooth function.</para>
 /// <para><b>Strengths:</b> the simplest rule, one hyperparameter, the least memory (none without momentum, one buffer
 /// with it); with momentum it crosses ravines and flat plateaus faster and damps oscillation across steep directions;
 /// well-tuned SGD with momentum often generalises best on large vision models.</para>
@@ -148,7 +150,12 @@ internal readonly struct SgdRule<T>(SGDOptions o, bool firstStep) : IUpdateRule<
 /// <c>new SGD(parameters, lr: 0.01, momentum: 0.9)</c>.
 /// </summary>
 /// <remarks>
-/// <para>Update rule: b ← μb + (1 − τ)g (b ← g on the first step), θ ← θ − γb.</para>
+/// <para>Update rule, with learning rate γ, momentum μ, dampening τ:</para>
+/// <code>
+/// b ← g                (t = 1)
+/// b ← μb + (1 − τ)g    (t &gt; 1)
+/// θ ← θ − γb
+/// </code>
 /// <para><b>Principle:</b> a ball rolling downhill gathers speed: b is a running sum of past gradients, so steps grow
 /// along directions where gradients agree and cancel across directions where they flip sign.</para>
 /// <para><b>Strengths:</b> much faster along ravines and gentle slopes than plain SGD, rolls through small bumps and
@@ -177,7 +184,12 @@ public sealed class Momentum : SGD
 /// <c>new SGD(parameters, lr: 0.01, momentum: 0.9, nesterov: true)</c>.
 /// </summary>
 /// <remarks>
-/// <para>Update rule: b ← μb + g (b ← g on the first step), θ ← θ − γ(g + μb).</para>
+/// <para>Update rule, with learning rate γ and momentum μ:</para>
+/// <code>
+/// b ← g                (t = 1)
+/// b ← μb + g           (t &gt; 1)
+/// θ ← θ − γ(g + μb)
+/// </code>
 /// <para><b>Principle:</b> look ahead: the step uses the gradient where momentum is about to carry θ, which PyTorch's
 /// form expresses as the correction g + μb.</para>
 /// <para><b>Strengths:</b> reacts sooner than classical momentum when the slope turns, so it overshoots less and
