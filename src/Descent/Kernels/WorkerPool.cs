@@ -9,9 +9,10 @@ namespace Descent.Kernels;
 /// The one set of persistent worker threads that every parallel kernel runs on (matrix products, convolution, pooling,
 /// ReLU, optimizer chunks). A call hands out the parts [0, parts) of a job one at a time to the calling thread and to
 /// up to threads − 1 workers; it returns when every part has run. Tuned for the many short parallel sections of a
-/// training step: a worker that has finished a job spins for <see cref="SpinTime"/> watching for the next one before it
-/// blocks, so back-to-back sections do not pay an operating-system wake-up each; the caller works on the job itself
-/// rather than waiting for a worker to wake. Nothing is allocated per call.
+/// training step: a worker that has finished a job watches for the next one, spinning for <see cref="SpinTime"/> and
+/// then yielding for <see cref="YieldTime"/>, before it blocks, so back-to-back sections do not pay an operating-system
+/// wake-up each; the caller works on the job itself rather than waiting for a worker to wake. Nothing is allocated per
+/// call.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -36,9 +37,8 @@ internal static class WorkerPool
     internal static int WorkerCount { get; } = Math.Clamp(Environment.ProcessorCount - 1, 0, 63);
 
     /// <summary>
-    /// How long an idle worker, or a caller waiting for the workers' last parts, spins before it blocks. Long enough to
-    /// bridge the serial stretches between the parallel sections of a training step, short enough not to hold a core
-    /// that other processes need.
+    /// How long an idle worker, or a caller waiting for the workers' last parts, spins (pause instructions between
+    /// looks) before it starts yielding. Short: a few tens of µs bridge the shortest serial stretches of a step.
     /// </summary>
     internal static TimeSpan SpinTime
     {
@@ -46,7 +46,20 @@ internal static class WorkerPool
         set => s_spinTicks = (long)(value.TotalSeconds * Stopwatch.Frequency);
     }
 
+    /// <summary>
+    /// How long, after <see cref="SpinTime"/>, the waiter keeps looking with <see cref="Thread.Yield"/> between looks
+    /// before it blocks: on an idle core the next look comes at once, while on a busy one the other work runs
+    /// meanwhile. Long enough to bridge the longer serial stretches of a training step (a small layer's forward and
+    /// backward between two large products), so that a worker seldom needs an operating-system wake-up in a step.
+    /// </summary>
+    internal static TimeSpan YieldTime
+    {
+        get => TimeSpan.FromSeconds((double)s_yieldTicks / Stopwatch.Frequency);
+        set => s_yieldTicks = (long)(value.TotalSeconds * Stopwatch.Frequency);
+    }
+
     private static long s_spinTicks = Stopwatch.Frequency / 20_000; // 50 µs
+    private static long s_yieldTicks = Stopwatch.Frequency / 5_000; // 200 µs
 
     private static readonly Lock Gate = new();
     private static readonly Lock StartGate = new();
@@ -139,19 +152,25 @@ internal static class WorkerPool
     private static void WaitUntilDone(int parts)
     {
         if (Volatile.Read(ref s_counters.Done) == parts) return;
-        long until = Stopwatch.GetTimestamp() + s_spinTicks;
+        long spinUntil = Stopwatch.GetTimestamp() + s_spinTicks, yieldUntil = spinUntil + s_yieldTicks;
         while (Volatile.Read(ref s_counters.Done) < parts)
         {
-            if (Stopwatch.GetTimestamp() < until)
-            {
-                Thread.SpinWait(4);
-                continue;
-            }
+            if (Pause(spinUntil, yieldUntil)) continue;
             DoneEvent.Wait();
             // A Set left over from the previous job may have ended the wait early: clear it and look again. The last
             // part's Set comes after its count, so a Set that this Reset hides is seen in the count.
             DoneEvent.Reset();
         }
+    }
+
+    /// <summary>One wait between two looks: a short spin until <paramref name="spinUntil"/>, then a yield until <paramref name="yieldUntil"/>; false once it is time to block.</summary>
+    private static bool Pause(long spinUntil, long yieldUntil)
+    {
+        long now = Stopwatch.GetTimestamp();
+        if (now < spinUntil) Thread.SpinWait(4);
+        else if (now < yieldUntil) Thread.Yield();
+        else return false;
+        return true;
     }
 
     /// <summary>Takes one of job <paramref name="epoch"/>'s helper seats, if any is left.</summary>
@@ -207,13 +226,12 @@ internal static class WorkerPool
         /// <summary>Spins, then blocks, until the claim word carries an epoch other than <paramref name="seen"/>; returns it.</summary>
         private int WaitForJob(int seen)
         {
-            long until = Stopwatch.GetTimestamp() + s_spinTicks;
+            long spinUntil = Stopwatch.GetTimestamp() + s_spinTicks, yieldUntil = spinUntil + s_yieldTicks;
             while (true)
             {
                 int epoch = (int)(Volatile.Read(ref s_counters.Claim) >> 32);
                 if (epoch != seen) return epoch;
-                if (Stopwatch.GetTimestamp() >= until) break;
-                Thread.SpinWait(4);
+                if (!Pause(spinUntil, yieldUntil)) break;
             }
             while (true)
             {
