@@ -124,6 +124,7 @@ public class BenchCommandTests
         Assert.True(ratio.GetProperty("min").GetDouble() is > 0 and var min && min <= ratio.GetProperty("median").GetDouble());
         Assert.True(ratio.GetProperty("median").GetDouble() <= ratio.GetProperty("max").GetDouble());
         Assert.Equal(2, ratio.GetProperty("per_repetition").GetArrayLength());
+        Assert.True(ratio.GetProperty("of_best").GetDouble() > 0);
     }
 
     [Theory]

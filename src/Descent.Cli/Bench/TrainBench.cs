@@ -14,9 +14,10 @@ internal sealed record TrainResult(string Model, int BatchSize, int Threads, int
 
 /// <summary>
 /// The time at <see cref="Threads"/> threads over the time at <see cref="BaseThreads"/> threads: one ratio per
-/// repetition (the two timings of a repetition run back to back), their median and their range.
+/// repetition (the two timings of a repetition run back to back), their median and their range, and the ratio of the
+/// two best times (<see cref="OfBest"/>: what the threads give when other work on the machine leaves them alone).
 /// </summary>
-internal sealed record TrainRatio(int Threads, int BaseThreads, double Median, double Min, double Max, IReadOnlyList<double> PerRepetition);
+internal sealed record TrainRatio(int Threads, int BaseThreads, double Median, double Min, double Max, double OfBest, IReadOnlyList<double> PerRepetition);
 
 /// <summary>
 /// Times the training loop of a catalog model on MNIST with Adam (PyTorch's defaults). The batches are sliced before
@@ -96,7 +97,7 @@ internal static class TrainBench
         [.. results.Skip(1).Select(x =>
         {
             var per = x.RunSeconds.Select((s, r) => s / results[0].RunSeconds[r]).ToArray();
-            return new TrainRatio(x.Threads, results[0].Threads, Median(per), per.Min(), per.Max(), per);
+            return new TrainRatio(x.Threads, results[0].Threads, Median(per), per.Min(), per.Max(), x.RunSeconds.Min() / results[0].RunSeconds.Min(), per);
         })];
 
     /// <summary>Times the steps: seconds, samples, and managed bytes allocated per step.</summary>

@@ -128,7 +128,7 @@ internal static class BenchCommand
                     }),
                     ratios = ratios.Select(q => new
                     {
-                        threads = q.Threads, base_threads = q.BaseThreads, median = q.Median, min = q.Min, max = q.Max,
+                        threads = q.Threads, base_threads = q.BaseThreads, median = q.Median, min = q.Min, max = q.Max, of_best = q.OfBest,
                         per_repetition = q.PerRepetition,
                     }),
                 }));
@@ -141,7 +141,7 @@ internal static class BenchCommand
             AnsiConsole.Write(table);
             if (reps > 1) AnsiConsole.MarkupLine($"s/epoch: median of {reps} repetitions, thread counts interleaved");
             foreach (var q in ratios)
-                AnsiConsole.MarkupLine($"{q.Threads} threads / {q.BaseThreads}: [bold]{F(q.Median, 2)}×[/] the time (median of {q.PerRepetition.Count} repetitions, range {F(q.Min, 2)}–{F(q.Max, 2)})");
+                AnsiConsole.MarkupLine($"{q.Threads} threads / {q.BaseThreads}: [bold]{F(q.Median, 2)}×[/] the time (median of {q.PerRepetition.Count} repetitions, range {F(q.Min, 2)}–{F(q.Max, 2)}; best times {F(q.OfBest, 2)}×)");
             return 0;
         }));
         return command;
