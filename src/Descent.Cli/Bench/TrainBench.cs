@@ -38,6 +38,9 @@ internal static class TrainBench
     // almost entirely on that code, so the warm-up covers the tier-up before the clock starts.
     private const int WarmupBatches = 30;
 
+    /// <summary>The least time each thread count's warm-up runs.</summary>
+    private static readonly TimeSpan WarmupTime = TimeSpan.FromSeconds(1);
+
     /// <summary>
     /// Times <paramref name="batches"/> steps and extrapolates to an epoch of the training set, or times a whole epoch
     /// when <paramref name="batches"/> is null, at each of <paramref name="threads"/> (set as
@@ -63,11 +66,14 @@ internal static class TrainBench
         int saved = Parallelism.MaxThreads;
         try
         {
-            // Every thread count's code paths (the serial and the parallel ones) are warmed up before any timing.
+            // Every thread count's code paths (the serial and the parallel ones) are warmed up before any timing, for
+            // at least WarmupBatches steps and WarmupTime each: the tier-up waits for a pause in new compilations and then
+            // runs in the background, so a warm-up by count alone left the first timing up to twice as slow.
             foreach (int t in threads)
             {
                 Parallelism.MaxThreads = t;
-                for (int i = 0; i < WarmupBatches; i++) Step(model, optimizer, slices[i % slices.Count]);
+                long until = Stopwatch.GetTimestamp() + (long)(WarmupTime.TotalSeconds * Stopwatch.Frequency);
+                for (int i = 0; i < WarmupBatches || Stopwatch.GetTimestamp() < until; i++) Step(model, optimizer, slices[i % slices.Count]);
             }
             for (int r = 0; r < repetitions; r++)
             {
