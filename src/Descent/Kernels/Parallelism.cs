@@ -15,7 +15,8 @@ public static class Parallelism
     /// <summary>
     /// The most threads a kernel may use at once (default: the environment variable DESCENT_THREADS, else
     /// <see cref="Environment.ProcessorCount"/>; 1 runs everything
-    /// on the calling thread).
+    /// on the calling thread). The kernels run on the calling thread and one shared pool with a worker per further
+    /// processor, so a value above <see cref="Environment.ProcessorCount"/> uses no more threads than that.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
     public static int MaxThreads
