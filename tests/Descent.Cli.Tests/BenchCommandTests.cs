@@ -117,6 +117,32 @@ public class BenchCommandTests
         Assert.Equal(60000, rate * epoch, 1e-9 * 60000);
     }
 
+    [Fact]
+    public void TrainComparesThreadCountsInOneRun()
+    {
+        int before = Parallelism.MaxThreads;
+        var (code, output, err) = CliRunner.Run("bench", "train", "--model", "mlp", "--batches", "2", "--batch-size", "32", "--threads", "1,2", "--repetitions", "2", "--json");
+        Assert.True(code == 0, err);
+        Assert.Equal(before, Parallelism.MaxThreads);
+        var json = JsonDocument.Parse(output).RootElement;
+        Assert.Equal(1, json.GetProperty("threads").GetInt32());
+        Assert.Equal(2, json.GetProperty("repetitions").GetInt32());
+        var results = json.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal([1, 2], results.Select(r => r.GetProperty("threads").GetInt32()));
+        foreach (var r in results)
+        {
+            Assert.True(r.GetProperty("seconds_per_epoch").GetDouble() > 0);
+            Assert.Equal(2, r.GetProperty("run_seconds_per_epoch").GetArrayLength());
+        }
+        var ratio = json.GetProperty("ratios").EnumerateArray().Single();
+        Assert.Equal(2, ratio.GetProperty("threads").GetInt32());
+        Assert.Equal(1, ratio.GetProperty("base_threads").GetInt32());
+        Assert.True(ratio.GetProperty("min").GetDouble() is > 0 and var min && min <= ratio.GetProperty("median").GetDouble());
+        Assert.True(ratio.GetProperty("median").GetDouble() <= ratio.GetProperty("max").GetDouble());
+        Assert.Equal(2, ratio.GetProperty("per_repetition").GetArrayLength());
+        Assert.True(ratio.GetProperty("of_best").GetDouble() > 0);
+    }
+
     [Theory]
     [InlineData("bench", "optim", "--params", "0")]
     [InlineData("bench", "optim", "--params", "10", "--tensors", "11")]
@@ -127,6 +153,10 @@ public class BenchCommandTests
     [InlineData("bench", "train", "--model", "linear")]
     [InlineData("bench", "train", "--batch-size", "0")]
     [InlineData("bench", "train", "--batches", "0")]
+    [InlineData("bench", "train", "--threads", "0")]
+    [InlineData("bench", "train", "--threads", "1,x")]
+    [InlineData("bench", "train", "--threads", ",")]
+    [InlineData("bench", "train", "--repetitions", "0")]
     [InlineData("bench", "sideways")]
     public void BadArgumentsAreUsageErrors(params string[] args)
     {

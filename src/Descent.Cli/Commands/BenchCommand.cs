@@ -92,8 +92,14 @@ internal static class BenchCommand
         var model = new Option<string>("--model") { Description = "model: mlp or cnn (see 'descent train')", DefaultValueFactory = _ => "mlp" };
         var batchSize = new Option<int>("--batch-size") { Description = "samples per step", DefaultValueFactory = _ => 128 };
         var batches = new Option<int?>("--batches") { Description = "time this many steps after warm-up and extrapolate to an epoch (default: a whole epoch)" };
-        var (threads, json) = (ThreadsOption(), JsonOption());
-        var command = new Command("train", "Seconds per MNIST epoch and samples/s of forward, backward and Adam step (data loading excluded)") { model, batchSize, batches, threads, json };
+        var threads = new Option<string>("--threads")
+        {
+            Description = "threads for Descent's kernels, or a comma-separated list (e.g. 1,2) to time each in the same run, interleaved, and print the time ratios to the first (default: all cores)",
+            DefaultValueFactory = _ => Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture),
+        };
+        var repetitions = new Option<int?>("--repetitions") { Description = "timings of each thread count (default: 3 with several thread counts, else 1)" };
+        var json = JsonOption();
+        var command = new Command("train", "Seconds per MNIST epoch and samples/s of forward, backward and Adam step (data loading excluded)") { model, batchSize, batches, threads, repetitions, json };
         command.SetAction(r => Cli.Run(() =>
         {
             var known = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["mlp"] = "mlp", ["cnn"] = "cnn" };
@@ -101,22 +107,56 @@ internal static class BenchCommand
             int b = r.GetValue(batchSize);
             if (b < 1) throw new UsageException($"--batch-size must be >= 1, got {b}");
             if (r.GetValue(batches) is int k && k < 1) throw new UsageException($"--batches must be >= 1, got {k}");
-            var x = WithThreads(r.GetValue(threads), t => TrainBench.Run(name, b, r.GetValue(batches), t));
+            int[] counts = ThreadCounts(r.GetValue(threads)!);
+            int reps = r.GetValue(repetitions) ?? (counts.Length > 1 ? 3 : 1);
+            if (reps < 1) throw new UsageException($"--repetitions must be >= 1, got {reps}");
+            var results = TrainBench.Run(name, b, r.GetValue(batches), counts, reps);
+            var ratios = TrainBench.Ratios(results);
+            var x = results[0];
             if (r.GetValue(json))
             {
+                // The top-level figures are those of the first thread count; "results" has every thread count.
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
                     model = x.Model, batch_size = x.BatchSize, threads = x.Threads, batches = x.TimedBatches,
                     seconds_per_epoch = x.SecondsPerEpoch, samples_per_s = x.SamplesPerS, bytes_per_step = x.BytesPerStep,
+                    repetitions = reps,
+                    results = results.Select(y => new
+                    {
+                        threads = y.Threads, seconds_per_epoch = y.SecondsPerEpoch, samples_per_s = y.SamplesPerS,
+                        bytes_per_step = y.BytesPerStep, run_seconds_per_epoch = y.RunSeconds,
+                    }),
+                    ratios = ratios.Select(q => new
+                    {
+                        threads = q.Threads, base_threads = q.BaseThreads, median = q.Median, min = q.Min, max = q.Max, of_best = q.OfBest,
+                        per_repetition = q.PerRepetition,
+                    }),
                 }));
                 return 0;
             }
-            var table = new Table().AddColumns("model", "batch", "threads", "timed steps", "s/epoch", "samples/s", "KiB allocated/step");
-            table.AddRow(x.Model, I(x.BatchSize), I(x.Threads), I(x.TimedBatches), F(x.SecondsPerEpoch, 2), F(x.SamplesPerS, 0), F(x.BytesPerStep / 1024.0, 0));
+            var table = new Table().AddColumns("model", "batch", "threads", "timed steps", "s/epoch", "range", "samples/s", "KiB allocated/step");
+            foreach (var y in results)
+                table.AddRow(y.Model, I(y.BatchSize), I(y.Threads), I(y.TimedBatches), F(y.SecondsPerEpoch, 2),
+                    F(y.RunSeconds.Min(), 2) + "–" + F(y.RunSeconds.Max(), 2), F(y.SamplesPerS, 0), F(y.BytesPerStep / 1024.0, 0));
             AnsiConsole.Write(table);
+            if (reps > 1) AnsiConsole.MarkupLine($"s/epoch: median of {reps} repetitions, thread counts interleaved");
+            foreach (var q in ratios)
+                AnsiConsole.MarkupLine($"{q.Threads} threads / {q.BaseThreads}: [bold]{F(q.Median, 2)}×[/] the time (median of {q.PerRepetition.Count} repetitions, range {F(q.Min, 2)}–{F(q.Max, 2)}; best times {F(q.OfBest, 2)}×)");
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>One thread count or a comma-separated list of them, each at least 1.</summary>
+    private static int[] ThreadCounts(string given)
+    {
+        var parts = given.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length == 0) throw new UsageException("--threads needs a number or a comma-separated list of numbers");
+        var counts = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out counts[i]) || counts[i] < 1)
+                throw new UsageException($"--threads must be integers >= 1, got '{parts[i]}'");
+        return counts;
     }
 
     /// <summary>"all", one name or a comma-separated list, each matched forgivingly.</summary>

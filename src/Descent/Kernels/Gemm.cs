@@ -101,9 +101,12 @@ public static unsafe class Gemm
         where T : unmanaged
     {
         var (mr, nr) = TileOf<T>(kernel);
-        // Several parts per thread, handed out as threads become free: on a machine shared with other work, a thread
-        // that starts late then takes fewer parts instead of holding up the whole product.
-        int parts = (int)Math.Clamp(((long)m * n * k) >> 19, threads, 4L * threads);
+        // Parts are handed out as threads become free, so with several parts per thread a thread that starts late (on a
+        // machine shared with other work) takes fewer of them instead of holding up the whole product. But every part
+        // packs its own panels of A and B: at the MLP's sizes (4M-26M multiply-adds) 4 parts per thread cost 9-14% more
+        // work than one part, 2 per thread 5-9%, 1 per thread 1-4%. So a product gets one part per thread for every 16M
+        // multiply-adds, at least one and at most four.
+        int parts = threads * (int)Math.Clamp(((long)m * n * k) >> 24, 1, 4);
         var (rowsPer, colsPer, rowParts, colParts) = Split(m, n, parts, mr, nr);
         nint cAddress = (nint)c;
         Parallelism.For(rowParts * colParts, threads, part =>

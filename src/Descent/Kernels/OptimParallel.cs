@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace Descent.Kernels;
 
 /// <summary>
@@ -13,8 +11,8 @@ internal interface IChunkKernel
 }
 
 /// <summary>
-/// Runs an elementwise update over fixed chunks, on the calling thread and on persistent background workers when the
-/// tensor is large. The chunks are fixed, and each element's update depends on that element alone, so the result is the
+/// Runs an elementwise update over fixed chunks, on the calling thread and on the workers of <see cref="WorkerPool"/> when
+/// the tensor is large. The chunks are fixed, and each element's update depends on that element alone, so the result is the
 /// same for any number of threads. Nothing is allocated per call once the workers exist.
 /// </summary>
 /// <remarks>
@@ -30,12 +28,10 @@ internal static partial class OptimParallel
     /// <summary>Work (elements in all) below this size runs on the calling thread alone.</summary>
     internal static int Threshold { get; set; } = 1 << 17;
 
-    private static readonly int WorkerCount = Math.Clamp(Environment.ProcessorCount - 1, 0, 15);
-
     /// <summary>Runs <paramref name="kernel"/> over <paramref name="length"/> elements, or queues it inside a batch.</summary>
     public static void For<TKernel>(ref TKernel kernel, int length) where TKernel : struct, IChunkKernel
     {
-        if (WorkerCount == 0 || Parallelism.MaxThreads == 1 || (t_batchDepth == 0 && length < Threshold))
+        if (WorkerPool.WorkerCount == 0 || Parallelism.MaxThreads == 1 || (t_batchDepth == 0 && length < Threshold))
         {
             kernel.Run(0, length);
             return;
@@ -44,128 +40,50 @@ internal static partial class OptimParallel
         if (t_batchDepth == 0) Pending<TKernel>.Flush();
     }
 
-    /// <summary>One shared job per kernel type: its fields are set before the workers are woken.</summary>
+    /// <summary>One shared job per kernel type: its fields are set before the job is handed to <see cref="WorkerPool"/>.</summary>
     private static class Job<TKernel> where TKernel : struct, IChunkKernel
     {
         internal static readonly Lock Gate = new();
         private static TKernel[] s_items = [];
         private static int[] s_lengths = [];
         private static int[] s_firstChunk = new int[1];
-        private static int s_chunks;
-        private static PaddedCounter s_next;
-        private static readonly Action Work = RunChunks;
+        private static int s_count;
+        private static readonly Action<int> Work = RunChunk;
 
         /// <summary>Runs the first <paramref name="count"/> items; the caller holds <see cref="Gate"/>.</summary>
         internal static void Run(TKernel[] items, int[] lengths, int count)
         {
             if (s_firstChunk.Length < count + 1) s_firstChunk = new int[Math.Max(count + 1, 2 * s_firstChunk.Length)];
             for (int i = 0; i < count; i++) s_firstChunk[i + 1] = s_firstChunk[i] + (lengths[i] + ChunkSize - 1) / ChunkSize;
-            int chunks = s_firstChunk[count];
             s_items = items;
             s_lengths = lengths;
-            s_chunks = chunks;
-            s_next.Value = 0;
-            int helpers = Math.Min(Math.Min(WorkerCount, Parallelism.MaxThreads - 1), chunks - 1);
-            Workers.Start(Work, helpers);
+            s_count = count;
             try
             {
-                RunChunks();
+                WorkerPool.Run(s_firstChunk[count], Parallelism.MaxThreads, Work);
             }
             finally
             {
-                Workers.Wait();
                 s_items = []; // the caller clears its array: drop the references here too
                 s_lengths = [];
             }
         }
 
-        private static void RunChunks()
+        /// <summary>Runs chunk <paramref name="c"/>: finds its item (the last whose first chunk is ≤ c) and its range.</summary>
+        private static void RunChunk(int c)
         {
-            var items = s_items;
-            var lengths = s_lengths;
             var first = s_firstChunk;
-            int chunks = s_chunks;
-            int item = 0;
-            while (true)
+            int lo = 0, hi = s_count - 1;
+            while (lo < hi)
             {
-                int c = Interlocked.Increment(ref s_next.Value) - 1;
-                if (c >= chunks) return;
-                while (first[item + 1] <= c) item++; // chunks are taken in increasing order: the item only moves on
-                long start = (long)(c - first[item]) * ChunkSize;
-                // Each worker copies the struct: the kernel's fields are read-only during the run.
-                var k = items[item];
-                k.Run((int)start, (int)Math.Min(lengths[item], start + ChunkSize));
+                int mid = (lo + hi + 1) >> 1;
+                if (first[mid] <= c) lo = mid;
+                else hi = mid - 1;
             }
-        }
-    }
-
-    /// <summary>The chunk counter on a cache line of its own, away from the fields the workers read.</summary>
-    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Explicit, Size = 128)]
-    private struct PaddedCounter
-    {
-        [System.Runtime.InteropServices.FieldOffset(64)] public int Value;
-    }
-
-    /// <summary>Persistent background threads that run one shared action when signalled.</summary>
-    private static class Workers
-    {
-        private static readonly Lock StartGate = new();
-        private static Thread[]? s_threads;
-        private static readonly SemaphoreSlim Go = new(0);
-        private static readonly CountdownEvent Done = new(1);
-        private static Action? s_action;
-
-        [MethodImpl(MethodImplOptions.NoInlining)]
-        private static void EnsureStarted()
-        {
-            lock (StartGate)
-            {
-                if (s_threads is not null) return;
-                var threads = new Thread[WorkerCount];
-                for (int i = 0; i < threads.Length; i++)
-                {
-                    threads[i] = new Thread(Loop) { IsBackground = true, Name = "Descent optimizer worker" };
-                    threads[i].Start();
-                }
-                s_threads = threads;
-            }
-        }
-
-        // Jobs of different kernel types may overlap only if two optimizers step on two threads at once; the pool
-        // then serves one of them at a time.
-        private static readonly Lock RunGate = new();
-
-        internal static void Start(Action action, int helpers)
-        {
-            if (s_threads is null) EnsureStarted();
-            RunGate.Enter();
-            s_action = action;
-            Done.Reset(helpers + 1);
-            if (helpers > 0) Go.Release(helpers);
-        }
-
-        internal static void Wait()
-        {
-            Done.Signal();
-            Done.Wait();
-            s_action = null;
-            RunGate.Exit();
-        }
-
-        private static void Loop()
-        {
-            while (true)
-            {
-                Go.Wait();
-                try
-                {
-                    s_action?.Invoke();
-                }
-                finally
-                {
-                    Done.Signal();
-                }
-            }
+            long start = (long)(c - first[lo]) * ChunkSize;
+            // Each part copies the struct: the kernel's fields are read-only during the run.
+            var k = s_items[lo];
+            k.Run((int)start, (int)Math.Min(s_lengths[lo], start + ChunkSize));
         }
     }
 }

@@ -15,7 +15,8 @@ public static class Parallelism
     /// <summary>
     /// The most threads a kernel may use at once (default: the environment variable DESCENT_THREADS, else
     /// <see cref="Environment.ProcessorCount"/>; 1 runs everything
-    /// on the calling thread).
+    /// on the calling thread). The kernels run on the calling thread and one shared pool with a worker per further
+    /// processor, so a value above <see cref="Environment.ProcessorCount"/> uses no more threads than that.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
     public static int MaxThreads
@@ -31,14 +32,10 @@ public static class Parallelism
     /// <summary>The number of threads to use for a call: <paramref name="requested"/> if positive, else <see cref="MaxThreads"/>.</summary>
     internal static int Resolve(int requested) => requested > 0 ? requested : s_maxThreads;
 
-    /// <summary>Runs <paramref name="body"/> for each part in [0, parts) on at most <paramref name="threads"/> threads.</summary>
-    internal static void For(int parts, int threads, Action<int> body)
-    {
-        if (parts <= 1 || threads <= 1)
-        {
-            for (int i = 0; i < parts; i++) body(i);
-            return;
-        }
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
-    }
+    /// <summary>
+    /// Runs <paramref name="body"/> for each part in [0, parts) on at most <paramref name="threads"/> threads (the
+    /// caller and the workers of <see cref="WorkerPool"/>). A call made from inside a part, or while another thread's
+    /// call holds the workers, runs its parts in turn on the calling thread.
+    /// </summary>
+    internal static void For(int parts, int threads, Action<int> body) => WorkerPool.Run(parts, threads, body);
 }
