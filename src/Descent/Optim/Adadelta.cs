@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Descent.Kernels;
 
 namespace Descent.Optim;
@@ -89,6 +90,7 @@ internal readonly struct AdadeltaRule<T>(AdadeltaOptions o) : IUpdateRule<T> whe
     private readonly T _eps = T.CreateTruncating(o.Eps), _negLr = T.CreateTruncating(-o.Lr);
     private readonly bool _hasWeightDecay = o.WeightDecay != 0;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T Update(T theta, T g, ref T v, ref T u, ref T unused)
     {
         if (_hasWeightDecay) g += theta * _weightDecay;
@@ -98,6 +100,7 @@ internal readonly struct AdadeltaRule<T>(AdadeltaOptions o) : IUpdateRule<T> whe
         return theta + delta * _negLr;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector<T> Update(Vector<T> theta, Vector<T> g, ref Vector<T> v, ref Vector<T> u, ref Vector<T> unused)
     {
         var eps = new Vector<T>(_eps);

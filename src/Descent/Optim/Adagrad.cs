@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Descent.Kernels;
 
 namespace Descent.Optim;
@@ -98,6 +99,7 @@ internal readonly struct AdagradRule<T>(AdagradOptions o, double clr) : IUpdateR
     private readonly T _weightDecay = T.CreateTruncating(o.WeightDecay), _eps = T.CreateTruncating(o.Eps), _negClr = T.CreateTruncating(-clr);
     private readonly bool _hasWeightDecay = o.WeightDecay != 0;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T Update(T theta, T g, ref T s, ref T unused1, ref T unused2)
     {
         if (_hasWeightDecay) g += theta * _weightDecay;
@@ -105,6 +107,7 @@ internal readonly struct AdagradRule<T>(AdagradOptions o, double clr) : IUpdateR
         return theta + g * _negClr / (T.Sqrt(s) + _eps);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector<T> Update(Vector<T> theta, Vector<T> g, ref Vector<T> s, ref Vector<T> unused1, ref Vector<T> unused2)
     {
         if (_hasWeightDecay) g += theta * _weightDecay;

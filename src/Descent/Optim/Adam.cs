@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Descent.Kernels;
 
 namespace Descent.Optim;
@@ -124,6 +125,7 @@ internal readonly struct AdamRule<T>(AdamStep c) : IUpdateRule<T> where T : unma
     private readonly T _bc2Sqrt = T.CreateTruncating(c.BiasCorrection2Sqrt), _eps = T.CreateTruncating(c.Options.Eps), _negStepSize = T.CreateTruncating(-c.StepSize);
     private readonly bool _decoupled = c.Decoupled, _hasWeightDecay = c.Options.WeightDecay != 0, _amsgrad = c.Options.AmsGrad;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T Update(T theta, T g, ref T m, ref T v, ref T vmax)
     {
         if (_decoupled) theta *= _decoupledScale;
@@ -135,6 +137,7 @@ internal readonly struct AdamRule<T>(AdamStep c) : IUpdateRule<T> where T : unma
         return theta + m * _negStepSize / (T.Sqrt(second) / _bc2Sqrt + _eps);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector<T> Update(Vector<T> theta, Vector<T> g, ref Vector<T> m, ref Vector<T> v, ref Vector<T> vmax)
     {
         if (_decoupled) theta *= _decoupledScale;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Descent.Kernels;
 
 namespace Descent.Optim;
@@ -88,6 +89,7 @@ internal readonly struct AdamaxRule<T>(AdamaxOptions o, double clr) : IUpdateRul
     private readonly T _eps = T.CreateTruncating(o.Eps), _negClr = T.CreateTruncating(-clr);
     private readonly bool _hasWeightDecay = o.WeightDecay != 0;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T Update(T theta, T g, ref T m, ref T u, ref T unused)
     {
         if (_hasWeightDecay) g += theta * _weightDecay;
@@ -96,6 +98,7 @@ internal readonly struct AdamaxRule<T>(AdamaxOptions o, double clr) : IUpdateRul
         return theta + m * _negClr / u;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector<T> Update(Vector<T> theta, Vector<T> g, ref Vector<T> m, ref Vector<T> u, ref Vector<T> unused)
     {
         if (_hasWeightDecay) g += theta * _weightDecay;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Descent.Kernels;
 
 namespace Descent.Optim;
@@ -102,6 +103,7 @@ internal readonly struct NadamRule<T>(NadamStep c) : IUpdateRule<T> where T : un
     private readonly T _eps = T.CreateTruncating(c.Options.Eps), _gradCoef = T.CreateTruncating(c.GradCoef), _momentCoef = T.CreateTruncating(c.MomentCoef);
     private readonly bool _hasWeightDecay = c.Options.WeightDecay != 0;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T Update(T theta, T g, ref T m, ref T v, ref T unused)
     {
         if (_hasWeightDecay) g += theta * _weightDecay;
@@ -112,6 +114,7 @@ internal readonly struct NadamRule<T>(NadamStep c) : IUpdateRule<T> where T : un
         return theta + m * _momentCoef / denom;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector<T> Update(Vector<T> theta, Vector<T> g, ref Vector<T> m, ref Vector<T> v, ref Vector<T> unused)
     {
         if (_hasWeightDecay) g += theta * _weightDecay;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Descent.Kernels;
 
 namespace Descent.Optim;
@@ -95,6 +96,7 @@ internal readonly struct RadamRule<T>(RadamStep c) : IUpdateRule<T> where T : un
     private readonly T _lr = T.CreateTruncating(c.Options.Lr), _rect = T.CreateTruncating(c.Rect);
     private readonly bool _hasWeightDecay = c.Options.WeightDecay != 0, _rectified = c.Rectified;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T Update(T theta, T g, ref T m, ref T v, ref T unused)
     {
         if (_hasWeightDecay) g += theta * _weightDecay;
@@ -105,6 +107,7 @@ internal readonly struct RadamRule<T>(RadamStep c) : IUpdateRule<T> where T : un
         return theta - update;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector<T> Update(Vector<T> theta, Vector<T> g, ref Vector<T> m, ref Vector<T> v, ref Vector<T> unused)
     {
         if (_hasWeightDecay) g += theta * _weightDecay;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Descent.Kernels;
 
 namespace Descent.Optim;
@@ -109,6 +110,7 @@ internal readonly struct RmspropRule<T>(RMSpropOptions o) : IUpdateRule<T> where
     private readonly T _eps = T.CreateTruncating(o.Eps), _negLr = T.CreateTruncating(-o.Lr), _momentum = T.CreateTruncating(o.Momentum);
     private readonly bool _hasWeightDecay = o.WeightDecay != 0, _centered = o.Centered, _hasMomentum = o.Momentum > 0;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T Update(T theta, T g, ref T v, ref T mean, ref T b)
     {
         if (_hasWeightDecay) g += theta * _weightDecay;
@@ -125,6 +127,7 @@ internal readonly struct RmspropRule<T>(RMSpropOptions o) : IUpdateRule<T> where
         return theta + b * _negLr;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector<T> Update(Vector<T> theta, Vector<T> g, ref Vector<T> v, ref Vector<T> mean, ref Vector<T> b)
     {
         var eps = new Vector<T>(_eps);

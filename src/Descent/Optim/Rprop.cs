@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Descent.Kernels;
 
 namespace Descent.Optim;
@@ -96,6 +97,7 @@ internal readonly struct RpropRule<T>(RpropOptions o) : IUpdateRule<T> where T :
     private readonly T _etaMinus = T.CreateTruncating(o.Etas.Item1), _etaPlus = T.CreateTruncating(o.Etas.Item2);
     private readonly T _stepMin = T.CreateTruncating(o.StepSizes.Item1), _stepMax = T.CreateTruncating(o.StepSizes.Item2);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T Update(T theta, T g, ref T prev, ref T size, ref T unused)
     {
         T product = g * prev;
@@ -107,6 +109,7 @@ internal readonly struct RpropRule<T>(RpropOptions o) : IUpdateRule<T> where T :
         return theta + -sign * size;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector<T> Update(Vector<T> theta, Vector<T> g, ref Vector<T> prev, ref Vector<T> size, ref Vector<T> unused)
     {
         var zero = Vector<T>.Zero;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Descent.Kernels;
 using static Descent.Kernels.VectorFma;
 
@@ -122,6 +123,7 @@ internal readonly struct SgdRule<T>(SGDOptions o, bool firstStep) : IUpdateRule<
     private readonly T _momentum = T.CreateTruncating(o.Momentum), _oneMinusDampening = T.CreateTruncating(1 - o.Dampening);
     private readonly bool _hasWeightDecay = o.WeightDecay != 0, _hasMomentum = o.Momentum != 0, _nesterov = o.Nesterov;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T Update(T theta, T g, ref T b, ref T unused1, ref T unused2)
     {
         if (_hasWeightDecay) g = T.FusedMultiplyAdd(theta, _weightDecay, g);
@@ -133,6 +135,7 @@ internal readonly struct SgdRule<T>(SGDOptions o, bool firstStep) : IUpdateRule<
         return T.FusedMultiplyAdd(g, _negLr, theta);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector<T> Update(Vector<T> theta, Vector<T> g, ref Vector<T> b, ref Vector<T> unused1, ref Vector<T> unused2)
     {
         if (_hasWeightDecay) g = Fma(theta, new Vector<T>(_weightDecay), g);
