@@ -51,23 +51,26 @@ internal struct UpdateKernel<T, TRule> : IChunkKernel
         var s0 = Has0 ? S0.AsSpan(S0Off + start, n) : default;
         var s1 = Has1 ? S1.AsSpan(S1Off + start, n) : default;
         var s2 = Has2 ? S2.AsSpan(S2Off + start, n) : default;
-        // A local copy: calling the rule through the readonly field would copy the struct on every call.
-        var rule = Rule;
-        int i = ScalarOnly || !Vector.IsHardwareAccelerated ? 0 : Vectors(ref rule, p, g, s0, s1, s2);
-        T none = default;
-        for (; i < n; i++)
-        {
-            T grad = Maximize ? -g[i] : g[i];
-            p[i] = rule.Update(p[i], grad,
-                ref Has0 ? ref s0[i] : ref none,
-                ref Has1 ? ref s1[i] : ref none,
-                ref Has2 ? ref s2[i] : ref none);
-        }
+        // The switches become type arguments, so that each combination gets a loop of its own with no test inside; the
+        // rule is passed by value, so that its fields live in registers rather than being read again after every store.
+        int i = ScalarOnly || !Vector.IsHardwareAccelerated ? 0
+            : Maximize ? WithState0<Yes>(p, g, s0, s1, s2) : WithState0<No>(p, g, s0, s1, s2);
+        Tail(Rule, Maximize, Has0, Has1, Has2, i, p, g, s0, s1, s2);
     }
 
+    private readonly int WithState0<TMax>(Span<T> p, ReadOnlySpan<T> g, Span<T> s0, Span<T> s1, Span<T> s2) where TMax : struct, IFlag =>
+        Has0 ? WithState1<TMax, Yes>(p, g, s0, s1, s2) : WithState1<TMax, No>(p, g, s0, s1, s2);
+
+    private readonly int WithState1<TMax, T0>(Span<T> p, ReadOnlySpan<T> g, Span<T> s0, Span<T> s1, Span<T> s2) where TMax : struct, IFlag where T0 : struct, IFlag =>
+        Has1 ? WithState2<TMax, T0, Yes>(p, g, s0, s1, s2) : WithState2<TMax, T0, No>(p, g, s0, s1, s2);
+
+    private readonly int WithState2<TMax, T0, T1>(Span<T> p, ReadOnlySpan<T> g, Span<T> s0, Span<T> s1, Span<T> s2) where TMax : struct, IFlag where T0 : struct, IFlag where T1 : struct, IFlag =>
+        Has2 ? Vectors<TMax, T0, T1, Yes>(Rule, p, g, s0, s1, s2) : Vectors<TMax, T0, T1, No>(Rule, p, g, s0, s1, s2);
+
     /// <summary>Whole vectors, two per iteration, then one more if it fits. Returns how many elements it did.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private readonly int Vectors(ref TRule rule, Span<T> p, ReadOnlySpan<T> g, Span<T> s0, Span<T> s1, Span<T> s2)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int Vectors<TMax, T0, T1, T2>(TRule rule, Span<T> p, ReadOnlySpan<T> g, Span<T> s0, Span<T> s1, Span<T> s2)
+        where TMax : struct, IFlag where T0 : struct, IFlag where T1 : struct, IFlag where T2 : struct, IFlag
     {
         ref T rp = ref MemoryMarshal.GetReference(p);
         ref T rg = ref MemoryMarshal.GetReference(g);
@@ -77,31 +80,63 @@ internal struct UpdateKernel<T, TRule> : IChunkKernel
         int w = Vector<T>.Count, n = p.Length, i = 0;
         for (; i <= n - 2 * w; i += 2 * w)
         {
-            One(ref rule, ref rp, ref rg, ref r0, ref r1, ref r2, (nuint)i);
-            One(ref rule, ref rp, ref rg, ref r0, ref r1, ref r2, (nuint)(i + w));
+            One<TMax, T0, T1, T2>(ref rule, ref rp, ref rg, ref r0, ref r1, ref r2, (nuint)i);
+            One<TMax, T0, T1, T2>(ref rule, ref rp, ref rg, ref r0, ref r1, ref r2, (nuint)(i + w));
         }
         if (i <= n - w)
         {
-            One(ref rule, ref rp, ref rg, ref r0, ref r1, ref r2, (nuint)i);
+            One<TMax, T0, T1, T2>(ref rule, ref rp, ref rg, ref r0, ref r1, ref r2, (nuint)i);
             i += w;
         }
         return i;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private readonly void One(ref TRule rule, ref T rp, ref T rg, ref T r0, ref T r1, ref T r2, nuint i)
+    private static void One<TMax, T0, T1, T2>(ref TRule rule, ref T rp, ref T rg, ref T r0, ref T r1, ref T r2, nuint i)
+        where TMax : struct, IFlag where T0 : struct, IFlag where T1 : struct, IFlag where T2 : struct, IFlag
     {
         var grad = Vector.LoadUnsafe(ref rg, i);
-        if (Maximize) grad = -grad;
-        Vector<T> v0 = Has0 ? Vector.LoadUnsafe(ref r0, i) : default;
-        Vector<T> v1 = Has1 ? Vector.LoadUnsafe(ref r1, i) : default;
-        Vector<T> v2 = Has2 ? Vector.LoadUnsafe(ref r2, i) : default;
+        if (TMax.Value) grad = -grad;
+        Vector<T> v0 = T0.Value ? Vector.LoadUnsafe(ref r0, i) : default;
+        Vector<T> v1 = T1.Value ? Vector.LoadUnsafe(ref r1, i) : default;
+        Vector<T> v2 = T2.Value ? Vector.LoadUnsafe(ref r2, i) : default;
         var theta = rule.Update(Vector.LoadUnsafe(ref rp, i), grad, ref v0, ref v1, ref v2);
-        if (Has0) v0.StoreUnsafe(ref r0, i);
-        if (Has1) v1.StoreUnsafe(ref r1, i);
-        if (Has2) v2.StoreUnsafe(ref r2, i);
+        if (T0.Value) v0.StoreUnsafe(ref r0, i);
+        if (T1.Value) v1.StoreUnsafe(ref r1, i);
+        if (T2.Value) v2.StoreUnsafe(ref r2, i);
         theta.StoreUnsafe(ref rp, i);
     }
+
+    /// <summary>The elements from <paramref name="i"/> on, one at a time (all of them when the scalar form is forced).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tail(TRule rule, bool maximize, bool has0, bool has1, bool has2, int i, Span<T> p, ReadOnlySpan<T> g, Span<T> s0, Span<T> s1, Span<T> s2)
+    {
+        T none = default;
+        for (; i < p.Length; i++)
+        {
+            T grad = maximize ? -g[i] : g[i];
+            p[i] = rule.Update(p[i], grad,
+                ref has0 ? ref s0[i] : ref none,
+                ref has1 ? ref s1[i] : ref none,
+                ref has2 ? ref s2[i] : ref none);
+        }
+    }
+}
+
+/// <summary>A switch known when the JIT compiles a loop: <see cref="Yes"/> or <see cref="No"/>.</summary>
+internal interface IFlag
+{
+    static abstract bool Value { get; }
+}
+
+internal readonly struct Yes : IFlag
+{
+    public static bool Value => true;
+}
+
+internal readonly struct No : IFlag
+{
+    public static bool Value => false;
 }
 
 /// <summary>Switches for the fused driver.</summary>
