@@ -85,6 +85,12 @@ public class CommandTests
         Assert.Equal(2, code); // an out-of-range hyperparameter is a usage error like any other: one line, exit 2
         Assert.Contains("gd: lr must be >= 0 and finite, got -1", err);
         Assert.DoesNotContain("   at ", err);
+        (code, _, err) = CliRunner.Run("minimize", "--optimizer", "adam", "--amsgrad", "2");
+        Assert.Equal(2, code);
+        Assert.Contains("--amsgrad is a flag: 0 or 1, got 2", err);
+        (code, _, err) = CliRunner.Run("minimize", "--optimizer", "momentum", "--momentum", "0");
+        Assert.Equal(2, code); // momentum without momentum is plain gradient descent: say so rather than run it
+        Assert.Contains("momentum must be > 0", err);
         (code, _, _) = CliRunner.Run("minimize", "--steps", "many");
         Assert.Equal(2, code);
         (code, _, _) = CliRunner.Run("frobnicate");

@@ -41,6 +41,8 @@ internal sealed record OptimizerEntry(OptimizerInfo Info)
             var h = group.Key;
             if (!group.Any(p => given.ContainsKey(p.Name))) continue;
             double[] numbers = [.. group.Select(p => given.GetValueOrDefault(p.Name, p.Default))];
+            if (h.IsFlag && numbers[0] is not (0 or 1))
+                throw new UsageException($"--{group.First().Name} is a flag: 0 or 1, got {numbers[0].ToString(CultureInfo.InvariantCulture)}");
             values[h.TorchName] = h.IsPair ? numbers : h.IsFlag ? numbers[0] != 0 : numbers[0];
             if (h.Type == typeof(int) && numbers[0] != Math.Floor(numbers[0]))
                 throw new UsageException($"--{group.First().Name} must be a whole number, got {numbers[0].ToString(CultureInfo.InvariantCulture)}");

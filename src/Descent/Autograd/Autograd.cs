@@ -106,6 +106,9 @@ public static class Autograd
                 }
                 if (!retainGraph) t.GradFn.Release();
             }
+            // Nodes of the graph that no gradient reached (every input's gradient was null) let go too: the whole graph
+            // is done with, as PyTorch frees it.
+            if (!retainGraph) foreach (var t in order) t.GradFn?.Release();
         }
         finally
         {

@@ -27,12 +27,23 @@ internal static partial class OptimParallel
             var flushes = t_flushes;
             int count = t_flushCount;
             t_flushCount = 0;
+            // Every queue is run (and so emptied) even if one throws: a queue left behind would run its stale updates
+            // with the next step's.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo? first = null;
             for (int i = 0; i < count; i++)
             {
                 var flush = flushes![i];
                 flushes[i] = null!;
-                flush();
+                try
+                {
+                    flush();
+                }
+                catch (Exception e)
+                {
+                    first ??= System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+                }
             }
+            first?.Throw();
         }
     }
 

@@ -68,6 +68,9 @@ public sealed class Hyperparameter
         if (IsPair && declared.ElementNames is not { Length: 2 })
             throw new InvalidOperationException($"{property.DeclaringType?.Name}.{property.Name} is a pair and must name its two elements");
         CommandLineNames = IsPair ? declared.ElementNames! : [TorchName.Replace('_', '-')];
+        bool count = Type == typeof(int) || Type == typeof(int?);
+        if ((Range == HyperparameterRange.AtLeastOne) != count && !(count && Range == HyperparameterRange.Any))
+            throw new InvalidOperationException($"{property.DeclaringType?.Name}.{property.Name}: range {Range} does not fit a {Type.Name}");
     }
 
     /// <summary>The C# name, as the optimizer's constructor argument and error messages spell it (<c>weightDecay</c>).</summary>
@@ -118,14 +121,20 @@ public sealed class Hyperparameter
     }
 
     [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "options types are public records kept by their optimizers")]
-    private static Hyperparameter[] Declared(Type t) =>
-    [
-        .. t.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Select(p => (Property: p, Declared: p.GetCustomAttribute<HyperparameterAttribute>()))
-            .Where(x => x.Declared is not null)
-            .OrderBy(x => Depth(x.Property.DeclaringType!)).ThenBy(x => x.Property.MetadataToken)
-            .Select(x => new Hyperparameter(x.Property, x.Declared!)),
-    ];
+    private static Hyperparameter[] Declared(Type t)
+    {
+        Hyperparameter[] declared =
+        [
+            .. t.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+                .Select(p => (Property: p, Declared: p.GetCustomAttribute<HyperparameterAttribute>()))
+                .Where(x => x.Declared is not null)
+                .OrderBy(x => Depth(x.Property.DeclaringType!)).ThenBy(x => x.Property.MetadataToken)
+                .Select(x => new Hyperparameter(x.Property, x.Declared!)),
+        ];
+        if (declared.Count(h => h.Cycled) > 1)
+            throw new InvalidOperationException($"{t.Name} marks more than one hyperparameter as the cycled momentum");
+        return declared;
+    }
 
     private static int Depth(Type t)
     {

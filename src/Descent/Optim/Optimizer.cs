@@ -131,6 +131,8 @@ public abstract class Optimizer
             foreach (var name in state.Tensors.Keys.ToList())
             {
                 var t = state.Tensors[name];
+                if (t.DType.IsFloatingPoint() && !Shapes.SameShape(t.ShapeArray, p.ShapeArray))
+                    throw new ArgumentException($"the state dict's {name} of parameter {index} has shape {Shapes.Format(t.ShapeArray)}, the parameter {Shapes.Format(p.ShapeArray)}", nameof(stateDict));
                 if (t.DType.IsFloatingPoint() && t.DType != p.DType) state.Tensors[name] = ParamState.CopyOf(t.Detach().To(p.DType));
             }
             states[p] = state;
@@ -209,6 +211,20 @@ public abstract class Optimizer<TOptions> : FirstOrderOptimizer where TOptions :
     /// </summary>
     public override void Step()
     {
+        // Every gradient is checked before any parameter changes, so that a bad one leaves the whole step undone.
+        for (int gi = 0; gi < Groups.Count; gi++)
+        {
+            var parameters = Groups[gi].Parameters;
+            for (int i = 0; i < parameters.Count; i++)
+            {
+                var p = parameters[i];
+                if (p.Grad is not { } grad) continue;
+                if (!Shapes.SameShape(grad.ShapeArray, p.ShapeArray))
+                    throw new InvalidOperationException($"the gradient of parameter {i} of group {gi} has shape {Shapes.Format(grad.ShapeArray)}, the parameter {Shapes.Format(p.ShapeArray)}");
+                if (grad.DType != p.DType)
+                    throw new InvalidOperationException($"the gradient of parameter {i} of group {gi} has dtype {grad.DType.Name()}, the parameter {p.DType.Name()}");
+            }
+        }
         using var noGrad = Autograd.NoGrad();
         using var outlivesScopes = TensorScope.Suspend(); // optimizer state lives across steps
         // The fused updates of all the tensors run as one parallel job when the batch ends (each touches its own tensors).
@@ -218,15 +234,11 @@ public abstract class Optimizer<TOptions> : FirstOrderOptimizer where TOptions :
             var group = Groups[gi];
             var options = (TOptions)group.Options;
             var parameters = group.Parameters;
-            for (int i = 0; i < parameters.Count; i++)
+            for (int i = 0; i < parameters.Count; i++) // not foreach: its enumerator would be allocated every step
             {
                 var p = parameters[i];
                 var grad = p.Grad;
                 if (grad is null) continue;
-                if (!Shapes.SameShape(grad.ShapeArray, p.ShapeArray))
-                    throw new InvalidOperationException($"the gradient of parameter {i} of group {gi} has shape {Shapes.Format(grad.ShapeArray)}, the parameter {Shapes.Format(p.ShapeArray)}");
-                if (grad.DType != p.DType)
-                    throw new InvalidOperationException($"the gradient of parameter {i} of group {gi} has dtype {grad.DType.Name()}, the parameter {p.DType.Name()}");
                 if (!grad.IsContiguous) grad = grad.Contiguous();
                 Update(p, grad, StateFor(p), options);
             }

@@ -56,7 +56,7 @@ public abstract class OptimizerInfo
     public abstract OptimizerOptions Preset { get; }
 
     /// <summary>The declared hyperparameters, <c>lr</c> first.</summary>
-    public IReadOnlyList<Hyperparameter> Hyperparameters => Defaults.Hyperparameters;
+    public IReadOnlyList<Hyperparameter> Hyperparameters => Defaults.Hyperparameters();
 
     /// <summary>Configurations that turn on most of the options, which every generic test runs.</summary>
     public abstract IReadOnlyList<OptimizerOptions> ValidConfigurations { get; }

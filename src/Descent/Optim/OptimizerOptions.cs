@@ -13,8 +13,8 @@ public abstract record OptimizerOptions
     [Hyperparameter("lr", Range = HyperparameterRange.NonNegative)]
     public double Lr { get; init; }
 
-    /// <summary>The declared hyperparameters, <c>lr</c> first.</summary>
-    public IReadOnlyList<Hyperparameter> Hyperparameters => Hyperparameter.Of(GetType());
+    /// <summary>The declared hyperparameters, <c>lr</c> first (a method, so that a record's printout lists the values only).</summary>
+    public IReadOnlyList<Hyperparameter> Hyperparameters() => Hyperparameter.Of(GetType());
 
     /// <summary>
     /// Throws an <see cref="ArgumentException"/> naming the first hyperparameter out of its range, or a combination that is
@@ -22,7 +22,7 @@ public abstract record OptimizerOptions
     /// </summary>
     public void Validate()
     {
-        foreach (var h in Hyperparameters) h.Check(this);
+        foreach (var h in Hyperparameters()) h.Check(this);
         ValidateTogether();
     }
 
@@ -35,7 +35,7 @@ public abstract record OptimizerOptions
     public IReadOnlyDictionary<string, object> ToDictionary()
     {
         var d = new Dictionary<string, object>(StringComparer.Ordinal);
-        foreach (var h in Hyperparameters)
+        foreach (var h in Hyperparameters())
             if (h.ToStateValue(this) is { } v) d[h.TorchName] = v;
         return d;
     }
@@ -48,34 +48,40 @@ public abstract record OptimizerOptions
     public OptimizerOptions WithValues(IReadOnlyDictionary<string, object> values) => With(values, complete: false);
 
     /// <summary>
-    /// A copy with the values of a state dict's group: as <see cref="WithValues"/>, except that a choice it lacks is
-    /// "none", since <see cref="ToDictionary"/> leaves "none" out.
+    /// A copy with the values of a state dict's group: as <see cref="WithValues"/>, except that a choice or an optional
+    /// number it lacks is "none", since <see cref="ToDictionary"/> leaves those out.
     /// </summary>
     internal OptimizerOptions FromStateValues(IReadOnlyDictionary<string, object> values) => With(values, complete: true);
+
+    /// <summary>
+    /// Keys of PyTorch's parameter groups that choose an implementation, not a result (<c>foreach</c>, <c>fused</c>…):
+    /// a state dict exported from PyTorch has them, and they change nothing here.
+    /// </summary>
+    private static readonly HashSet<string> ImplementationKeys = new(StringComparer.Ordinal) { "initial_lr", "foreach", "fused", "capturable", "differentiable" };
 
     private OptimizerOptions With(IReadOnlyDictionary<string, object> values, bool complete)
     {
         ArgumentNullException.ThrowIfNull(values);
-        var known = Hyperparameters.ToDictionary(h => h.TorchName, StringComparer.Ordinal);
+        var known = Hyperparameters().ToDictionary(h => h.TorchName, StringComparer.Ordinal);
         foreach (var name in values.Keys)
-            if (name != "initial_lr" && !known.ContainsKey(name))
+            if (!ImplementationKeys.Contains(name) && !known.ContainsKey(name))
                 throw new ArgumentException($"{GetType().Name} has no hyperparameter '{name}'; it has {string.Join(", ", known.Keys)}", nameof(values));
         var copy = this with { };
         foreach (var h in known.Values)
         {
             if (values.TryGetValue(h.TorchName, out var value)) h.SetFromStateValue(copy, value);
-            else if (complete && h.Type.IsEnum) h.SetFromStateValue(copy, null);
+            else if (complete && (h.Type.IsEnum || Nullable.GetUnderlyingType(h.Type) is not null)) h.SetFromStateValue(copy, null);
         }
         return copy;
     }
 
     /// <summary>The coefficient cyclic schedules vary (momentum or β₁), or null when the optimizer has none.</summary>
-    internal double? CycledMomentum => Hyperparameters.FirstOrDefault(h => h.Cycled) is { } h && h.NumbersIn(this) is [var first, ..] ? first : null;
+    internal double? CycledMomentum => Hyperparameters().FirstOrDefault(h => h.Cycled) is { } h && h.NumbersIn(this) is [var first, ..] ? first : null;
 
     /// <summary>A copy with the cycled coefficient set to <paramref name="value"/> (not validated).</summary>
     internal OptimizerOptions WithCycledMomentum(double value)
     {
-        var h = Hyperparameters.FirstOrDefault(x => x.Cycled)
+        var h = Hyperparameters().FirstOrDefault(x => x.Cycled)
             ?? throw new InvalidOperationException($"{GetType().Name} has no momentum or beta1 to set");
         var copy = this with { };
         h.SetNumber(copy, value);
@@ -125,7 +131,18 @@ public sealed class ParamGroup
     }
 
     /// <summary>The learning rate a scheduler started from (PyTorch's <c>initial_lr</c>); null until a scheduler sets it.</summary>
-    public double? InitialLr { get; set; }
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative, NaN or infinite.</exception>
+    public double? InitialLr
+    {
+        get => _initialLr;
+        set
+        {
+            if (value is { } v) Require.NonNegative(v, "initialLr");
+            _initialLr = value;
+        }
+    }
+
+    private double? _initialLr;
 
     private void Replace(OptimizerOptions options)
     {

@@ -175,10 +175,26 @@ public sealed class Momentum : SGD
     {
     }
 
+    /// <summary>Creates SGD with classical momentum over parameter groups; the defaults' momentum must be positive and Nesterov off.</summary>
+    public Momentum(IEnumerable<ParamGroupSpec<SGDOptions>> groups, SGDOptions defaults)
+        : base(groups, Check(defaults, nesterov: false))
+    {
+    }
+
     internal static double RequirePositive(double momentum)
     {
         Require.Positive(momentum, nameof(momentum));
         return momentum;
+    }
+
+    /// <summary>The defaults of a momentum method: μ &gt; 0, and Nesterov as the class says.</summary>
+    internal static SGDOptions Check(SGDOptions defaults, bool nesterov)
+    {
+        ArgumentNullException.ThrowIfNull(defaults);
+        RequirePositive(defaults.Momentum);
+        if (defaults.Nesterov != nesterov)
+            throw new ArgumentException($"{(nesterov ? "Nesterov" : "Momentum")} needs nesterov = {(nesterov ? "true" : "false")}; use {(nesterov ? "Momentum" : "Nesterov")} or SGD", nameof(nesterov));
+        return defaults;
     }
 }
 
@@ -205,6 +221,12 @@ public sealed class Nesterov : SGD
     /// <summary>Creates SGD with Nesterov momentum (μ defaults to 0.9 and must be positive; no dampening).</summary>
     public Nesterov(IEnumerable<Tensor> parameters, double lr, double momentum = 0.9, double weightDecay = 0, bool maximize = false)
         : base(parameters, lr, Momentum.RequirePositive(momentum), dampening: 0, weightDecay, nesterov: true, maximize)
+    {
+    }
+
+    /// <summary>Creates SGD with Nesterov momentum over parameter groups; the defaults' momentum must be positive and Nesterov on.</summary>
+    public Nesterov(IEnumerable<ParamGroupSpec<SGDOptions>> groups, SGDOptions defaults)
+        : base(groups, Momentum.Check(defaults, nesterov: true))
     {
     }
 }

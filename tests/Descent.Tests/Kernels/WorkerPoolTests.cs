@@ -3,6 +3,11 @@ using Descent.Kernels;
 namespace Descent.Tests.Kernels;
 
 /// <summary>The shared worker pool: every part runs once, nesting and concurrent callers, errors. No timings.</summary>
+/// <remarks>
+/// Alone, like the helper test below: while another test held the pool, these calls would run inline and pass without
+/// exercising the workers.
+/// </remarks>
+[Collection("Worker pool, alone")]
 public class WorkerPoolTests
 {
     [Theory]

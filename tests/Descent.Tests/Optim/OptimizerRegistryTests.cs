@@ -91,13 +91,38 @@ public class OptimizerRegistryTests
     public void OptionsRoundTripThroughTheirPyTorchNames(string name)
     {
         var info = OptimizerRegistry.Find(name)!;
-        foreach (var options in info.ValidConfigurations)
+        var configurations = info.ValidConfigurations;
+        for (int k = 0; k < configurations.Count; k++)
         {
-            var back = info.Defaults.FromStateValues(options.ToDictionary());
-            Assert.Equal(options, back);
+            var options = configurations[k];
+            // Loaded into the defaults and into another configuration: nothing of the one it lands in may stay behind
+            // (an optional count left unset, a choice that is "none").
+            Assert.Equal(options, info.Defaults.FromStateValues(options.ToDictionary()));
+            Assert.Equal(options, configurations[(k + 1) % configurations.Count].FromStateValues(options.ToDictionary()));
             var optimizer = info.Create([Tensor.Zeros([2], requiresGrad: true)], options);
             Assert.Equal(options, optimizer.ParamGroups[0].Options);
         }
+    }
+
+    [Fact]
+    public void AnUnsetEvaluationBudgetSurvivesTheStateDict()
+    {
+        var saved = new LBFGSOptions { MaxIter = 8 };
+        var loaded = (LBFGSOptions)new LBFGSOptions { MaxEval = 30 }.FromStateValues(saved.ToDictionary());
+        Assert.Null(loaded.MaxEval);
+        Assert.Equal(10, loaded.EvaluationBudget); // PyTorch's max_iter·5/4
+    }
+
+    [Fact]
+    public void PyTorchsImplementationFlagsAreAcceptedAndChangeNothing()
+    {
+        // A parameter group as PyTorch 2's state_dict() writes it, with flags that choose a code path, not a result.
+        var group = new Dictionary<string, object>
+        {
+            ["lr"] = 0.01, ["betas"] = new[] { 0.8, 0.99 }, ["eps"] = 1e-8, ["weight_decay"] = 0.0, ["amsgrad"] = false,
+            ["maximize"] = false, ["foreach"] = false, ["capturable"] = false, ["differentiable"] = false, ["fused"] = false,
+        };
+        Assert.Equal(new AdamOptions(0.01) { Betas = (0.8, 0.99) }, new AdamOptions().FromStateValues(group));
     }
 
     [Fact]

@@ -113,6 +113,38 @@ public class OptimizerValidationTests
     }
 
     [Fact]
+    public void ABadGradientLeavesTheWholeStepUndone()
+    {
+        var a = Tensor.FromArray(new[] { 1.0, 2.0 }, requiresGrad: true);
+        var b = Tensor.FromArray(new[] { 3.0 }, requiresGrad: true);
+        var adam = new Adam([a, b], lr: 0.1);
+        a.Grad = Tensor.FromArray(new[] { 1.0, 1.0 });
+        b.Grad = Tensor.FromArray(new[] { 1.0, 1.0 }); // the wrong shape, after a good one
+        Assert.Throws<InvalidOperationException>(adam.Step);
+        Assert.Equal([1.0, 2.0], a.ToDoubleArray());
+        Assert.Null(adam.StateOf(a));
+        b.Grad = Tensor.FromArray(new[] { 1.0 });
+        adam.Step(); // and the next step is a first step, with nothing queued from the failed one
+        Assert.Equal(1, adam.StateOf(a)!.Step);
+        Assert.Equal(1.0 - 0.1 / (1 + 1e-8), a.ToDoubleArray()[0], 14); // Adam's first step: γ·g/(|g| + ε)
+    }
+
+    [Fact]
+    public void AStateTensorOfTheWrongShapeIsRefusedOnLoad()
+    {
+        var p = Tensor.Zeros([3], DType.Float64, requiresGrad: true);
+        var adam = new Adam([p]);
+        p.Grad = Tensor.Ones([3], DType.Float64);
+        adam.Step();
+        var dict = adam.StateDict();
+        dict.State[0].Tensors["exp_avg"] = Tensor.Zeros([4], DType.Float64);
+        var fresh = new Adam([p]);
+        var e = Assert.Throws<ArgumentException>(() => fresh.LoadStateDict(dict));
+        Assert.Contains("exp_avg of parameter 0 has shape [4], the parameter [3]", e.Message, StringComparison.Ordinal);
+        Assert.Null(fresh.StateOf(p));
+    }
+
+    [Fact]
     public void LbfgsHasNoStepWithoutAClosure()
     {
         // L-BFGS re-evaluates the model during a step, so it derives from Optimizer, not FirstOrderOptimizer: there is
