@@ -20,7 +20,7 @@ internal sealed record OptimizerEntry(OptimizerInfo Info)
     public string Name => Info.Name;
 
     /// <summary>What it does in a sentence: the principle from the class's documentation (its summary if it has none).</summary>
-    public string Summary => Info.Notes.Principle.Length > 0 ? char.ToUpperInvariant(Info.Notes.Principle[0]) + Info.Notes.Principle[1..] : Info.Notes.Summary;
+    public string Summary => Info.Notes.Principle.Length > 0 ? Info.Notes.Principle : Info.Notes.Summary;
 
     /// <summary>The options the command line accepts for it (choices such as the line search, and options that are unset by default, keep their preset).</summary>
     public IReadOnlyList<CliHyperparameter> Parameters { get; } =

@@ -61,13 +61,13 @@ public sealed partial record OptimizerNotes(string Summary, string Rule, string 
             {
                 if (node is XElement { Name.LocalName: "b" } bold && bold.Value.TrimEnd().EndsWith(':'))
                 {
-                    if (label is not null) parts[label] = Collapse(text.ToString());
+                    if (label is not null) parts[label] = Sentence(text.ToString());
                     label = bold.Value.Trim().TrimEnd(':');
                     text.Clear();
                 }
                 else if (label is not null) text.Append(NodeText(node));
             }
-            if (label is not null) parts[label] = Collapse(text.ToString());
+            if (label is not null) parts[label] = Sentence(text.ToString());
         }
         return parts;
     }
@@ -88,6 +88,13 @@ public sealed partial record OptimizerNotes(string Summary, string Rule, string 
     {
         int paren = cref.IndexOf('(', StringComparison.Ordinal);
         return (paren >= 0 ? cref[..paren] : cref).Split('.', ':')[^1];
+    }
+
+    /// <summary>A labelled part as a sentence of its own: "<b>Principle:</b> replace …" reads "Replace …".</summary>
+    private static string Sentence(string text)
+    {
+        string collapsed = Collapse(text);
+        return collapsed.Length == 0 ? collapsed : char.ToUpperInvariant(collapsed[0]) + collapsed[1..];
     }
 
     private static string Collapse(string text) => Spaces().Replace(text, " ").Trim();

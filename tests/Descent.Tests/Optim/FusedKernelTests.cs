@@ -9,7 +9,12 @@ namespace Descent.Tests.Optim;
 /// buffer, for float32 and float64, for every registry entry and valid configuration, at every length around the vector
 /// widths and past the parallel threshold.
 /// </summary>
-/// <remarks>Its large tensors use the worker threads, so it shares a collection with the allocation tests.</remarks>
+/// <remarks>
+/// <para>This pins the vector form to the scalar form; the scalar form's arithmetic is pinned to PyTorch's by the
+/// conformance suites (every case of <c>reference/optim-*.json</c>, whose small tensors run mostly through the scalar
+/// tail), and each rule's order of operations is written from PyTorch's single-tensor code.</para>
+/// <para>Its large tensors use the worker threads, so it shares a collection with the allocation tests.</para>
+/// </remarks>
 [Collection(nameof(AllocationTests))]
 public class FusedKernelTests
 {

@@ -42,7 +42,7 @@ public class OptimizerRegistryTests
         var adam = OptimizerRegistry.Find("adam")!.Notes;
         Assert.StartsWith("Adam: adaptive moment estimation, as torch.optim.Adam", adam.Summary, StringComparison.Ordinal);
         Assert.Contains("m ← β₁m + (1 − β₁)g\nv ← β₂v + (1 − β₂)g²", adam.Rule, StringComparison.Ordinal);
-        Assert.StartsWith("momentum (the first moment m) combined with RMSprop's per-parameter scaling", adam.Principle, StringComparison.Ordinal);
+        Assert.StartsWith("Momentum (the first moment m) combined with RMSprop's per-parameter scaling", adam.Principle, StringComparison.Ordinal);
         Assert.Contains("(use AdamW for true decay)", adam.Weaknesses, StringComparison.Ordinal); // a <see cref> read as its name
     }
 
