@@ -13,15 +13,6 @@ namespace Descent.Training;
 /// </summary>
 public sealed class Trainer
 {
-    /// <summary>The closure of an optimizer that re-evaluates: zero the gradients, forward, loss, backward.</summary>
-    private Tensor Reevaluate(Tensor input, Tensor target)
-    {
-        Optimizer.ZeroGrad(setToNone: !ZeroGradInPlace);
-        var loss = _loss(Model.Forward(input), target);
-        loss.Backward();
-        return loss;
-    }
-
     private readonly Func<Tensor, Tensor, Tensor> _loss;
     private readonly List<EpochMetrics> _history = [];
 
@@ -126,14 +117,34 @@ public sealed class Trainer
                 if (!batchesOfEpoch.MoveNext()) break;
                 var (input, target) = batchesOfEpoch.Current;
                 batch++;
-                Optimizer.ZeroGrad(setToNone: !ZeroGradInPlace);
-                var output = Model.Forward(input);
-                var loss = _loss(output, target);
-                value = loss.Item();
-                if (!double.IsFinite(value)) throw new TrainingDivergedException(epoch, batch, value);
-                loss.Backward();
-                if (Optimizer is FirstOrderOptimizer firstOrder) firstOrder.Step();
-                else Optimizer.Step(() => Reevaluate(input, target)); // L-BFGS evaluates the batch again, as often as it needs
+                Tensor output;
+                if (Optimizer is FirstOrderOptimizer firstOrder)
+                {
+                    Optimizer.ZeroGrad(setToNone: !ZeroGradInPlace);
+                    output = Model.Forward(input);
+                    var loss = _loss(output, target);
+                    value = loss.Item();
+                    if (!double.IsFinite(value)) throw new TrainingDivergedException(epoch, batch, value);
+                    loss.Backward();
+                    firstOrder.Step();
+                }
+                else
+                {
+                    // L-BFGS evaluates the batch through the closure, as often as it needs; the first evaluation is the
+                    // batch's loss and output, as for the others.
+                    Tensor? first = null;
+                    value = Optimizer.Step(() =>
+                    {
+                        Optimizer.ZeroGrad(setToNone: !ZeroGradInPlace);
+                        var evaluated = Model.Forward(input);
+                        first ??= evaluated;
+                        var loss = _loss(evaluated, target);
+                        loss.Backward();
+                        return loss;
+                    }).Item();
+                    if (!double.IsFinite(value)) throw new TrainingDivergedException(epoch, batch, value);
+                    output = first!;
+                }
                 hits = CountCorrect(output, target);
                 n = input.Size(0);
             }

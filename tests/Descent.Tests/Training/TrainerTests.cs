@@ -46,6 +46,24 @@ public class TrainerTests
         Assert.True(history[^1].ValidationAccuracy > 0.9, $"accuracy {history[^1].ValidationAccuracy}");
     }
 
+    /// <summary>
+    /// L-BFGS trains through the Trainer too: each batch is evaluated through its closure (no extra pass), and the
+    /// reported loss is the closure's first evaluation, the loss before the step.
+    /// </summary>
+    [Fact]
+    public void TrainsWithLbfgsThroughItsClosure()
+    {
+        var g = new Generator(5);
+        var x = Tensor.Randn([64, 3], generator: g);
+        var y = x.MatMul(Tensor.FromArray(new[] { 1f, -2f, 0.5f }, [3, 1])) + 0.3f;
+        var model = new Linear(3, 1, generator: g);
+        double initial = F.MseLoss(model.Forward(x), y).Item();
+        var lbfgs = new LBFGS(model.Parameters(), lineSearch: LineSearch.StrongWolfe);
+        var history = new Trainer(model, lbfgs, (p, t) => F.MseLoss(p, t)).Fit(new DataLoader(new TensorDataset(x, y), batchSize: 64), 3);
+        Assert.Equal(initial, history[0].TrainLoss, 6);
+        Assert.True(history[^1].TrainLoss < 1e-8, $"loss {history[0].TrainLoss} -> {history[^1].TrainLoss}");
+    }
+
     [Fact]
     public void ResumedRunEqualsUninterruptedRunBitForBit()
     {
