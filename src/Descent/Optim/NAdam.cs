@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using Descent.Kernels;
+using static Descent.Kernels.VectorFma;
 
 namespace Descent.Optim;
 
@@ -33,12 +34,13 @@ public sealed record NAdamOptions : OptimizerOptions
 /// <code>
 /// g ← ∇f(θ) + λθ
 /// μₜ ← β₁(1 − ½·0.96^(tψ));   μₜ₊₁ ← β₁(1 − ½·0.96^((t+1)ψ));   Π ← Π·μₜ
-/// m ← β₁m + (1 − β₁)g
+/// m ← m + (1 − β₁)(g − m)      (lerp, as PyTorch 2)
 /// v ← β₂v + (1 − β₂)g²
 /// d ← √(v / (1 − β₂ᵗ)) + ε
 /// θ ← θ − γ(1 − μₜ)/(1 − Π) · g/d − γμₜ₊₁/(1 − Π·μₜ₊₁) · m/d
 /// </code>
-/// <para>As in PyTorch 1.13, the running product Π is kept in single precision.</para>
+/// <para>As in PyTorch 2.x: the running product Π is kept in single precision, the momentum term's step size uses
+/// Π·μₜ₊₁ (1.13 used Π·μₜ·μₜ₊₁), and m is updated by a lerp.</para>
 /// <para><b>Principle:</b> Adam with Nesterov's look-ahead: the step uses the momentum it is about to have
 /// (μₜ₊₁·m) plus the current gradient's share, so it corrects course one step earlier.</para>
 /// <para><b>Strengths:</b> Adam's robustness with Nesterov's look-ahead, often converging a little faster than Adam.
@@ -82,9 +84,10 @@ public sealed class NAdam : Optimizer<NAdamOptions>
         double bc2 = 1 - Math.Pow(beta2, step);
         double mu = beta1 * (1.0 - 0.5 * Math.Pow(0.96, step * options.MomentumDecay));
         double muNext = beta1 * (1.0 - 0.5 * Math.Pow(0.96, (step + 1) * options.MomentumDecay));
-        // PyTorch keeps mu_product in a float32 tensor: every product is rounded to single precision.
+        // PyTorch keeps mu_product in a float32 tensor: every product is rounded to single precision. The next step's
+        // product is formed in double from it, as PyTorch 2 does (1.13 multiplied by μₜ a second time).
         float product = (float)state.Numbers.GetValueOrDefault("mu_product", 1.0) * (float)mu;
-        float productNext = product * (float)mu * (float)muNext;
+        double productNext = product * muNext;
         state.Numbers["mu_product"] = product;
         var c = new NadamStep(options, bc2, -options.Lr * (1.0 - mu) / (1.0 - product), -options.Lr * muNext / (1.0 - productNext));
         FusedUpdate.Run(parameter, grad, maximize: false, new NadamRule<float>(c), new NadamRule<double>(c), m, v);
@@ -103,11 +106,14 @@ internal readonly struct NadamRule<T>(NadamStep c) : IUpdateRule<T> where T : un
     private readonly T _eps = T.CreateTruncating(c.Options.Eps), _gradCoef = T.CreateTruncating(c.GradCoef), _momentCoef = T.CreateTruncating(c.MomentCoef);
     private readonly bool _hasWeightDecay = c.Options.WeightDecay != 0;
 
+    // PyTorch's lerp(m, g, w): m + w·(g − m) for |w| < 0.5, else g − (g − m)·(1 − w), each one fused multiply-add.
+    private readonly bool _lerpFromStart = Math.Abs(1 - c.Options.Betas.Item1) < 0.5;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T Update(T theta, T g, ref T m, ref T v, ref T unused)
     {
         if (_hasWeightDecay) g += theta * _weightDecay;
-        m = m * _beta1 + g * _oneMinusBeta1;
+        m = _lerpFromStart ? T.FusedMultiplyAdd(_oneMinusBeta1, g - m, m) : T.FusedMultiplyAdd(m - g, _beta1, g);
         v = v * _beta2 + g * _oneMinusBeta2 * g;
         T denom = T.Sqrt(v / _bc2) + _eps;
         theta += g * _gradCoef / denom;
@@ -118,7 +124,7 @@ internal readonly struct NadamRule<T>(NadamStep c) : IUpdateRule<T> where T : un
     public Vector<T> Update(Vector<T> theta, Vector<T> g, ref Vector<T> m, ref Vector<T> v, ref Vector<T> unused)
     {
         if (_hasWeightDecay) g += theta * _weightDecay;
-        m = m * _beta1 + g * _oneMinusBeta1;
+        m = _lerpFromStart ? Fma(new Vector<T>(_oneMinusBeta1), g - m, m) : Fma(m - g, new Vector<T>(_beta1), g);
         v = v * _beta2 + g * _oneMinusBeta2 * g;
         var denom = Vector.SquareRoot(v / new Vector<T>(_bc2)) + new Vector<T>(_eps);
         theta += g * _gradCoef / denom;
