@@ -50,12 +50,18 @@ public abstract class Optimizer
     /// <summary>Resets every parameter's gradient: to null (the default, as PyTorch 2 does) or to zeros.</summary>
     public void ZeroGrad(bool setToNone = true)
     {
-        foreach (var p in Parameters())
+        // Indexed loops, not Parameters(): this runs every step, and the enumerators would be allocated each time.
+        foreach (var group in Groups)
         {
-            if (p.Grad is null) continue;
-            if (setToNone) p.Grad = null;
-            else if (p.Grad.IsLeaf && p.Grad.IsContiguous) p.Grad.Zero_();
-            else p.Grad = Tensor.ZerosLike(p);
+            var parameters = group.Parameters;
+            for (int i = 0; i < parameters.Count; i++)
+            {
+                var p = parameters[i];
+                if (p.Grad is null) continue;
+                if (setToNone) p.Grad = null;
+                else if (p.Grad.IsLeaf && p.Grad.IsContiguous) p.Grad.Zero_();
+                else p.Grad = Tensor.ZerosLike(p);
+            }
         }
     }
 

@@ -17,7 +17,8 @@ namespace Descent.Optim;
 /// <param name="Suits">The problems it suits.</param>
 public sealed partial record OptimizerNotes(string Summary, string Rule, string Principle, string Strengths, string Weaknesses, string Suits)
 {
-    private static readonly Lazy<XDocument?> Documentation = new(Load);
+    /// <summary>The documentation file's members by id (<c>T:Descent.Optim.Adam</c>), read once; empty when it is not there.</summary>
+    private static readonly Lazy<Dictionary<string, XElement>> Members = new(Load);
 
     /// <summary>False when the documentation file was not found beside the assembly (every part is then empty).</summary>
     public bool IsAvailable => Summary.Length > 0;
@@ -26,8 +27,7 @@ public sealed partial record OptimizerNotes(string Summary, string Rule, string 
     public static OptimizerNotes Of(Type type)
     {
         ArgumentNullException.ThrowIfNull(type);
-        var member = Documentation.Value?.Descendants("member").FirstOrDefault(m => (string?)m.Attribute("name") == "T:" + type.FullName);
-        if (member is null) return new("", "", "", "", "", "");
+        if (!Members.Value.TryGetValue("T:" + type.FullName, out var member)) return new("", "", "", "", "", "");
         string summary = Text(member.Element("summary"));
         var remarks = member.Element("remarks");
         string rule = remarks?.Descendants("code").FirstOrDefault() is { } code ? Dedent(code.Value) : "";
@@ -37,15 +37,17 @@ public sealed partial record OptimizerNotes(string Summary, string Rule, string 
     }
 
     /// <summary>The summary of a documented member (<c>P:Descent.Optim.AdamOptions.Eps</c>), or "" when not found.</summary>
-    internal static string SummaryOf(string memberId) =>
-        Text(Documentation.Value?.Descendants("member").FirstOrDefault(m => (string?)m.Attribute("name") == memberId)?.Element("summary"));
+    internal static string SummaryOf(string memberId) => Text(Members.Value.GetValueOrDefault(memberId)?.Element("summary"));
 
-    private static XDocument? Load()
+    private static Dictionary<string, XElement> Load()
     {
         string location = typeof(Optimizer).Assembly.Location;
-        if (location.Length == 0) return null;
-        string path = Path.ChangeExtension(location, ".xml");
-        return File.Exists(path) ? XDocument.Load(path) : null;
+        string path = location.Length == 0 ? "" : Path.ChangeExtension(location, ".xml");
+        if (!File.Exists(path)) return new(StringComparer.Ordinal);
+        return XDocument.Load(path).Descendants("member")
+            .Where(m => m.Attribute("name") is not null)
+            .GroupBy(m => (string)m.Attribute("name")!)
+            .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
     }
 
     /// <summary>The text after each <c>&lt;b&gt;Label:&lt;/b&gt;</c> up to the next label or the end of its paragraph.</summary>

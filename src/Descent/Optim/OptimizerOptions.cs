@@ -78,14 +78,30 @@ public abstract record OptimizerOptions
     /// <summary>The coefficient cyclic schedules vary (momentum or β₁), or null when the optimizer has none.</summary>
     internal double? CycledMomentum => Hyperparameters().FirstOrDefault(h => h.Cycled) is { } h && h.NumbersIn(this) is [var first, ..] ? first : null;
 
-    /// <summary>A copy with the cycled coefficient set to <paramref name="value"/> (not validated).</summary>
-    internal OptimizerOptions WithCycledMomentum(double value)
+    /// <summary>A copy with the learning rate set to <paramref name="value"/>, which is checked (the rest was already).</summary>
+    internal OptimizerOptions WithCheckedLr(double value)
+    {
+        var copy = this with { Lr = value };
+        copy.Revalidate(Hyperparameters()[0]); // lr: declared on this base, so listed first
+        return copy;
+    }
+
+    /// <summary>A copy with the cycled coefficient set to <paramref name="value"/>, which is checked (the rest was already).</summary>
+    internal OptimizerOptions WithCheckedCycledMomentum(double value)
     {
         var h = Hyperparameters().FirstOrDefault(x => x.Cycled)
             ?? throw new InvalidOperationException($"{GetType().Name} has no momentum or beta1 to set");
         var copy = this with { };
         h.SetNumber(copy, value);
+        copy.Revalidate(h);
         return copy;
+    }
+
+    /// <summary>Checks one changed hyperparameter and the rules that tie it to the others: what a scheduler's change needs, and no more.</summary>
+    private void Revalidate(Hyperparameter changed)
+    {
+        changed.Check(this);
+        ValidateTogether();
     }
 }
 
@@ -116,7 +132,7 @@ public sealed class ParamGroup
     public double Lr
     {
         get => Options.Lr;
-        set => Replace(Options with { Lr = value });
+        set => Options = Options.WithCheckedLr(value);
     }
 
     /// <summary>
@@ -127,7 +143,7 @@ public sealed class ParamGroup
     public double? Momentum
     {
         get => Options.CycledMomentum;
-        set => Replace(Options.WithCycledMomentum(value ?? throw new ArgumentNullException(nameof(value), "momentum cannot be set to null")));
+        set => Options = Options.WithCheckedCycledMomentum(value ?? throw new ArgumentNullException(nameof(value), "momentum cannot be set to null"));
     }
 
     /// <summary>The learning rate a scheduler started from (PyTorch's <c>initial_lr</c>); null until a scheduler sets it.</summary>
@@ -143,10 +159,4 @@ public sealed class ParamGroup
     }
 
     private double? _initialLr;
-
-    private void Replace(OptimizerOptions options)
-    {
-        options.Validate();
-        Options = options;
-    }
 }
