@@ -13,6 +13,12 @@ namespace Descent.Cli.Tests;
 /// </summary>
 public class BenchCommandTests
 {
+    /// <summary>
+    /// Timed figures on a shared machine can be slow by any factor, so lower bounds only catch a units slip (µs taken for
+    /// s, bytes for GB): a factor of 10⁵.
+    /// </summary>
+    private const double UnitsSlip = 1e5;
+
     [Fact]
     public void OptimReportsOneRowPerOptimizerWithConsistentFigures()
     {
@@ -32,9 +38,9 @@ public class BenchCommandTests
             double ns = r.GetProperty("ns_per_param").GetDouble(), best = r.GetProperty("gb_per_s").GetDouble();
             double bytes = bytesPerParam[r.GetProperty("optimizer").GetString()!];
             Assert.Equal(bytes, ns * best, 1e-9 * bytes);
-            Assert.InRange(r.GetProperty("median_gb_per_s").GetDouble(), best / 1000, best); // a median is at most the best
+            Assert.InRange(r.GetProperty("median_gb_per_s").GetDouble(), best / UnitsSlip, best); // a median is at most the best
             Assert.Equal(machineTriad, r.GetProperty("triad_gb_per_s").GetDouble()); // one machine figure for every row
-            Assert.InRange(r.GetProperty("median_triad_gb_per_s").GetDouble(), machineTriad / 1000, machineTriad);
+            Assert.InRange(r.GetProperty("median_triad_gb_per_s").GetDouble(), machineTriad / UnitsSlip, machineTriad);
             Assert.True(r.GetProperty("repetitions").GetInt32() >= 5);
         }
     }
@@ -91,15 +97,17 @@ public class BenchCommandTests
         var rows = JsonDocument.Parse(output).RootElement.EnumerateArray().ToList();
         Assert.Equal(["64x64x64", "128x784x256", "128x256x128", "128x128x10"], rows.Select(r => r.GetProperty("shape").GetString()));
         // One peak for every row, within what a core's vectors can do (two FMAs per cycle, at most 6 GHz, 16 float32 lanes
-        // with AVX-512, else 8); a product runs at most at that peak (with a margin for the noise of two measurements).
+        // with AVX-512, else 8), and so is every product. The peak and a product are timed at different moments, so on a
+        // shared machine either may be the slower: each is bounded by the hardware, not by the other.
         double lanes = Avx512F.IsSupported && Vector512.IsHardwareAccelerated ? 16 : 8;
+        double hardware = 2 * lanes * 2 * 6;
         double peak = rows[0].GetProperty("peak_gflops").GetDouble();
-        Assert.InRange(peak, 2 * lanes * 2 * 6 / 1000, 2 * lanes * 2 * 6);
+        Assert.InRange(peak, hardware / UnitsSlip, hardware);
         foreach (var r in rows)
         {
             Assert.Equal(1, r.GetProperty("threads").GetInt32());
             Assert.Equal(peak, r.GetProperty("peak_gflops").GetDouble());
-            Assert.InRange(r.GetProperty("gflops").GetDouble(), peak / 1000, 1.25 * peak);
+            Assert.InRange(r.GetProperty("gflops").GetDouble(), hardware / UnitsSlip, hardware);
         }
     }
 
