@@ -5,7 +5,7 @@ namespace Descent.Optim;
 /// <c>torch.optim.LBFGS</c> (after minFunc), with an optional strong-Wolfe line search.
 /// </summary>
 /// <remarks>
-/// <para>Each <see cref="Step(Func{Tensor})"/> runs up to <c>maxIter</c> iterations, re-evaluating the closure. With
+/// <para>Each <see cref="Optimizer.Step(Func{Tensor})"/> runs up to <c>maxIter</c> iterations, re-evaluating the closure. With
 /// g the flattened gradient, and the pairs sᵢ = θᵢ₊₁ − θᵢ, yᵢ = gᵢ₊₁ − gᵢ (kept when yᵀs &gt; 1e-10, at most
 /// <c>historySize</c>), ρᵢ = 1/(yᵢᵀsᵢ), H₀ = yᵀs/yᵀy:</para>
 /// <code>
@@ -65,9 +65,8 @@ public sealed partial class LBFGS : Optimizer
     /// Runs up to <c>maxIter</c> L-BFGS iterations; <paramref name="closure"/> zeroes the gradients, computes the loss,
     /// calls Backward and returns the loss. Returns the loss of the first evaluation.
     /// </summary>
-    public override Tensor Step(Func<Tensor> closure)
+    protected override Tensor StepWith(Func<Tensor> closure)
     {
-        ArgumentNullException.ThrowIfNull(closure);
         var o = Options;
         var state = StateFor(_params[0]);
         var h = History.Read(state);

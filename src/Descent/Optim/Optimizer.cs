@@ -7,7 +7,7 @@ namespace Descent.Optim;
 /// may re-evaluate the model through a closure. Optimizers that step with the gradients already computed derive from
 /// <see cref="FirstOrderOptimizer"/>; <see cref="LBFGS"/>, which evaluates several times per step, derives from this.
 /// </summary>
-public abstract class Optimizer
+public abstract partial class Optimizer
 {
     private protected readonly List<ParamGroup> Groups = [];
     private protected readonly Dictionary<Tensor, ParamState> StateByParameter = new(TensorIdentity.Instance);
@@ -43,9 +43,22 @@ public abstract class Optimizer
     /// <summary>
     /// Re-evaluates the model through <paramref name="closure"/> (which zeroes gradients, computes the loss, calls
     /// Backward and returns the loss) as often as the algorithm needs, updates the parameters, and returns the loss of
-    /// the first evaluation (PyTorch's <c>step(closure)</c>).
+    /// the first evaluation (PyTorch's <c>step(closure)</c>). The step hooks run before and after.
     /// </summary>
-    public abstract Tensor Step(Func<Tensor> closure);
+    public Tensor Step(Func<Tensor> closure)
+    {
+        ArgumentNullException.ThrowIfNull(closure);
+        RunStepPreHooks();
+        var loss = StepWith(closure);
+        RunStepPostHooks();
+        return loss;
+    }
+
+    /// <summary>
+    /// The algorithm's step through a closure, without the hooks: what <see cref="Step(Func{Tensor})"/> runs between
+    /// them. An optimizer that evaluates several points per step (a line search) overrides it.
+    /// </summary>
+    protected abstract Tensor StepWith(Func<Tensor> closure);
 
     /// <summary>Resets every parameter's gradient: to null (the default, as PyTorch 2 does) or to zeros.</summary>
     public void ZeroGrad(bool setToNone = true)
@@ -89,6 +102,7 @@ public abstract class Optimizer
     /// </summary>
     public OptimizerStateDict StateDict()
     {
+        Run(_stateDictPreHooks);
         var dict = new OptimizerStateDict();
         int index = 0;
         foreach (var group in Groups)
@@ -103,7 +117,7 @@ public abstract class Optimizer
             }
             dict.ParamGroups.Add(g);
         }
-        return dict;
+        return Transform(_stateDictPostHooks, dict);
     }
 
     /// <summary>
@@ -114,6 +128,7 @@ public abstract class Optimizer
     public void LoadStateDict(OptimizerStateDict stateDict)
     {
         ArgumentNullException.ThrowIfNull(stateDict);
+        stateDict = Transform(_loadStateDictPreHooks, stateDict);
         using var outlivesScopes = TensorScope.Suspend();
         if (stateDict.ParamGroups.Count != Groups.Count)
             throw new ArgumentException($"the state dict has {stateDict.ParamGroups.Count} parameter groups, the optimizer {Groups.Count}", nameof(stateDict));
@@ -150,6 +165,7 @@ public abstract class Optimizer
         }
         StateByParameter.Clear();
         foreach (var (p, s) in states) StateByParameter[p] = s;
+        Run(_loadStateDictPostHooks);
     }
 }
 
@@ -165,18 +181,25 @@ public abstract class FirstOrderOptimizer : Optimizer
 
     /// <summary>
     /// Performs one optimisation step with the gradients in each parameter's <see cref="Tensor.Grad"/>; parameters
-    /// whose gradient is null are skipped.
+    /// whose gradient is null are skipped. The step hooks run before and after.
     /// </summary>
-    public abstract void Step();
-
-    /// <summary>Evaluates <paramref name="closure"/> once (with gradients enabled), then steps; returns its loss.</summary>
-    public override Tensor Step(Func<Tensor> closure)
+    public void Step()
     {
-        ArgumentNullException.ThrowIfNull(closure);
+        RunStepPreHooks();
+        UpdateParameters();
+        RunStepPostHooks();
+    }
+
+    /// <summary>The update from the gradients already computed, without the hooks.</summary>
+    private protected abstract void UpdateParameters();
+
+    /// <summary>Evaluates the closure once (with gradients enabled), then updates; returns its loss.</summary>
+    protected override Tensor StepWith(Func<Tensor> closure)
+    {
         Tensor loss;
         using var outlivesScopes = TensorScope.Suspend();
         using (Autograd.EnableGrad()) loss = closure();
-        Step();
+        UpdateParameters();
         return loss;
     }
 }
@@ -215,7 +238,7 @@ public abstract class Optimizer<TOptions> : FirstOrderOptimizer where TOptions :
     /// Updates every parameter that has a gradient, group by group, with <see cref="Update"/>; nothing is recorded for
     /// autograd. The fused updates are queued and all run, as one parallel job, before this method returns.
     /// </summary>
-    public override void Step()
+    private protected sealed override void UpdateParameters()
     {
         // Every gradient is checked before any parameter changes, so that a bad one leaves the whole step undone.
         for (int gi = 0; gi < Groups.Count; gi++)
