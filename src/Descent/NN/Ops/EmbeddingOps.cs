@@ -7,27 +7,27 @@ namespace Descent.NN;
 internal static class EmbeddingOps
 {
     /// <summary>
-    /// The rows of <paramref name="weight"/> [num, dim] picked by the int64 <paramref name="indices"/> (any shape):
-    /// output indices.shape + [dim]. The padding row gets no gradient. With <paramref name="sparse"/> the weight's
+    /// The rows of <paramref name="weight"/> [num, dim] picked by the int64 indices <paramref name="input"/> (any shape):
+    /// output input.shape + [dim]. The padding row gets no gradient. With <paramref name="sparse"/> the weight's
     /// gradient is row-sparse (<see cref="Tensor.SparseGrad"/>) over the rows looked up, when the weight is a leaf and
     /// the backward pass is not itself recorded; otherwise it is dense.
     /// </summary>
-    public static Tensor Embedding(Tensor indices, Tensor weight, long? paddingIdx, bool sparse)
+    public static Tensor Embedding(Tensor input, Tensor weight, long? paddingIdx, bool sparse)
     {
-        ArgumentNullException.ThrowIfNull(indices);
+        ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(weight);
-        if (indices.DType != DType.Int64) throw new ArgumentException($"embedding expects int64 indices, got {indices.DType.Name()}", nameof(indices));
+        if (input.DType != DType.Int64) throw new ArgumentException($"embedding expects int64 indices, got {input.DType.Name()}", nameof(input));
         weight.CheckFloat("embedding");
         if (weight.Rank != 2) throw new ArgumentException($"embedding: weight must be [numEmbeddings, embeddingDim], got shape {Shapes.Format(weight.ShapeArray)}", nameof(weight));
         int num = weight.ShapeArray[0], dim = weight.ShapeArray[1];
         long padding = NormalizePadding(paddingIdx, num);
-        var rows = indices.Contiguous().AsSpan<long>().ToArray();
+        var rows = input.Contiguous().AsSpan<long>().ToArray();
         for (int i = 0; i < rows.Length; i++)
             if (rows[i] < 0 || rows[i] >= num)
-                throw new ArgumentException($"embedding: index {rows[i]} (at position {i}) is out of range for a table of {num} rows", nameof(indices));
+                throw new ArgumentException($"embedding: index {rows[i]} (at position {i}) is out of range for a table of {num} rows", nameof(input));
 
         var table = weight.Contiguous().Detach();
-        var output = Tensor.Uninitialized([.. indices.ShapeArray, dim], weight.DType);
+        var output = Tensor.Uninitialized([.. input.ShapeArray, dim], weight.DType);
         if (weight.DType == DType.Float32) Lookup<float>(table, rows, output, dim);
         else Lookup<double>(table, rows, output, dim);
         return Autograd.Record(output, "EmbeddingBackward", [weight], g =>
