@@ -17,6 +17,15 @@ public static class Functional
     public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null) =>
         LinearOps.Linear(NotNull(input), NotNull(weight), bias);
 
+    /// <summary>
+    /// The rows of <paramref name="weight"/> [numEmbeddings, dim] picked by the int64 <paramref name="input"/> (any
+    /// shape): output input.shape + [dim], as <c>torch.nn.functional.embedding</c>. The row <paramref name="paddingIdx"/>
+    /// (negative: from the end) gets no gradient. With <paramref name="sparse"/>, a leaf weight's gradient is row-sparse
+    /// (<see cref="Tensor.SparseGrad"/>): only the rows looked up, repeated lookups summed.
+    /// </summary>
+    public static Tensor Embedding(Tensor input, Tensor weight, long? paddingIdx = null, bool sparse = false) =>
+        EmbeddingOps.Embedding(NotNull(input), NotNull(weight), paddingIdx, sparse);
+
     /// <summary>Mean squared error (input − target)², reduced as <paramref name="reduction"/> says.</summary>
     public static Tensor MseLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean) =>
         LossOps.Mse(input, target, reduction);

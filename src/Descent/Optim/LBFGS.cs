@@ -197,7 +197,9 @@ public sealed partial class LBFGS : Optimizer
         int offset = 0;
         foreach (var p in _params)
         {
-            if (p.Grad is not null) p.Grad.ToDoubleArray().CopyTo(flat, offset);
+            // A row-sparse gradient (a sparse embedding) is read dense, as PyTorch's L-BFGS does.
+            var grad = p.Grad ?? p.SparseGrad?.ToDense();
+            if (grad is not null) grad.ToDoubleArray().CopyTo(flat, offset);
             offset += p.NumEl;
         }
         return flat;

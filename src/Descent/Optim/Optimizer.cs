@@ -60,7 +60,10 @@ public abstract partial class Optimizer
     /// </summary>
     protected abstract Tensor StepWith(Func<Tensor> closure);
 
-    /// <summary>Resets every parameter's gradient: to null (the default, as PyTorch 2 does) or to zeros.</summary>
+    /// <summary>
+    /// Resets every parameter's gradient: to null (the default, as PyTorch 2 does) or to zeros. A row-sparse gradient
+    /// (<see cref="Tensor.SparseGrad"/>) becomes null or one with no touched row.
+    /// </summary>
     public void ZeroGrad(bool setToNone = true)
     {
         // Indexed loops, not Parameters(): this runs every step, and the enumerators would be allocated each time.
@@ -70,6 +73,7 @@ public abstract partial class Optimizer
             for (int i = 0; i < parameters.Count; i++)
             {
                 var p = parameters[i];
+                if (p.SparseGrad is not null) p.SparseGrad = setToNone ? null : RowSparseGrad.Empty(p.ShapeArray, p.DType);
                 if (p.Grad is null) continue;
                 if (setToNone) p.Grad = null;
                 else if (p.Grad.IsLeaf && p.Grad.IsContiguous) p.Grad.Zero_();
@@ -247,6 +251,8 @@ public abstract class Optimizer<TOptions> : FirstOrderOptimizer where TOptions :
             for (int i = 0; i < parameters.Count; i++)
             {
                 var p = parameters[i];
+                if (p.SparseGrad is not null && !AcceptsSparseGradients)
+                    throw new InvalidOperationException($"{GetType().Name} does not support sparse gradients, please consider SparseAdam instead (parameter {i} of group {gi} has a row-sparse gradient; an Embedding with sparse: false gives a dense one)");
                 if (p.Grad is not { } grad) continue;
                 if (!Shapes.SameShape(grad.ShapeArray, p.ShapeArray))
                     throw new InvalidOperationException($"the gradient of parameter {i} of group {gi} has shape {Shapes.Format(grad.ShapeArray)}, the parameter {Shapes.Format(p.ShapeArray)}");
@@ -266,6 +272,11 @@ public abstract class Optimizer<TOptions> : FirstOrderOptimizer where TOptions :
             for (int i = 0; i < parameters.Count; i++) // not foreach: its enumerator would be allocated every step
             {
                 var p = parameters[i];
+                if (p.SparseGrad is { } sparse)
+                {
+                    UpdateSparse(p, sparse, StateFor(p), options);
+                    continue;
+                }
                 var grad = p.Grad;
                 if (grad is null) continue;
                 if (!grad.IsContiguous) grad = grad.Contiguous();
@@ -279,4 +290,11 @@ public abstract class Optimizer<TOptions> : FirstOrderOptimizer where TOptions :
     /// contiguous; <paramref name="state"/> is the parameter's state (empty on its first step).
     /// </summary>
     protected abstract void Update(Tensor parameter, Tensor grad, ParamState state, TOptions options);
+
+    /// <summary>Whether <see cref="UpdateSparse"/> takes row-sparse gradients; otherwise a step given one throws before any change.</summary>
+    private protected virtual bool AcceptsSparseGradients => false;
+
+    /// <summary>Applies the rule to a parameter whose gradient is row-sparse (only when <see cref="AcceptsSparseGradients"/>).</summary>
+    private protected virtual void UpdateSparse(Tensor parameter, RowSparseGrad grad, ParamState state, TOptions options) =>
+        throw new InvalidOperationException($"{GetType().Name} does not support sparse gradients");
 }

@@ -78,6 +78,12 @@ public static class OptimizerRegistry
             valid: [o => o, o => o with { LineSearch = LineSearch.None, HistorySize = 5, MaxIter = 5, MaxEval = 8 }],
             invalid: [(o => o with { MaxIter = 0 }, "maxIter", "maxIter must be >= 1, got 0"), (o => o with { HistorySize = 0 }, "historySize", "0"),
                 (o => o with { LineSearch = (LineSearch)7 }, "lineSearch", "7"), (o => o with { ToleranceGrad = -1 }, "toleranceGrad", "-1")]),
+        // Built for row-sparse gradients (Embedding(sparse: true)); a dense gradient counts as every row touched.
+        Entry("sparseadam", "SparseAdam", typeof(SparseAdam), "SparseAdam", "#00A087", 28, new SparseAdamOptions(), null,
+            (g, o) => new SparseAdam(g, o),
+            valid: [o => o with { Lr = 0.01 }, o => o with { Betas = (0.8, 0.95), Eps = 1e-6, Maximize = true }],
+            invalid: [(o => o with { Eps = 0 }, "eps", "eps must be > 0 for SparseAdam, got 0"), (o => o with { Betas = (0.9, 1.0) }, "betas", "betas[1]"),
+                (o => o with { Lr = -0.001 }, "lr", "-0.001")]),
     ];
 
     private static readonly Dictionary<string, OptimizerInfo> ByName = All.ToDictionary(e => e.Name, StringComparer.OrdinalIgnoreCase);

@@ -60,6 +60,7 @@ internal static class AutogradOpTable
         ["expand"] = (a, x) => x[0].Expand(Ints(a["size"] ?? a["shape"])),
         ["cat"] = (a, x) => Tensor.Cat(x, (int)Dbl(a, "dim", 0)),
         ["gather"] = (a, x) => x[0].Gather(Int(a, "dim"), x[1]),
+        ["embedding"] = (a, x) => F.Embedding(x[0], x[1], a["padding_idx"] is null ? null : Int(a, "padding_idx")),
         ["softmax"] = (a, x) => F.Softmax(x[0], Int(a, "dim")),
         ["log_softmax"] = (a, x) => F.LogSoftmax(x[0], Int(a, "dim")),
         ["linear"] = (_, x) => F.Linear(x[0], x[1], x.Length > 2 ? x[2] : null),
