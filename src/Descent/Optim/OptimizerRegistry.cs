@@ -78,6 +78,11 @@ public static class OptimizerRegistry
             valid: [o => o, o => o with { LineSearch = LineSearch.None, HistorySize = 5, MaxIter = 5, MaxEval = 8 }],
             invalid: [(o => o with { MaxIter = 0 }, "maxIter", "maxIter must be >= 1, got 0"), (o => o with { HistorySize = 0 }, "historySize", "0"),
                 (o => o with { LineSearch = (LineSearch)7 }, "lineSearch", "7"), (o => o with { ToleranceGrad = -1 }, "toleranceGrad", "-1")]),
+        Entry("adafactor", "Adafactor", typeof(Adafactor), "Adafactor", "#08519C", 0, new AdafactorOptions(), null,
+            (g, o) => new Adafactor(g, o),
+            valid: [o => o with { WeightDecay = 0.01, D = 2 }, o => o with { Lr = 0.05, Beta2Decay = -0.5, Eps = (1e-30, 0.1), Maximize = true }],
+            invalid: [(o => o with { Beta2Decay = 0.5 }, "beta2Decay", "beta2Decay must be <= 0, got 0.5"), (o => o with { D = 0.5 }, "d", "d must be >= 1, got 0.5"),
+                (o => o with { Eps = (-1, 1e-3) }, "eps", "eps[0] must be >= 0 and finite, got -1"), (o => o with { Eps = (null, double.NaN) }, "eps", "eps[1]")]),
     ];
 
     private static readonly Dictionary<string, OptimizerInfo> ByName = All.ToDictionary(e => e.Name, StringComparer.OrdinalIgnoreCase);
