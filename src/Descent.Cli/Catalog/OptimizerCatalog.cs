@@ -8,6 +8,9 @@ internal sealed record CliHyperparameter(string Name, double Default, Hyperparam
 {
     public bool IsFlag => Declared.IsFlag;
 
+    /// <summary>True for a tuple's element that is none by default (Adafactor's eps1: the dtype's machine epsilon), which NumbersIn gives as NaN.</summary>
+    public bool IsNone => double.IsNaN(Default);
+
     /// <summary>The hyperparameter's own documentation, naming the element of a pair.</summary>
     public string Help => (Declared.IsTuple ? $"{Declared.TorchName}[{Element}]: " : "") + Lower(Declared.Description.TrimEnd('.'));
 

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Descent.Optim;
 
@@ -141,6 +142,7 @@ public sealed class Adafactor : Optimizer<AdafactorOptions>
 /// </summary>
 internal static class AdafactorStep<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // optimised from the first step: no tier-up inside a run of steps
     public static void Run(Tensor parameter, Tensor grad, Tensor? rowVar, Tensor? colVar, Tensor? variance, AdafactorOptions o, long t)
     {
         var theta = parameter.AsSpan<T>();
@@ -172,6 +174,7 @@ internal static class AdafactorStep<T> where T : unmanaged, IFloatingPointIeee75
     /// <summary>torch.finfo(dtype).eps: 2⁻²³ for float32, 2⁻⁵² for float64.</summary>
     private static double MachineEpsilon => typeof(T) == typeof(float) ? Math.ScaleB(1, -23) : Math.ScaleB(1, -52);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T Norm(ReadOnlySpan<T> x)
     {
         T sum = T.Zero;
@@ -227,6 +230,7 @@ internal static class AdafactorStep<T> where T : unmanaged, IFloatingPointIeee75
         /// V ← lerp(V, g², w); or R ← lerp(R, mean_j g², w) and C ← lerp(C, mean_i g², w), each mean as PyTorch takes
         /// it: vector_norm(g)² / n, where the root and the square both round.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Update(ReadOnlySpan<T> g, T weight, bool maximize)
         {
             if (!_factored)
@@ -268,6 +272,7 @@ internal static class AdafactorStep<T> where T : unmanaged, IFloatingPointIeee75
         }
 
         /// <summary>Hands U[k] = g[k] / √max(V[k], ε₁²) of every element k, in order, to <paramref name="sink"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void ForEachUpdate<TSink>(ReadOnlySpan<T> g, T floor, bool maximize, TSink sink, ref T accumulator) where TSink : IUpdateSink, allows ref struct
         {
             if (!_factored)

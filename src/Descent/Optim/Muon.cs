@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Descent.Kernels;
 
 namespace Descent.Optim;
@@ -154,6 +155,7 @@ internal static class MuonStep
         else Run<double>(parameter, grad, buffer, o, newtonSchulz);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run<T>(Tensor parameter, Tensor grad, Tensor momentumBuffer, MuonOptions o, NewtonSchulz newtonSchulz)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -209,6 +211,7 @@ internal sealed class NewtonSchulz
     /// X ← X / max(‖X‖_F, ε), then <paramref name="steps"/> times G ← XXᵀ, X ← aX + (bG + (cG)G)X, with PyTorch's
     /// grouping (<c>b * G + c * G @ G</c> multiplies c·G by G) and the library's matrix multiply.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Orthogonalize<T>((double A, double B, double C) coefficients, int steps, T eps) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int r = _rows, c = _cols;
