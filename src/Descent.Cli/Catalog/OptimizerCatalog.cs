@@ -8,8 +8,11 @@ internal sealed record CliHyperparameter(string Name, double Default, Hyperparam
 {
     public bool IsFlag => Declared.IsFlag;
 
+    /// <summary>True for a tuple's element that is none by default (Adafactor's eps1: the dtype's machine epsilon), which NumbersIn gives as NaN.</summary>
+    public bool IsNone => double.IsNaN(Default);
+
     /// <summary>The hyperparameter's own documentation, naming the element of a pair.</summary>
-    public string Help => (Declared.IsPair ? $"{Declared.TorchName}[{Element}]: " : "") + Lower(Declared.Description.TrimEnd('.'));
+    public string Help => (Declared.IsTuple ? $"{Declared.TorchName}[{Element}]: " : "") + Lower(Declared.Description.TrimEnd('.'));
 
     private static string Lower(string text) => text.Length > 1 && char.IsUpper(text[0]) && !char.IsUpper(text[1]) ? char.ToLowerInvariant(text[0]) + text[1..] : text;
 }
@@ -43,7 +46,7 @@ internal sealed record OptimizerEntry(OptimizerInfo Info)
             double[] numbers = [.. group.Select(p => given.GetValueOrDefault(p.Name, p.Default))];
             if (h.IsFlag && numbers[0] is not (0 or 1))
                 throw new UsageException($"--{group.First().Name} is a flag: 0 or 1, got {numbers[0].ToString(CultureInfo.InvariantCulture)}");
-            values[h.TorchName] = h.IsPair ? numbers : h.IsFlag ? numbers[0] != 0 : numbers[0];
+            values[h.TorchName] = h.IsTuple ? numbers : h.IsFlag ? numbers[0] != 0 : numbers[0];
             if (h.Type == typeof(int) && numbers[0] != Math.Floor(numbers[0]))
                 throw new UsageException($"--{group.First().Name} must be a whole number, got {numbers[0].ToString(CultureInfo.InvariantCulture)}");
         }

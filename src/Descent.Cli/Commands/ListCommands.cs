@@ -40,12 +40,12 @@ internal static class ListCommands
         {
             if (r.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(OptimizerCatalog.All.Select(o => new { name = o.Name, summary = o.Summary, hyperparameters = o.Parameters.ToDictionary(p => p.Name, p => p.Default) })));
+                Console.WriteLine(JsonSerializer.Serialize(OptimizerCatalog.All.Select(o => new { name = o.Name, summary = o.Summary, hyperparameters = o.Parameters.ToDictionary(p => p.Name, p => p.IsNone ? (double?)null : p.Default) })));
                 return 0;
             }
             var table = new Table().AddColumns("name", "what it does", "hyperparameters (defaults)");
             foreach (var o in OptimizerCatalog.All)
-                table.AddRow(o.Name, Markup.Escape(o.Summary), Markup.Escape(string.Join("  ", o.Parameters.Select(p => $"--{p.Name} {p.Default.ToString("G", CultureInfo.InvariantCulture)}"))));
+                table.AddRow(o.Name, Markup.Escape(o.Summary), Markup.Escape(string.Join("  ", o.Parameters.Select(p => $"--{p.Name} {(p.IsNone ? "none" : p.Default.ToString("G", CultureInfo.InvariantCulture))}"))));
             AnsiConsole.Write(table);
             return 0;
         }));

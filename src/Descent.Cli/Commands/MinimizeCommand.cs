@@ -41,8 +41,8 @@ internal static class MinimizeCommand
         if (plot is not null && !(plot.EndsWith(".png", StringComparison.OrdinalIgnoreCase) || plot.EndsWith(".svg", StringComparison.OrdinalIgnoreCase)))
             throw new UsageException($"--plot must name a .png or .svg file, got '{plot}'");
         var stop = new StoppingCriteria { MaxIterations = steps, GradientTolerance = tolerance };
-        var x = Tensor.FromArray((double[])x0.Clone(), requiresGrad: true);
-        var result = Minimizer.Minimize(f.Value, x, entry.Build([x], hyper), stop);
+        var (x, fx) = Minimizer.StartFor(f.Value, x0, entry.Info); // a row matrix for an optimizer of matrices
+        var result = Minimizer.Minimize(fx, x, entry.Build([x], hyper), stop);
         if (plot is not null)
         {
             var dir = Path.GetDirectoryName(Path.GetFullPath(plot));

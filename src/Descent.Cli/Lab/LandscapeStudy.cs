@@ -72,9 +72,9 @@ internal static class LandscapeStudy
     private static MinimizeResult? Minimize(TestFunction f, OptimizerEntry entry, double lr, int steps, bool record)
     {
         var stop = new StoppingCriteria { MaxIterations = steps, StopWhen = info => Escaped(f, info.Point) };
-        var x = Tensor.FromArray(f.Start, requiresGrad: true);
+        var (x, fx) = Minimizer.StartFor(f.Value, f.Start, entry.Info); // a row matrix for an optimizer of matrices
         var optimizer = entry.Build([x], new Dictionary<string, double> { ["lr"] = lr });
-        var result = Minimizer.Minimize(f.Value, x, optimizer, stop, recordTrajectory: record);
+        var result = Minimizer.Minimize(fx, x, optimizer, stop, recordTrajectory: record);
         return result.StopReason == StopReason.Diverged || !double.IsFinite(result.Loss) ? null : result;
     }
 
@@ -93,9 +93,9 @@ internal static class LandscapeStudy
     {
         var clock = Stopwatch.StartNew();
         var stop = new StoppingCriteria { MaxIterations = steps, StopWhen = info => Escaped(f, info.Point) };
-        var x = Tensor.FromArray(f.Start, requiresGrad: true);
+        var (x, fx) = Minimizer.StartFor(f.Value, f.Start, entry.Info); // a row matrix for an optimizer of matrices
         var optimizer = entry.Build([x], new Dictionary<string, double> { ["lr"] = lr });
-        var result = Minimizer.Minimize(f.Value, x, optimizer, stop);
+        var result = Minimizer.Minimize(fx, x, optimizer, stop);
         double seconds = clock.Elapsed.TotalSeconds;
         var xs = result.Trajectory.Select(p => p[0]).ToArray();
         var ys = result.Trajectory.Select(p => p[1]).ToArray();

@@ -67,6 +67,27 @@ public static class Minimizer
         return Minimize(f, x, optimizer(x), stop, callback, recordTrajectory);
     }
 
+    /// <summary>
+    /// The leaf to minimise <paramref name="f"/> over from <paramref name="start"/> (float64) with the optimizer of
+    /// <paramref name="optimizer"/>, and <paramref name="f"/> as a function of that leaf: the vector itself, or, for an
+    /// optimizer defined on matrices (<see cref="OptimizerInfo.MatricesOnly"/>: Muon), a 1×n row matrix and f of its
+    /// row. Either way the trajectory's points are the n coordinates.
+    /// </summary>
+    /// <example><code>
+    /// var (x, g) = Minimizer.StartFor(f.Value, f.Start, info);
+    /// var result = Minimizer.Minimize(g, x, info.Create([x]));
+    /// </code></example>
+    public static (Tensor X, Func<Tensor, Tensor> F) StartFor(Func<Tensor, Tensor> f, double[] start, OptimizerInfo optimizer)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        ArgumentNullException.ThrowIfNull(start);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        double[] point = (double[])start.Clone();
+        if (!optimizer.MatricesOnly) return (Tensor.FromArray(point, requiresGrad: true), f);
+        var row = Tensor.FromArray(point, [1, point.Length], requiresGrad: true);
+        return (row, x => f(x.Reshape(point.Length)));
+    }
+
     /// <summary>Minimises a test function from its recommended start (float64); see the other overloads.</summary>
     /// <param name="function">The test function.</param>
     /// <param name="optimizer">Builds the optimizer over the parameter.</param>

@@ -2,11 +2,12 @@ using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Descent.Optim;
 
-/// <summary>The values a hyperparameter may take; a pair's range applies to each element.</summary>
+/// <summary>The values a hyperparameter may take; a tuple's range applies to each element.</summary>
 public enum HyperparameterRange
 {
     /// <summary>Any value of its type (flags, choices).</summary>
@@ -47,7 +48,7 @@ public sealed class HyperparameterAttribute(string torchName) : Attribute
     /// </summary>
     public bool Cycled { get; set; }
 
-    /// <summary>The command-line names of a pair's two elements (<c>beta1</c>, <c>beta2</c>).</summary>
+    /// <summary>The command-line names of a tuple's elements (<c>beta1</c>, <c>beta2</c>).</summary>
     public string[]? ElementNames { get; set; }
 }
 
@@ -65,9 +66,9 @@ public sealed class Hyperparameter
         Range = declared.Range;
         Cycled = declared.Cycled;
         Type = property.PropertyType;
-        if (IsPair && declared.ElementNames is not { Length: 2 })
-            throw new InvalidOperationException($"{property.DeclaringType?.Name}.{property.Name} is a pair and must name its two elements");
-        CommandLineNames = IsPair ? declared.ElementNames! : [TorchName.Replace('_', '-')];
+        if (IsTuple && declared.ElementNames?.Length != TupleLength)
+            throw new InvalidOperationException($"{property.DeclaringType?.Name}.{property.Name} is a tuple of {TupleLength} and must name its elements");
+        CommandLineNames = IsTuple ? declared.ElementNames! : [TorchName.Replace('_', '-')];
         bool count = Type == typeof(int) || Type == typeof(int?);
         if ((Range == HyperparameterRange.AtLeastOne) != count && !(count && Range == HyperparameterRange.Any))
             throw new InvalidOperationException($"{property.DeclaringType?.Name}.{property.Name}: range {Range} does not fit a {Type.Name}");
@@ -85,28 +86,43 @@ public sealed class Hyperparameter
     /// <summary>Whether cyclic schedules vary it as momentum (a pair: its first element).</summary>
     public bool Cycled { get; }
 
-    /// <summary>Its type: <see cref="double"/>, <see cref="bool"/>, <see cref="int"/>, a pair of doubles, or an enum.</summary>
+    /// <summary>
+    /// Its type: <see cref="double"/>, <see cref="bool"/>, <see cref="int"/>, an enum, or a tuple of doubles: a pair
+    /// <c>(double, double)</c>, a pair whose first element may be none <c>(double?, double)</c>, or a triple.
+    /// </summary>
     public Type Type { get; }
 
     /// <summary>True for a flag.</summary>
     public bool IsFlag => Type == typeof(bool);
 
-    /// <summary>True for a pair of numbers (<c>betas</c>).</summary>
-    public bool IsPair => Type == typeof((double, double));
+    /// <summary>True for a pair of numbers (<c>betas</c>; Adafactor's <c>eps</c>, whose first element may be none).</summary>
+    public bool IsPair => Type == typeof((double, double)) || Type == typeof((double?, double));
+
+    /// <summary>True for a tuple of numbers, each element its own command-line option: a pair, or a triple (Muon's <c>ns_coefficients</c>).</summary>
+    public bool IsTuple => IsPair || Type == typeof((double, double, double));
+
+    /// <summary>The number of elements of a tuple (0 for the other kinds).</summary>
+    private int TupleLength => IsTuple ? (Type == typeof((double, double, double)) ? 3 : 2) : 0;
+
+    /// <summary>Whether a tuple's first element may be none (Adafactor's <c>eps1</c>: the dtype's machine epsilon).</summary>
+    private bool FirstMayBeNone => Type == typeof((double?, double));
 
     /// <summary>What it is, from its property's documentation ("" when the documentation file is not beside the assembly).</summary>
     public string Description => OptimizerNotes.SummaryOf($"P:{_property.DeclaringType!.FullName}.{_property.Name}");
 
-    /// <summary>The command-line option names: one, or one per element of a pair (<c>beta1</c>, <c>beta2</c>).</summary>
+    /// <summary>The command-line option names: one, or one per element of a tuple (<c>beta1</c>, <c>beta2</c>).</summary>
     public IReadOnlyList<string> CommandLineNames { get; }
 
     /// <summary>Its value in <paramref name="options"/> (null only for an optional number that is not set).</summary>
     public object? ValueIn(OptimizerOptions options) => _property.GetValue(options);
 
-    /// <summary>Its value in <paramref name="options"/> as numbers: one, or the two elements of a pair; flags are 0 or 1.</summary>
+    /// <summary>
+    /// Its value in <paramref name="options"/> as numbers: one, or the elements of a tuple (an element that is none is
+    /// NaN); flags are 0 or 1.
+    /// </summary>
     public double[] NumbersIn(OptimizerOptions options) => ValueIn(options) switch
     {
-        (double a, double b) => [a, b],
+        ITuple when IsTuple => [.. ElementsIn(options).Select(e => e ?? double.NaN)],
         bool f => [f ? 1 : 0],
         Enum e => [Convert.ToInt32(e, CultureInfo.InvariantCulture)],
         null => [],
@@ -146,12 +162,15 @@ public sealed class Hyperparameter
     /// <summary>Throws when <paramref name="options"/>' value is outside the range, naming the hyperparameter and the value.</summary>
     internal void Check(OptimizerOptions options)
     {
+        if (IsTuple)
+        {
+            var elements = ElementsIn(options);
+            for (int i = 0; i < elements.Length; i++)
+                if (elements[i] is double e) CheckNumber(e, $"{Name}[{i}]"); // none only where the type allows it
+            return;
+        }
         switch (ValueIn(options))
         {
-            case (double a, double b):
-                CheckNumber(a, $"{Name}[0]");
-                CheckNumber(b, $"{Name}[1]");
-                break;
             case double d:
                 CheckNumber(d, Name);
                 break;
@@ -175,10 +194,13 @@ public sealed class Hyperparameter
         }
     }
 
-    /// <summary>The value as a state dict holds it: numbers as double, counts as long, pairs as double[2], choices as PyTorch's string (none: absent).</summary>
+    /// <summary>
+    /// The value as a state dict holds it: numbers as double, counts as long, tuples as double[] (double?[] with null
+    /// for an element that is none, as PyTorch's <c>(None, 1e-3)</c>), choices as PyTorch's string (none: absent).
+    /// </summary>
     internal object? ToStateValue(OptimizerOptions options) => ValueIn(options) switch
     {
-        (double a, double b) => new[] { a, b },
+        ITuple when IsTuple => ElementsIn(options) is var e && e.All(x => x is not null) ? e.Select(x => x!.Value).ToArray() : e,
         int i => (long)i,
         Enum e => Convert.ToInt32(e, CultureInfo.InvariantCulture) == 0 ? null : Snake(e.ToString()),
         var v => v,
@@ -194,29 +216,60 @@ public sealed class Hyperparameter
             _ when Type == typeof(bool) => Convert.ToBoolean(value, CultureInfo.InvariantCulture),
             _ when Type == typeof(int) => checked((int)Convert.ToDouble(value, CultureInfo.InvariantCulture)),
             _ when Type == typeof(int?) => value is null ? null! : checked((int)Convert.ToDouble(value, CultureInfo.InvariantCulture)),
-            _ when IsPair => value switch
-            {
-                double[] { Length: 2 } a => (a[0], a[1]),
-                (double a, double b) => (a, b),
-                _ => throw new ArgumentException($"hyperparameter {TorchName} must be a pair of numbers, got {value}", nameof(value)),
-            },
+            _ when IsTuple => TupleOf(ElementsOf(value)),
             _ when Type.IsEnum => value is null ? Enum.ToObject(Type, 0) : ParseChoice(value),
             _ => throw new InvalidOperationException($"hyperparameter {TorchName} has an unsupported type {Type.Name}"),
         };
         _property.SetValue(copy, converted);
     }
 
-    /// <summary>Sets a number (a pair's first element) on a copy.</summary>
+    /// <summary>Sets a number (a tuple's first element) on a copy.</summary>
     internal void SetNumber(OptimizerOptions copy, double value)
     {
         if (ValueIn(copy) is null) throw new InvalidOperationException($"{copy.GetType().Name} has no {TorchName} to set");
-        if (IsPair)
+        if (IsTuple)
         {
-            var (_, b) = ((double, double))ValueIn(copy)!;
-            _property.SetValue(copy, (value, b));
+            var elements = ElementsIn(copy);
+            elements[0] = value;
+            _property.SetValue(copy, TupleOf(elements));
         }
         else _property.SetValue(copy, value);
     }
+
+    /// <summary>A tuple's elements in <paramref name="options"/>, null where one is none.</summary>
+    private double?[] ElementsIn(OptimizerOptions options)
+    {
+        var tuple = (ITuple)ValueIn(options)!;
+        return [.. Enumerable.Range(0, tuple.Length).Select(i => (double?)tuple[i])];
+    }
+
+    /// <summary>A tuple's elements from a state dict value: double[] or double?[] (from a file or the command line) or the tuple itself.</summary>
+    private double?[] ElementsOf(object? value)
+    {
+        double?[]? elements = value switch
+        {
+            double[] a => [.. a.Select(x => (double?)x)],
+            double?[] a => a,
+            ITuple t => [.. Enumerable.Range(0, t.Length).Select(i => t[i] is null ? null : (double?)Convert.ToDouble(t[i], CultureInfo.InvariantCulture))],
+            _ => null,
+        };
+        if (elements is null || elements.Length != TupleLength)
+            throw new ArgumentException($"hyperparameter {TorchName} must be {TupleLength} numbers, got {value ?? "null"}", nameof(value));
+        return elements;
+    }
+
+    /// <summary>
+    /// The tuple of this hyperparameter's type from its elements. Where the type allows none, null and NaN (how the
+    /// command line gives an element it was not told) are none; anywhere else none is refused.
+    /// </summary>
+    private object TupleOf(double?[] e)
+    {
+        if (FirstMayBeNone) return (e[0] is double first && !double.IsNaN(first) ? first : (double?)null, Required(e, 1));
+        return TupleLength == 3 ? (Required(e, 0), Required(e, 1), Required(e, 2)) : (Required(e, 0), Required(e, 1));
+    }
+
+    private double Required(double?[] elements, int i) => elements[i]
+        ?? throw new ArgumentException($"hyperparameter {TorchName}[{i}] must be a number, got none", "value");
 
     private object ParseChoice(object value)
     {

@@ -95,10 +95,19 @@ public abstract partial class Optimizer
             if (!p.DType.IsFloatingPoint()) throw new ArgumentException($"parameter {i} has dtype {p.DType.Name()}; optimizers need float32 or float64", argument);
             if (!p.IsContiguous) throw new ArgumentException($"parameter {i} (shape {Shapes.Format(p.ShapeArray)}) is not contiguous; pass a contiguous tensor", argument);
             if (!seen.Add(p)) throw new ArgumentException($"parameter {i} (shape {Shapes.Format(p.ShapeArray)}) appears more than once in the optimizer's groups", argument);
+            CheckParameter(p, i, options, argument);
         }
         options.Validate();
         Groups.Add(new ParamGroup(list, options));
     }
+
+    /// <summary>What this optimizer's rule needs of a parameter beyond the common checks (Muon: a matrix); nothing by default.</summary>
+    private protected virtual void CheckParameter(Tensor parameter, int index, OptimizerOptions options, string argument)
+    {
+    }
+
+    /// <summary>The shape of the state tensor <paramref name="name"/> of <paramref name="parameter"/>: the parameter's, unless the rule keeps smaller state (Adafactor's factors).</summary>
+    private protected virtual int[] StateShape(string name, Tensor parameter) => parameter.ShapeArray;
 
     /// <summary>
     /// The optimizer's state as plain data: every group's hyperparameters, every state tensor (copied) and step count,
@@ -156,8 +165,9 @@ public abstract partial class Optimizer
             foreach (var name in state.Tensors.Keys.ToList())
             {
                 var t = state.Tensors[name];
-                if (t.DType.IsFloatingPoint() && !Shapes.SameShape(t.ShapeArray, p.ShapeArray))
-                    throw new ArgumentException($"the state dict's {name} of parameter {index} has shape {Shapes.Format(t.ShapeArray)}, the parameter {Shapes.Format(p.ShapeArray)}", nameof(stateDict));
+                if (t.DType.IsFloatingPoint() && StateShape(name, p) is var expected && !Shapes.SameShape(t.ShapeArray, expected))
+                    throw new ArgumentException($"the state dict's {name} of parameter {index} has shape {Shapes.Format(t.ShapeArray)}, the parameter {Shapes.Format(p.ShapeArray)}"
+                        + (ReferenceEquals(expected, p.ShapeArray) ? "" : $" (its {name} must be {Shapes.Format(expected)})"), nameof(stateDict));
                 if (t.DType.IsFloatingPoint() && t.DType != p.DType) state.Tensors[name] = ParamState.CopyOf(t.Detach().To(p.DType));
             }
             states[p] = state;

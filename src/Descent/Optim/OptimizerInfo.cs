@@ -46,6 +46,13 @@ public abstract class OptimizerInfo
     /// <summary>True when the step is one fused elementwise pass (the fused driver), false for whole-tensor rules (L-BFGS).</summary>
     public bool IsElementwise => BytesPerParameter > 0;
 
+    /// <summary>
+    /// True when the rule is defined on matrices (Muon): a single vector, such as a test function's point, is given to
+    /// it as a 1×n row matrix (<c>Minimizer.StartFor</c> does so); a model's other tensors go to
+    /// the optimizer the entry pairs it with.
+    /// </summary>
+    public bool MatricesOnly { get; internal init; }
+
     /// <summary>True when a step re-evaluates the model through a closure (L-BFGS).</summary>
     public bool NeedsClosure => !typeof(FirstOrderOptimizer).IsAssignableFrom(OptimizerType);
 

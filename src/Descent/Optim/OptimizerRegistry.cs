@@ -95,6 +95,19 @@ public static class OptimizerRegistry
             valid: [o => o with { Lr = 0.01 }, o => o with { Betas = (0.8, 0.95), Eps = 1e-6, Maximize = true }],
             invalid: [(o => o with { Eps = 0 }, "eps", "eps must be > 0 for SparseAdam, got 0"), (o => o with { Betas = (0.9, 1.0) }, "betas", "betas[1]"),
                 (o => o with { Lr = -0.001 }, "lr", "-0.001")]),
+        Entry("adafactor", "Adafactor", typeof(Adafactor), "Adafactor", "#08519C", 0, new AdafactorOptions(), null,
+            (g, o) => new Adafactor(g, o),
+            valid: [o => o with { WeightDecay = 0.01, D = 2 }, o => o with { Lr = 0.05, Beta2Decay = -0.5, Eps = (1e-30, 0.1), Maximize = true }],
+            invalid: [(o => o with { Beta2Decay = 0.5 }, "beta2Decay", "beta2Decay must be <= 0, got 0.5"), (o => o with { D = 0.5 }, "d", "d must be >= 1, got 0.5"),
+                (o => o with { Eps = (-1, 1e-3) }, "eps", "eps[0] must be >= 0 and finite, got -1"), (o => o with { Eps = (null, double.NaN) }, "eps", "eps[1]")]),
+        // Muon updates matrices; the entry builds MuonWithAdamW, so that a model's other tensors get AdamW.
+        Entry("muon", "Muon", typeof(Muon), "Muon", "#E7298A", 0, new MuonOptions(), null,
+            (g, o) => new MuonWithAdamW(g, o),
+            valid: [o => o with { Lr = 0.02, Nesterov = false }, o => o with { Momentum = 0.8, NsSteps = 3, WeightDecay = 0, AdjustLrFn = MuonLrAdjustment.MatchRmsAdamw }],
+            invalid: [(o => o with { Momentum = 1.5 }, "momentum", "momentum must be in [0, 1], got 1.5"), (o => o with { NsSteps = 100 }, "nsSteps", "nsSteps must be in [0, 100), got 100"),
+                (o => o with { NsCoefficients = (3.4445, double.NaN, 2.0315) }, "nsCoefficients", "nsCoefficients[1] must be finite"),
+                (o => o with { AdjustLrFn = (MuonLrAdjustment)9 }, "adjustLrFn", "9"), (o => o with { Eps = -1e-7 }, "eps", "-1E-07")],
+            matricesOnly: true),
     ];
 
     private static readonly Dictionary<string, OptimizerInfo> ByName = All.ToDictionary(e => e.Name, StringComparer.OrdinalIgnoreCase);
@@ -115,6 +128,6 @@ public static class OptimizerRegistry
 
     private static OptimizerInfo<TOptions> Entry<TOptions>(string name, string title, Type type, string? torchName, string color, int bytes,
         TOptions defaults, Func<TOptions, TOptions>? preset, Func<IReadOnlyList<ParamGroupSpec<TOptions>>, TOptions, Optimizer> create,
-        Func<TOptions, TOptions>[] valid, (Func<TOptions, TOptions>, string, string)[] invalid) where TOptions : OptimizerOptions =>
-        new(name, title, type, torchName, color, bytes, defaults, preset, create, valid, invalid);
+        Func<TOptions, TOptions>[] valid, (Func<TOptions, TOptions>, string, string)[] invalid, bool matricesOnly = false) where TOptions : OptimizerOptions =>
+        new(name, title, type, torchName, color, bytes, defaults, preset, create, valid, invalid) { MatricesOnly = matricesOnly };
 }

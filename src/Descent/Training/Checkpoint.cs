@@ -139,6 +139,7 @@ public static class Checkpoint
                     int i => JsonValue.Create(i),
                     string s => JsonValue.Create(s),
                     double[] a => new JsonArray(a.Select(x => (JsonNode)JsonValue.Create(x)).ToArray()),
+                    double?[] a => new JsonArray(a.Select(x => x is null ? null : (JsonNode)JsonValue.Create(x.Value)).ToArray()), // (None, 1e-3)
                     (double a, double b) => new JsonArray(JsonValue.Create(a), JsonValue.Create(b)),
                     _ => throw new InvalidOperationException($"hyperparameter {name} has a value of type {value.GetType().Name} that a checkpoint cannot hold"),
                 };
@@ -194,6 +195,7 @@ public static class Checkpoint
 
     private static object FromJson(string name, JsonNode? value) => value switch
     {
+        JsonArray a when a.Any(x => x is null) => a.Select(x => x?.GetValue<double>()).ToArray(),
         JsonArray a => a.Select(x => x!.GetValue<double>()).ToArray(),
         JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
         JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValue<bool>(),

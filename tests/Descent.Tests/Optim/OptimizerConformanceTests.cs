@@ -157,6 +157,7 @@ internal static class Hyper
             switch (v)
             {
                 case null: break;
+                case JsonArray a when a.Any(x => x is null): d[k] = a.Select(x => x?.GetValue<double>()).ToArray(); break; // (None, 1e-3)
                 case JsonArray a: d[k] = a.Select(x => x!.GetValue<double>()).ToArray(); break;
                 case JsonValue jv when jv.TryGetValue<bool>(out var b): d[k] = b; break;
                 case JsonValue jv when jv.TryGetValue<string>(out var s): d[k] = s; break;

@@ -78,7 +78,7 @@ public class OptimizerRegistryTests
             var parameter = ctor.GetParameters().FirstOrDefault(p => string.Equals(p.Name, h.Name, StringComparison.OrdinalIgnoreCase));
             if (parameter is null || !parameter.HasDefaultValue) continue;
             object? declared = h.ValueIn(info.Defaults);
-            object? restated = parameter.DefaultValue ?? (h.IsPair ? declared : null); // pairs default through null
+            object? restated = parameter.DefaultValue ?? (h.IsTuple ? declared : null); // tuples default through null
             Assert.True(Equals(declared, restated), $"{name}.{h.Name}: the constructor says {restated}, the options {declared}");
             checkedCount++;
         }
@@ -99,7 +99,7 @@ public class OptimizerRegistryTests
             // (an optional count left unset, a choice that is "none").
             Assert.Equal(options, info.Defaults.FromStateValues(options.ToDictionary()));
             Assert.Equal(options, configurations[(k + 1) % configurations.Count].FromStateValues(options.ToDictionary()));
-            var optimizer = info.Create([Tensor.Zeros([2], requiresGrad: true)], options);
+            var optimizer = info.Create([Tensor.Zeros(info.MatricesOnly ? [1, 2] : [2], requiresGrad: true)], options);
             Assert.Equal(options, optimizer.ParamGroups[0].Options);
         }
     }

@@ -111,12 +111,16 @@ public class OptimizerUsageTests
         var tried = new List<string>();
         foreach (double lr in grid)
         {
-            var x = Tensor.FromArray((double[])start.Clone(), requiresGrad: true);
+            var (x, fx) = Descent.Functions.Minimizer.StartFor(f, start, info); // a 1×n row matrix for Muon
             var optimizer = info.Create([x], preset with { Lr = lr });
+            // Muon's step has a fixed length (on a row matrix it is normalised momentum descent), so at a constant rate it
+            // circles the minimum at a distance ∝ lr: it runs as it is trained, with the rate annealed over the budget.
+            var annealing = info.MatricesOnly ? new Descent.Optim.Schedulers.CosineAnnealingLR(optimizer, budget) : null;
             double distance = double.PositiveInfinity;
             for (int i = 1; i <= budget; i++)
             {
-                optimizer.Step(() => { optimizer.ZeroGrad(); var l = f(x); l.Backward(); return l; });
+                optimizer.Step(() => { optimizer.ZeroGrad(); var l = fx(x); l.Backward(); return l; });
+                annealing?.Step();
                 if (i % 50 != 0 && i != budget) continue;
                 distance = Math.Sqrt(x.ToDoubleArray().Zip(minimum, (a, b) => (a - b) * (a - b)).Sum());
                 if (distance < tolerance) return;
