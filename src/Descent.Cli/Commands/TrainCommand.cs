@@ -45,13 +45,11 @@ internal static class TrainCommand
     }
 
     internal sealed record Settings(string Dataset, string? Label, string Model, string Optimizer, Dictionary<string, double> Hyper,
-        int BatchSize, int Epochs, string Schedule, long Seed, string? Checkpoint, bool Resume, bool Json, Averaging? Averaging = null);
+        int BatchSize, int Epochs, string Schedule, long Seed, string? Checkpoint, bool Resume, bool Json, Averaging Averaging);
 
     /// <summary>The weight averaging asked for: SWA from an epoch at a rate, or an EMA with a decay, or none.</summary>
     internal sealed record Averaging(int? SwaStart, double? SwaLr, double? Ema)
     {
-        public bool Any => SwaStart is not null || Ema is not null;
-
         public string Label => Ema is double decay ? $"EMA {decay.ToString(CultureInfo.InvariantCulture)}" : $"SWA from epoch {SwaStart}";
 
         public void Validate(int epochs)
@@ -73,7 +71,7 @@ internal static class TrainCommand
         if (s.BatchSize < 1) throw new UsageException($"--batch-size must be >= 1, got {s.BatchSize}");
         if (s.Epochs < 1) throw new UsageException($"--epochs must be >= 1, got {s.Epochs}");
         if (s.Resume && s.Checkpoint is null) throw new UsageException("--resume needs --checkpoint DIR");
-        var averaging = s.Averaging ?? new Averaging(null, null, null);
+        var averaging = s.Averaging;
         averaging.Validate(s.Epochs);
         var entry = OptimizerCatalog.Find(s.Optimizer);
         var data = DataCatalog.Load(s.Dataset, s.Seed, s.Label);
