@@ -46,6 +46,28 @@ public class BenchCommandTests
     }
 
     [Fact]
+    public void SparseAdamAddsARowSparseLineBesideDenseAdamOnTheSameTable()
+    {
+        var (code, output, err) = CliRunner.Run("bench", "optim", "--params", "1000", "--optimizer", "sparseadam", "--sparse-rows", "20000",
+            "--sparse-dim", "8", "--sparse-touched", "100", "--threads", "1", "--json");
+        Assert.True(code == 0, err);
+        var rows = JsonDocument.Parse(output).RootElement.EnumerateArray().ToList();
+        Assert.Equal(["dense", "row-sparse"], rows.Select(r => r.GetProperty("kind").GetString()));
+        var s = rows[1];
+        Assert.Equal("sparseadam", s.GetProperty("optimizer").GetString());
+        Assert.Equal(20000, s.GetProperty("table_rows").GetInt32());
+        Assert.Equal(8, s.GetProperty("dim").GetInt32());
+        Assert.Equal(100, s.GetProperty("touched_rows").GetInt32());
+        // GB/s is the bytes each step must move over its time: 28 per element of a touched row and 8 per row index for
+        // SparseAdam, 28 per element of the whole table for Adam.
+        double sparseBytes = 28.0 * 100 * 8 + 8 * 100, denseBytes = 28.0 * 20000 * 8;
+        Assert.Equal(sparseBytes, s.GetProperty("gb_per_s").GetDouble() * 1e9 * s.GetProperty("ms_per_step").GetDouble() / 1e3, 1e-6 * sparseBytes);
+        Assert.Equal(denseBytes, s.GetProperty("dense_adam_gb_per_s").GetDouble() * 1e9 * s.GetProperty("dense_adam_ms_per_step").GetDouble() / 1e3, 1e-6 * denseBytes);
+        Assert.True(s.GetProperty("triad_gb_per_s").GetDouble() > 0);
+        Assert.True(s.GetProperty("repetitions").GetInt32() >= 5);
+    }
+
+    [Fact]
     public void OptimRestoresTheThreadCount()
     {
         int before = Parallelism.MaxThreads;
@@ -75,6 +97,7 @@ public class BenchCommandTests
         Assert.Contains("rmsprop", output);
         Assert.Contains("adagrad", output);
         Assert.Contains("triad", output);
+        Assert.DoesNotContain("Row-sparse", output); // only with sparseadam among the optimizers
     }
 
     [Fact]
@@ -156,6 +179,8 @@ public class BenchCommandTests
     [InlineData("bench", "optim", "--params", "10", "--tensors", "11")]
     [InlineData("bench", "optim", "--optimizer", "adamm")]
     [InlineData("bench", "optim", "--threads", "0")]
+    [InlineData("bench", "optim", "--optimizer", "sparseadam", "--sparse-touched", "0")]
+    [InlineData("bench", "optim", "--optimizer", "sparseadam", "--sparse-rows", "10", "--sparse-touched", "11")]
     [InlineData("bench", "matmul", "--n", "0")]
     [InlineData("bench", "matmul", "--n", "abc")]
     [InlineData("bench", "train", "--model", "linear")]

@@ -13,6 +13,21 @@ internal sealed record OptimizerResult(string Optimizer, long Params, int Tensor
     double TriadGbPerS, double MedianGbPerS, double MedianTriadGbPerS, int Repetitions);
 
 /// <summary>
+/// SparseAdam's step over an embedding table whose gradient touches a few rows, beside dense Adam's step over the same
+/// table: the best step of each, the bandwidth each reaches on the bytes it must move (SparseAdam: the touched rows and
+/// their indices; Adam: the whole table), and the best stream-triad pass of the run.
+/// </summary>
+internal sealed record SparseResult(int TableRows, int Dim, int TouchedRows, int Threads, double SparseSeconds, double SparseGbPerS,
+    double DenseSeconds, double DenseGbPerS, double TriadGbPerS, int Repetitions)
+{
+    /// <summary>Bytes a float32 SparseAdam step moves: 28 per element of a touched row (as Adam's), 8 per row index.</summary>
+    public static long SparseBytes(int touched, int dim) => 28L * touched * dim + 8L * touched;
+
+    /// <summary>Bytes a float32 Adam step over the whole table moves.</summary>
+    public static long DenseBytes(int rows, int dim) => 28L * rows * dim;
+}
+
+/// <summary>
 /// Times one optimizer step over float32 parameters, in ns per parameter and in GB/s for the bytes the algorithm must
 /// move (parameter read and written, gradient read, each state buffer read and written).
 /// </summary>
@@ -63,7 +78,33 @@ internal static class OptimizerBench
         var g = new Generator(1);
         var ps = sizes.Select(s => Tensor.Uniform([s], -1, 1, generator: g).RequiresGrad_()).ToList();
         foreach (var p in ps) p.Grad = Tensor.Uniform([p.NumEl], -1, 1, generator: g);
-        var optimizer = create(ps);
+        return TimeSteps(create(ps), budget, triad);
+    }
+
+    /// <summary>
+    /// SparseAdam over a float32 table [<paramref name="rows"/>, <paramref name="dim"/>] whose row-sparse gradient
+    /// touches <paramref name="touched"/> rows spread over it, then Adam over the same table with a dense gradient.
+    /// </summary>
+    public static SparseResult RunSparse(int rows, int dim, int touched, int threads, TimeSpan budget)
+    {
+        using var triad = new TriadProbe(threads);
+        var g = new Generator(1);
+        var table = Tensor.Uniform([rows, dim], -1, 1, generator: g).RequiresGrad_();
+        // Evenly spread rows, each moved by a random offset within its stride: no two share a cache line of state.
+        long stride = rows / touched;
+        var indices = Enumerable.Range(0, touched).Select(i => i * stride + (long)(g.NextDouble() * stride)).ToArray();
+        table.SparseGrad = new RowSparseGrad(Tensor.FromArray(indices), Tensor.Uniform([touched, dim], -1, 1, generator: g), [rows, dim]);
+        var (sparseSteps, sparsePasses) = TimeSteps(new SparseAdam([table]), budget, triad);
+        table.Grad = Tensor.Uniform([rows, dim], -1, 1, generator: g); // replaces the sparse gradient
+        var (denseSteps, densePasses) = TimeSteps(new Adam([table]), budget, triad);
+        double machine = triad.BytesPerPass / Math.Min(sparsePasses.Min(), densePasses.Min()) / 1e9;
+        return new SparseResult(rows, dim, touched, threads, sparseSteps.Min(), SparseResult.SparseBytes(touched, dim) / sparseSteps.Min() / 1e9,
+            denseSteps.Min(), SparseResult.DenseBytes(rows, dim) / denseSteps.Min() / 1e9, machine, Math.Min(sparseSteps.Count, denseSteps.Count));
+    }
+
+    /// <summary>The times of timed steps of <paramref name="optimizer"/>, each followed by a timed triad pass, after a warm-up.</summary>
+    private static (List<double> Steps, List<double> Passes) TimeSteps(FirstOrderOptimizer optimizer, TimeSpan budget, TriadProbe triad)
+    {
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < 3 || clock.Elapsed < WarmUp; i++) optimizer.Step();
         List<double> steps = [], passes = [];

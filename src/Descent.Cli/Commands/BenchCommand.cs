@@ -28,8 +28,12 @@ internal static class BenchCommand
         var optimizer = new Option<string>("--optimizer") { Description = $"optimizer, comma-separated list, or all: {string.Join(", ", OptimizerBench.Optimizers.Select(o => o.Name))}", DefaultValueFactory = _ => "all" };
         var parameters = new Option<long>("--params") { Description = "float32 parameters in all", DefaultValueFactory = _ => OptimizerBench.ModelParams };
         var tensors = new Option<int>("--tensors") { Description = $"tensors the parameters are split into ({OptimizerBench.ModelTensors} with 16M parameters: the layout of bench/model_sizes.txt)", DefaultValueFactory = _ => 1 };
+        var sparseRows = new Option<int>("--sparse-rows") { Description = "rows of the embedding table of SparseAdam's row-sparse measurement (run when sparseadam is among the optimizers)", DefaultValueFactory = _ => 1_000_000 };
+        var sparseDim = new Option<int>("--sparse-dim") { Description = "columns of that table", DefaultValueFactory = _ => 64 };
+        var sparseTouched = new Option<int>("--sparse-touched") { Description = "rows its gradient touches per step", DefaultValueFactory = _ => 1000 };
         var (threads, json) = (ThreadsOption(), JsonOption());
-        var command = new Command("optim", "Time one optimizer step: ns per parameter and GB/s beside the stream-triad bandwidth") { optimizer, parameters, tensors, threads, json };
+        var command = new Command("optim", "Time one optimizer step: ns per parameter and GB/s beside the stream-triad bandwidth; SparseAdam also on a row-sparse gradient beside dense Adam")
+            { optimizer, parameters, tensors, sparseRows, sparseDim, sparseTouched, threads, json };
         command.SetAction(r => Cli.Run(() =>
         {
             string[] names = OptimizerNames(r.GetValue(optimizer)!);
@@ -38,15 +42,30 @@ internal static class BenchCommand
             if (n < 1) throw new UsageException($"--params must be >= 1, got {n}");
             if (k < 1 || k > n) throw new UsageException($"--tensors must be between 1 and --params ({n}), got {k}");
             if ((n + k - 1) / k > Array.MaxLength) throw new UsageException($"--params {n} in {k} tensors: a tensor would exceed {Array.MaxLength} elements; use more --tensors");
+            var (rows, dim, touched) = (r.GetValue(sparseRows), r.GetValue(sparseDim), r.GetValue(sparseTouched));
+            if (dim < 1) throw new UsageException($"--sparse-dim must be >= 1, got {dim}");
+            if (touched < 1 || touched > rows) throw new UsageException($"--sparse-touched must be between 1 and --sparse-rows ({rows}), got {touched}");
+            if ((long)rows * dim > Array.MaxLength) throw new UsageException($"--sparse-rows {rows} × --sparse-dim {dim} exceeds a tensor's {Array.MaxLength} elements");
             var results = WithThreads(r.GetValue(threads), t => OptimizerBench.Run(names, OptimizerBench.Layout(n, k), t, TimeSpan.FromSeconds(1)));
+            var sparse = names.Contains("sparseadam")
+                ? WithThreads(r.GetValue(threads), t => OptimizerBench.RunSparse(rows, dim, touched, t, TimeSpan.FromSeconds(1)))
+                : null;
             if (r.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(results.Select(x => new
+                var rowsJson = results.Select(x => (object)new
                 {
-                    optimizer = x.Optimizer, @params = x.Params, tensors = x.Tensors, threads = x.Threads,
+                    optimizer = x.Optimizer, kind = "dense", @params = x.Params, tensors = x.Tensors, threads = x.Threads,
                     ns_per_param = x.NsPerParam, gb_per_s = x.GbPerS, triad_gb_per_s = x.TriadGbPerS,
                     median_gb_per_s = x.MedianGbPerS, median_triad_gb_per_s = x.MedianTriadGbPerS, repetitions = x.Repetitions,
-                })));
+                }).ToList();
+                if (sparse is { } s)
+                    rowsJson.Add(new
+                    {
+                        optimizer = "sparseadam", kind = "row-sparse", table_rows = s.TableRows, dim = s.Dim, touched_rows = s.TouchedRows, threads = s.Threads,
+                        ms_per_step = s.SparseSeconds * 1e3, gb_per_s = s.SparseGbPerS, dense_adam_ms_per_step = s.DenseSeconds * 1e3,
+                        dense_adam_gb_per_s = s.DenseGbPerS, triad_gb_per_s = s.TriadGbPerS, repetitions = s.Repetitions,
+                    });
+                Console.WriteLine(JsonSerializer.Serialize(rowsJson));
                 return 0;
             }
             var first = results[0];
@@ -56,9 +75,20 @@ internal static class BenchCommand
                 table.AddRow(x.Optimizer, F(x.NsPerParam * x.Params / 1e6, 2), F(x.NsPerParam, 3), F(x.GbPerS, 1), F(100 * x.GbPerS / x.TriadGbPerS, 0) + "%",
                     F(100 * x.MedianGbPerS / x.MedianTriadGbPerS, 0) + "%", x.Repetitions.ToString(CultureInfo.InvariantCulture));
             AnsiConsole.Write(table);
+            if (sparse is { } sp) WriteSparse(sp);
             return 0;
         }));
         return command;
+    }
+
+    private static void WriteSparse(SparseResult s)
+    {
+        AnsiConsole.MarkupLine($"Row-sparse: an embedding table of {s.TableRows:N0} × {s.Dim} float32, {s.TouchedRows:N0} rows touched per step, {s.Threads} thread(s); stream triad [bold]{F(s.TriadGbPerS, 1)} GB/s[/]");
+        var table = new Table().AddColumns("step", "ms/step", "bytes moved", "GB/s", "of triad");
+        table.AddRow("sparseadam (touched rows)", F(s.SparseSeconds * 1e3, 4), F(SparseResult.SparseBytes(s.TouchedRows, s.Dim) / 1e6, 2) + " MB", F(s.SparseGbPerS, 1), F(100 * s.SparseGbPerS / s.TriadGbPerS, 0) + "%");
+        table.AddRow("adam (whole table)", F(s.DenseSeconds * 1e3, 4), F(SparseResult.DenseBytes(s.TableRows, s.Dim) / 1e6, 2) + " MB", F(s.DenseGbPerS, 1), F(100 * s.DenseGbPerS / s.TriadGbPerS, 0) + "%");
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"SparseAdam's step takes 1/{F(s.DenseSeconds / s.SparseSeconds, 0)} of dense Adam's ({s.Repetitions} steps each)");
     }
 
     private static Command Matmul()

@@ -119,7 +119,19 @@ public static class Autograd
     private static void Accumulate(Tensor t, Tensor g, bool createGraph)
     {
         // A gradient outlives any TensorScope the backward pass runs in (the Grad setter sees to that).
-        if (t.Grad is null)
+        if (t.SparseGrad is { } sparse)
+        {
+            // Dense onto sparse is dense, as in PyTorch (the setter clears the sparse gradient).
+            if (createGraph)
+            {
+                t.Grad = g + sparse.ToDense();
+                return;
+            }
+            using (TensorScope.Suspend()) g = g.Detach().Clone().Detach();
+            sparse.AddInto(g);
+            t.Grad = g;
+        }
+        else if (t.Grad is null)
         {
             if (!createGraph)
             {
@@ -134,6 +146,24 @@ public static class Autograd
         else
         {
             t.Grad.AddInPlace(g);
+        }
+    }
+
+    /// <summary>
+    /// Adds a row-sparse gradient to the leaf <paramref name="leaf"/>'s gradient, for a backward rule that produces one
+    /// (a sparse embedding): it becomes or joins <see cref="Tensor.SparseGrad"/>, or is added into a dense
+    /// <see cref="Tensor.Grad"/> already there (sparse onto dense is dense, as in PyTorch).
+    /// </summary>
+    internal static void AccumulateSparse(Tensor leaf, RowSparseGrad g)
+    {
+        if (leaf.Grad is { } dense)
+        {
+            if (dense.RequiresGrad || !dense.IsContiguous || !dense.IsLeaf) leaf.Grad = dense + g.ToDense();
+            else g.AddInto(dense);
+        }
+        else
+        {
+            leaf.SparseGrad = leaf.SparseGrad is { } earlier ? earlier.Add(g) : g;
         }
     }
 

@@ -9,6 +9,7 @@ public sealed partial class Tensor
     internal Node? GradFn;
     internal bool RetainsGrad;
     private Tensor? _grad;
+    private RowSparseGrad? _sparseGrad;
 
     /// <summary>
     /// Whether operations on this tensor are recorded for <see cref="Backward(Tensor?, bool, bool)"/>. Only leaf
@@ -36,15 +37,43 @@ public sealed partial class Tensor
 
     /// <summary>
     /// The accumulated gradient, or null when none has been computed (or it was reset by ZeroGrad). A gradient set
-    /// inside a <see cref="TensorScope"/> outlives the scope.
+    /// inside a <see cref="TensorScope"/> outlives the scope. A tensor has one gradient: setting this one clears
+    /// <see cref="SparseGrad"/>.
     /// </summary>
     public Tensor? Grad
     {
         get => _grad;
         set
         {
-            if (value is not null) TensorScope.Escape(value);
+            if (value is not null)
+            {
+                TensorScope.Escape(value);
+                _sparseGrad = null;
+            }
             _grad = value;
+        }
+    }
+
+    /// <summary>
+    /// The accumulated gradient when it is row-sparse (what <c>Embedding(sparse: true)</c> produces), or null. A tensor
+    /// has one gradient: it is either dense, in <see cref="Grad"/>, or row-sparse, here; setting this one clears
+    /// <see cref="Grad"/>, and a dense gradient accumulated onto a sparse one makes the sum dense (as in PyTorch).
+    /// </summary>
+    /// <exception cref="ArgumentException">The gradient's shape or dtype is not this tensor's.</exception>
+    public RowSparseGrad? SparseGrad
+    {
+        get => _sparseGrad;
+        set
+        {
+            if (value is not null)
+            {
+                if (!Shapes.SameShape(value.ShapeArray, ShapeArray) || value.DType != DType)
+                    throw new ArgumentException($"a sparse gradient of shape {Shapes.Format(value.ShapeArray)} and dtype {value.DType.Name()} does not fit a tensor of shape {Shapes.Format(ShapeArray)} and dtype {DType.Name()}", nameof(value));
+                TensorScope.Escape(value.Indices);
+                TensorScope.Escape(value.Values);
+                _grad = null;
+            }
+            _sparseGrad = value;
         }
     }
 

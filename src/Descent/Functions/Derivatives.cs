@@ -77,7 +77,7 @@ public static class Derivatives
         var y = Evaluate(f, leaf);
         if (!y.RequiresGrad) return Tensor.ZerosLike(leaf);
         y.Backward();
-        return leaf.Grad ?? Tensor.ZerosLike(leaf);
+        return leaf.Grad ?? leaf.SparseGrad?.ToDense() ?? Tensor.ZerosLike(leaf);
     }
 
     /// <summary>The directional derivative ∇f(x)·v through autograd (not normalised: pass a unit v for the slope).</summary>

@@ -108,29 +108,42 @@ public sealed class LayerNorm : Module
     public override Tensor Forward(Tensor input) => Functional.LayerNorm(input, _shape, GetParameter("weight"), GetParameter("bias"), _eps);
 }
 
-/// <summary>A lookup table: int64 indices [*] → rows of a weight [numEmbeddings, embeddingDim] (initialised N(0, 1)).</summary>
+/// <summary>
+/// A lookup table: int64 indices [*] → rows of a weight [numEmbeddings, embeddingDim] (initialised N(0, 1)), as
+/// <c>torch.nn.Embedding</c>. The padding row, if any, starts at zero and gets no gradient. A sparse embedding gives its
+/// weight a row-sparse gradient (<see cref="Tensor.SparseGrad"/>, for <c>SparseAdam</c>): a step then costs the rows a
+/// batch looked up, not the whole table.
+/// </summary>
 public sealed class Embedding : Module
 {
     /// <summary>Creates the table.</summary>
-    public Embedding(int numEmbeddings, int embeddingDim, DType dtype = DType.Float32, Generator? generator = null)
+    /// <param name="numEmbeddings">The number of rows.</param>
+    /// <param name="embeddingDim">The length of each row.</param>
+    /// <param name="dtype">The weight's dtype.</param>
+    /// <param name="generator">The random numbers of the initialisation (the default generator when null).</param>
+    /// <param name="paddingIdx">A row that stays zero-initialised and gets no gradient; negative counts from the end.</param>
+    /// <param name="sparse">Give the weight a row-sparse gradient instead of a dense one.</param>
+    public Embedding(int numEmbeddings, int embeddingDim, DType dtype = DType.Float32, Generator? generator = null,
+        long? paddingIdx = null, bool sparse = false)
     {
         if (numEmbeddings < 1) throw new ArgumentOutOfRangeException(nameof(numEmbeddings), numEmbeddings, $"numEmbeddings must be >= 1, got {numEmbeddings}");
         if (embeddingDim < 1) throw new ArgumentOutOfRangeException(nameof(embeddingDim), embeddingDim, $"embeddingDim must be >= 1, got {embeddingDim}");
-        Init.Normal_(RegisterParameter("weight", Tensor.Zeros([numEmbeddings, embeddingDim], dtype)), 0, 1, generator);
+        long padding = EmbeddingOps.NormalizePadding(paddingIdx, numEmbeddings);
+        var weight = Init.Normal_(RegisterParameter("weight", Tensor.Zeros([numEmbeddings, embeddingDim], dtype)), 0, 1, generator);
+        if (padding >= 0) weight.Detach().Select(0, (int)padding).Fill_(0);
+        PaddingIdx = padding >= 0 ? padding : null;
+        Sparse = sparse;
     }
 
     /// <summary>The table, [numEmbeddings, embeddingDim].</summary>
     public Tensor Weight => GetParameter("weight");
 
+    /// <summary>The padding row (in [0, numEmbeddings)), or null.</summary>
+    public long? PaddingIdx { get; }
+
+    /// <summary>Whether the weight's gradient is row-sparse.</summary>
+    public bool Sparse { get; }
+
     /// <inheritdoc />
-    public override Tensor Forward(Tensor input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        if (input.DType != DType.Int64) throw new ArgumentException($"Embedding expects int64 indices, got {input.DType.Name()}", nameof(input));
-        int dim = Weight.Size(1);
-        var flat = input.Reshape(-1);
-        var index = flat.Unsqueeze(1).Expand(flat.NumEl, dim).Contiguous();
-        var rows = Weight.Gather(0, index);
-        return rows.Reshape([.. input.Shape, dim]);
-    }
+    public override Tensor Forward(Tensor input) => Functional.Embedding(input, Weight, PaddingIdx, Sparse);
 }

@@ -17,6 +17,15 @@ public static class Functional
     public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null) =>
         LinearOps.Linear(NotNull(input), NotNull(weight), bias);
 
+    /// <summary>
+    /// The rows of <paramref name="weight"/> [numEmbeddings, dim] picked by the int64 <paramref name="input"/> (any
+    /// shape): output input.shape + [dim], as <c>torch.nn.functional.embedding</c>. The row <paramref name="paddingIdx"/>
+    /// (negative: from the end) gets no gradient. With <paramref name="sparse"/>, a leaf weight's gradient is row-sparse
+    /// (<see cref="Tensor.SparseGrad"/>): only the rows looked up, repeated lookups summed.
+    /// </summary>
+    public static Tensor Embedding(Tensor input, Tensor weight, long? paddingIdx = null, bool sparse = false) =>
+        EmbeddingOps.Embedding(NotNull(input), NotNull(weight), paddingIdx, sparse);
+
     /// <summary>Mean squared error (input − target)², reduced as <paramref name="reduction"/> says.</summary>
     public static Tensor MseLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean) =>
         LossOps.Mse(input, target, reduction);
@@ -119,6 +128,16 @@ public static class Functional
         NormOps.LayerNorm(NotNull(input), normalizedShape, weight, bias, eps);
 
     /// <summary>
+    /// Batch normalisation of input [N, C, *] per channel (dim 1): (x − mean)/√(var + eps)·weight + bias. In training mode
+    /// mean and the biased var are the batch's, over N and the spatial dims, and <paramref name="runningMean"/> and
+    /// <paramref name="runningVar"/>, when given, are updated in place: running ← (1 − momentum)·running + momentum·batch,
+    /// with the unbiased variance for the running variance. Otherwise the running statistics normalise.
+    /// </summary>
+    public static Tensor BatchNorm(Tensor input, Tensor? runningMean, Tensor? runningVar, Tensor? weight = null, Tensor? bias = null,
+        bool training = false, double momentum = 0.1, double eps = 1e-5) =>
+        BatchNormOps.BatchNorm(NotNull(input), runningMean, runningVar, weight, bias, training, momentum, eps);
+
+    /// <summary>
     /// When <paramref name="training"/>, zeroes each element with probability <paramref name="p"/> (drawn from
     /// <paramref name="generator"/>, or the default one) and scales the others by 1/(1 − p); otherwise returns the input.
     /// </summary>
@@ -138,16 +157,10 @@ public static class Functional
     /// GELU: x·Φ(x) with the exact normal CDF (<paramref name="approximate"/> "none"), or PyTorch's tanh approximation
     /// ½x·(1 + tanh(√(2/π)·(x + 0.044715x³))) ("tanh").
     /// </summary>
-    public static Tensor Gelu(Tensor input, string approximate = "none")
-    {
-        NotNull(input);
-        return approximate switch
-        {
-            "none" => input.Gelu(),
-            "tanh" => input * 0.5 * (1.0 + ((input + input.Pow(3) * 0.044715) * Math.Sqrt(2 / Math.PI)).Tanh()),
-            _ => throw new ArgumentException($"approximate must be \"none\" or \"tanh\", got \"{approximate}\"", nameof(approximate)),
-        };
-    }
+    public static Tensor Gelu(Tensor input, string approximate = "none") => NotNull(input).Gelu(approximate);
+
+    /// <summary>SiLU (swish): x·σ(x).</summary>
+    public static Tensor Silu(Tensor input) => NotNull(input).Silu();
 
     /// <summary>log(1 + e^(βx))/β, linear where βx &gt; <paramref name="threshold"/>.</summary>
     public static Tensor Softplus(Tensor input, double beta = 1.0, double threshold = 20.0) => NotNull(input).Softplus(beta, threshold);

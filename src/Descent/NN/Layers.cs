@@ -108,11 +108,31 @@ public sealed class Sigmoid : Module
     public override Tensor Forward(Tensor input) => input.Sigmoid();
 }
 
-/// <summary>Exact GELU, x·Φ(x).</summary>
+/// <summary>
+/// GELU: the exact x·Φ(x) (<c>approximate</c> "none"), or the tanh approximation ½x·(1 + tanh(√(2/π)·(x + 0.044715x³)))
+/// ("tanh"), as PyTorch's <c>nn.GELU(approximate)</c>.
+/// </summary>
 public sealed class GELU : Module
 {
+    private readonly string _approximate;
+
+    /// <summary>Creates the activation; <paramref name="approximate"/> is "none" or "tanh".</summary>
+    public GELU(string approximate = "none")
+    {
+        if (approximate is not ("none" or "tanh"))
+            throw new ArgumentException($"approximate must be \"none\" or \"tanh\", got \"{approximate}\"", nameof(approximate));
+        _approximate = approximate;
+    }
+
     /// <inheritdoc />
-    public override Tensor Forward(Tensor input) => input.Gelu();
+    public override Tensor Forward(Tensor input) => input.Gelu(_approximate);
+}
+
+/// <summary>SiLU (swish), x·σ(x).</summary>
+public sealed class SiLU : Module
+{
+    /// <inheritdoc />
+    public override Tensor Forward(Tensor input) => input.Silu();
 }
 
 /// <summary>Flattens dimensions startDim..endDim (by default all but the batch dimension).</summary>

@@ -135,8 +135,10 @@ public abstract class Module
         for (int i = 0; i < _parameters.Count; i++)
             if (_parameters[i].Value.DType != dtype)
                 _parameters[i] = new(_parameters[i].Key, _parameters[i].Value.Detach().To(dtype).RequiresGrad_());
+        // Only floating-point buffers follow (as PyTorch's): counters such as num_batches_tracked stay int64.
         for (int i = 0; i < _buffers.Count; i++)
-            _buffers[i] = new(_buffers[i].Key, _buffers[i].Value.Detach().To(dtype));
+            if (_buffers[i].Value.DType.IsFloatingPoint() && _buffers[i].Value.DType != dtype)
+                _buffers[i] = new(_buffers[i].Key, _buffers[i].Value.Detach().To(dtype));
         foreach (var c in _children) c.Value.To(dtype);
         OnDTypeChanged();
         return this;
@@ -149,6 +151,9 @@ public abstract class Module
 
     /// <summary>The parameter registered under <paramref name="name"/> in this module (not its children).</summary>
     protected Tensor GetParameter(string name) => _parameters.First(p => p.Key == name).Value;
+
+    /// <summary>The buffer registered under <paramref name="name"/> in this module (not its children).</summary>
+    protected Tensor GetBuffer(string name) => _buffers.First(b => b.Key == name).Value;
 
     /// <summary>The number of trainable scalars.</summary>
     public long ParameterCount() => Parameters().Sum(p => (long)p.NumEl);

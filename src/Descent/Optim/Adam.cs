@@ -29,6 +29,13 @@ public record AdamOptions : OptimizerOptions
     /// <summary>Maximise the objective instead of minimising it.</summary>
     [Hyperparameter("maximize")]
     public bool Maximize { get; init; }
+
+    /// <summary>
+    /// Decouple the weight decay from the gradient: θ ← θ(1 − γλ) before the update instead of adding λθ to the gradient
+    /// (AdamW's rule; always on for <see cref="AdamW"/>).
+    /// </summary>
+    [Hyperparameter("decoupled_weight_decay")]
+    public bool DecoupledWeightDecay { get; init; }
 }
 
 /// <summary>
@@ -38,7 +45,7 @@ public record AdamOptions : OptimizerOptions
 /// <para>Update rule, with learning rate γ, betas (β₁, β₂), weight decay λ, for t = 1, 2, …:</para>
 /// <code>
 /// g ← ∇f(θ)                  (−∇f(θ) when maximize)
-/// g ← g + λθ                 (if λ ≠ 0)
+/// g ← g + λθ                 (if λ ≠ 0; with decoupledWeightDecay: θ ← θ(1 − γλ) instead, AdamW's rule)
 /// m ← β₁m + (1 − β₁)g
 /// v ← β₂v + (1 − β₂)g²
 /// v̂ ← max(v̂, v)              (AMSGrad; then v̂ replaces v below)
@@ -64,16 +71,23 @@ public class Adam : Optimizer<AdamOptions>
     /// <param name="weightDecay">L2 penalty λ.</param>
     /// <param name="amsgrad">Use AMSGrad.</param>
     /// <param name="maximize">Maximise the objective instead.</param>
+    /// <param name="decoupledWeightDecay">Decay the weights directly, θ ← θ(1 − γλ), as AdamW does.</param>
     public Adam(IEnumerable<Tensor> parameters, double lr = 1e-3, (double, double)? betas = null, double eps = 1e-8,
-        double weightDecay = 0, bool amsgrad = false, bool maximize = false)
-        : base(parameters, new AdamOptions(lr) { Betas = betas ?? (0.9, 0.999), Eps = eps, WeightDecay = weightDecay, AmsGrad = amsgrad, Maximize = maximize })
+        double weightDecay = 0, bool amsgrad = false, bool maximize = false, bool decoupledWeightDecay = false)
+        : base(parameters, new AdamOptions(lr)
+        {
+            Betas = betas ?? (0.9, 0.999), Eps = eps, WeightDecay = weightDecay, AmsGrad = amsgrad, Maximize = maximize, DecoupledWeightDecay = decoupledWeightDecay,
+        })
     {
     }
 
     /// <summary>Creates Adam over parameter groups; each group may change the defaults, e.g. <c>o =&gt; o with { Lr = 0.1 }</c>.</summary>
     public Adam(IEnumerable<ParamGroupSpec<AdamOptions>> groups, double lr = 1e-3, (double, double)? betas = null, double eps = 1e-8,
-        double weightDecay = 0, bool amsgrad = false, bool maximize = false)
-        : base(groups, new AdamOptions(lr) { Betas = betas ?? (0.9, 0.999), Eps = eps, WeightDecay = weightDecay, AmsGrad = amsgrad, Maximize = maximize })
+        double weightDecay = 0, bool amsgrad = false, bool maximize = false, bool decoupledWeightDecay = false)
+        : base(groups, new AdamOptions(lr)
+        {
+            Betas = betas ?? (0.9, 0.999), Eps = eps, WeightDecay = weightDecay, AmsGrad = amsgrad, Maximize = maximize, DecoupledWeightDecay = decoupledWeightDecay,
+        })
     {
     }
 
@@ -84,13 +98,13 @@ public class Adam : Optimizer<AdamOptions>
 
     /// <inheritdoc/>
     protected override void Update(Tensor parameter, Tensor grad, ParamState state, AdamOptions options) =>
-        AdamUpdate.Run(parameter, grad, state, options, decoupled: false);
+        AdamUpdate.Run(parameter, grad, state, options);
 }
 
 /// <summary>The step shared by <see cref="Adam"/> and <see cref="AdamW"/>: the buffers and the bias corrections of step t.</summary>
 internal static class AdamUpdate
 {
-    public static void Run(Tensor parameter, Tensor grad, ParamState state, AdamOptions o, bool decoupled)
+    public static void Run(Tensor parameter, Tensor grad, ParamState state, AdamOptions o)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(o);
@@ -99,16 +113,16 @@ internal static class AdamUpdate
         // As PyTorch, the AMSGrad buffer exists only when the group had amsgrad on at the first step.
         Tensor? vmax = o.AmsGrad ? state.Buffer("max_exp_avg_sq", parameter) : null;
         long t = ++state.Step;
-        var step = new AdamStep(o, t, decoupled);
+        var step = new AdamStep(o, t);
         FusedUpdate.Run(parameter, grad, o.Maximize, new AdamRule<float>(step), new AdamRule<double>(step), m, v, vmax);
     }
 }
 
 /// <summary>The per-step constants of Adam and AdamW, in double precision.</summary>
-internal readonly record struct AdamStep(AdamOptions Options, double StepSize, double BiasCorrection2Sqrt, bool Decoupled)
+internal readonly record struct AdamStep(AdamOptions Options, double StepSize, double BiasCorrection2Sqrt)
 {
-    public AdamStep(AdamOptions o, long t, bool decoupled)
-        : this(o, o.Lr / (1 - Math.Pow(o.Betas.Item1, t)), Math.Sqrt(1 - Math.Pow(o.Betas.Item2, t)), decoupled)
+    public AdamStep(AdamOptions o, long t)
+        : this(o, o.Lr / (1 - Math.Pow(o.Betas.Item1, t)), Math.Sqrt(1 - Math.Pow(o.Betas.Item2, t)))
     {
     }
 }
@@ -119,17 +133,16 @@ internal readonly record struct AdamStep(AdamOptions Options, double StepSize, d
 /// </summary>
 internal readonly struct AdamRule<T>(AdamStep c) : IUpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly T _weightDecay = T.CreateTruncating(c.Options.WeightDecay), _decoupledScale = T.CreateTruncating(1 - c.Options.Lr * c.Options.WeightDecay);
+    private readonly WeightDecay<T> _weightDecay = new(c.Options.Lr, c.Options.WeightDecay, c.Options.DecoupledWeightDecay);
     private readonly T _beta1 = T.CreateTruncating(c.Options.Betas.Item1), _oneMinusBeta1 = T.CreateTruncating(1 - c.Options.Betas.Item1);
     private readonly T _beta2 = T.CreateTruncating(c.Options.Betas.Item2), _oneMinusBeta2 = T.CreateTruncating(1 - c.Options.Betas.Item2);
     private readonly T _bc2Sqrt = T.CreateTruncating(c.BiasCorrection2Sqrt), _eps = T.CreateTruncating(c.Options.Eps), _negStepSize = T.CreateTruncating(-c.StepSize);
-    private readonly bool _decoupled = c.Decoupled, _hasWeightDecay = c.Options.WeightDecay != 0, _amsgrad = c.Options.AmsGrad;
+    private readonly bool _amsgrad = c.Options.AmsGrad;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T Update(T theta, T g, ref T m, ref T v, ref T vmax)
     {
-        if (_decoupled) theta *= _decoupledScale;
-        else if (_hasWeightDecay) g += theta * _weightDecay;
+        _weightDecay.Apply(ref theta, ref g);
         m = m * _beta1 + g * _oneMinusBeta1;
         v = v * _beta2 + g * _oneMinusBeta2 * g;
         T second = v;
@@ -140,12 +153,35 @@ internal readonly struct AdamRule<T>(AdamStep c) : IUpdateRule<T> where T : unma
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector<T> Update(Vector<T> theta, Vector<T> g, ref Vector<T> m, ref Vector<T> v, ref Vector<T> vmax)
     {
-        if (_decoupled) theta *= _decoupledScale;
-        else if (_hasWeightDecay) g += theta * _weightDecay;
+        _weightDecay.Apply(ref theta, ref g);
         m = m * _beta1 + g * _oneMinusBeta1;
         v = v * _beta2 + g * _oneMinusBeta2 * g;
         var second = v;
         if (_amsgrad) second = vmax = Vector.Max(vmax, v);
         return theta + m * _negStepSize / (Vector.SquareRoot(second) / new Vector<T>(_bc2Sqrt) + new Vector<T>(_eps));
+    }
+}
+
+/// <summary>
+/// The weight decay λ of the Adam family (Adam, AdamW, NAdam, RAdam), applied first in each element's update as PyTorch
+/// does: an L2 penalty added to the gradient, g ← g + λθ, or, decoupled, θ ← θ(1 − γλ) (AdamW's rule).
+/// </summary>
+internal readonly struct WeightDecay<T>(double lr, double weightDecay, bool decoupled) where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T _lambda = T.CreateTruncating(weightDecay), _decoupledScale = T.CreateTruncating(1 - lr * weightDecay);
+    private readonly bool _coupled = weightDecay != 0 && !decoupled, _decoupled = weightDecay != 0 && decoupled;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Apply(ref T theta, ref T g)
+    {
+        if (_decoupled) theta *= _decoupledScale;
+        else if (_coupled) g += theta * _lambda;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Apply(ref Vector<T> theta, ref Vector<T> g)
+    {
+        if (_decoupled) theta *= _decoupledScale;
+        else if (_coupled) g += theta * _lambda;
     }
 }

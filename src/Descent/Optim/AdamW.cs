@@ -4,7 +4,19 @@ namespace Descent.Optim;
 public sealed record AdamWOptions : AdamOptions
 {
     /// <summary>Creates AdamW options with the learning rate <paramref name="lr"/>.</summary>
-    public AdamWOptions(double lr = 1e-3) : base(lr) => WeightDecay = 1e-2;
+    public AdamWOptions(double lr = 1e-3) : base(lr)
+    {
+        WeightDecay = 1e-2;
+        DecoupledWeightDecay = true;
+    }
+
+    /// <inheritdoc/>
+    protected override void ValidateTogether()
+    {
+        base.ValidateTogether();
+        if (!DecoupledWeightDecay)
+            throw new ArgumentException("AdamW's weight decay is always decoupled (decoupledWeightDecay must be true); use Adam for an L2 penalty on the gradient", "decoupledWeightDecay");
+    }
 }
 
 /// <summary>
@@ -57,5 +69,5 @@ public sealed class AdamW : Optimizer<AdamWOptions>
 
     /// <inheritdoc/>
     protected override void Update(Tensor parameter, Tensor grad, ParamState state, AdamWOptions options) =>
-        AdamUpdate.Run(parameter, grad, state, options, decoupled: true);
+        AdamUpdate.Run(parameter, grad, state, options);
 }

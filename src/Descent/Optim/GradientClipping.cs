@@ -15,7 +15,8 @@ public static class GradientClipping
 
     /// <summary>
     /// Scales every gradient by min(1, maxNorm / (‖g‖ + 1e-6)), where ‖g‖ is the <paramref name="normType"/>-norm of all
-    /// gradients together (as if concatenated); parameters without a gradient are ignored. Returns that total norm.
+    /// gradients together (as if concatenated); parameters without a gradient are ignored, a row-sparse gradient
+    /// (<see cref="Tensor.SparseGrad"/>) counts as its dense form. Returns that total norm.
     /// </summary>
     /// <param name="parameters">The parameters whose <see cref="Tensor.Grad"/> is clipped in place.</param>
     /// <param name="maxNorm">The largest allowed total norm.</param>
@@ -59,7 +60,7 @@ public static class GradientClipping
         return total;
     }
 
-    /// <summary>Clamps every gradient element into [−<paramref name="clipValue"/>, <paramref name="clipValue"/>].</summary>
+    /// <summary>Clamps every gradient element (dense or row-sparse) into [−<paramref name="clipValue"/>, <paramref name="clipValue"/>].</summary>
     public static void ClipGradValue(IEnumerable<Tensor> parameters, double clipValue)
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -77,6 +78,14 @@ public static class GradientClipping
         foreach (var p in parameters)
         {
             ArgumentNullException.ThrowIfNull(p, nameof(parameters));
+            if (p.SparseGrad is { } sparse)
+            {
+                // Coalesced (each row once), so its values hold every non-zero of the dense gradient exactly once: their
+                // norm is the dense gradient's, and scaling or clamping them is scaling or clamping it.
+                if (!sparse.Values.IsLeaf) p.SparseGrad = sparse = new RowSparseGrad(sparse.Indices, sparse.Values.Detach().Contiguous().Detach(), sparse.Shape);
+                grads.Add(sparse.Values);
+                continue;
+            }
             if (p.Grad is not Tensor g) continue;
             if (!g.IsContiguous || !g.IsLeaf) p.Grad = g = g.Detach().Contiguous().Detach();
             grads.Add(g);

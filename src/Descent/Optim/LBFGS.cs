@@ -5,7 +5,7 @@ namespace Descent.Optim;
 /// <c>torch.optim.LBFGS</c> (after minFunc), with an optional strong-Wolfe line search.
 /// </summary>
 /// <remarks>
-/// <para>Each <see cref="Step(Func{Tensor})"/> runs up to <c>maxIter</c> iterations, re-evaluating the closure. With
+/// <para>Each <see cref="Optimizer.Step(Func{Tensor})"/> runs up to <c>maxIter</c> iterations, re-evaluating the closure. With
 /// g the flattened gradient, and the pairs sᵢ = θᵢ₊₁ − θᵢ, yᵢ = gᵢ₊₁ − gᵢ (kept when yᵀs &gt; 1e-10, at most
 /// <c>historySize</c>), ρᵢ = 1/(yᵢᵀsᵢ), H₀ = yᵀs/yᵀy:</para>
 /// <code>
@@ -14,6 +14,8 @@ namespace Descent.Optim;
 /// t ← min(1, 1/‖g‖₁)·lr on the very first iteration, else lr (or the strong-Wolfe step)
 /// θ ← θ + t·d
 /// </code>
+/// <para>The arithmetic follows the parameters' dtype as PyTorch's does: for float32 parameters the vectors, dot
+/// products, the two-loop recursion and the line search's slopes are single precision, the losses double.</para>
 /// <para>It stops early when max|g| ≤ toleranceGrad, when gᵀd &gt; −toleranceChange, when max|t·d| or the change of the
 /// loss falls below toleranceChange, or after maxEval evaluations.</para>
 /// <para><b>Strengths:</b> near-Newton convergence on smooth deterministic problems (often orders of magnitude fewer
@@ -65,10 +67,10 @@ public sealed partial class LBFGS : Optimizer
     /// Runs up to <c>maxIter</c> L-BFGS iterations; <paramref name="closure"/> zeroes the gradients, computes the loss,
     /// calls Backward and returns the loss. Returns the loss of the first evaluation.
     /// </summary>
-    public override Tensor Step(Func<Tensor> closure)
+    protected override Tensor StepWith(Func<Tensor> closure)
     {
-        ArgumentNullException.ThrowIfNull(closure);
         var o = Options;
+        var math = new FlatMath(_params[0].DType == DType.Float32);
         var state = StateFor(_params[0]);
         var h = History.Read(state);
         using var noGrad = Autograd.NoGrad();
@@ -79,7 +81,7 @@ public sealed partial class LBFGS : Optimizer
         int currentEvals = 1;
         h.FuncEvals++;
         var flatGrad = GatherFlatGrad();
-        bool optCond = MaxAbs(flatGrad, 1) <= o.ToleranceGrad;
+        bool optCond = math.MaxAbs(flatGrad, 1) <= o.ToleranceGrad;
         if (optCond)
         {
             h.Write(state, _params[0].DType);
@@ -93,7 +95,7 @@ public sealed partial class LBFGS : Optimizer
             h.NIter++;
             if (h.NIter == 1)
             {
-                h.D = Scaled(flatGrad, -1);
+                h.D = math.Scaled(flatGrad, -1);
                 h.Dirs.Clear();
                 h.Steps.Clear();
                 h.Ro.Clear();
@@ -101,21 +103,24 @@ public sealed partial class LBFGS : Optimizer
             }
             else
             {
-                h.D = Direction(h, flatGrad, o.HistorySize);
+                h.D = Direction(math, h, flatGrad, o.HistorySize);
             }
             h.PrevFlatGrad = (double[])flatGrad.Clone();
             h.PrevLoss = loss;
-            h.T = h.NIter == 1 ? PyMin(1.0, 1.0 / SumAbs(flatGrad)) * o.Lr : o.Lr;
-            double gtd = Dot(flatGrad, h.D);
+            // 1 / ‖g‖₁ is a tensor: the first step length is one (of the dtype) whenever it is below 1.
+            Num t = h.NIter == 1 ? Num.Min(1.0, 1.0 / math.SumAbs(flatGrad)) * o.Lr : o.Lr;
+            Num gtd = math.Dot(flatGrad, h.D);
+            h.T = t.Value;
             if (gtd > -o.ToleranceChange) break;
 
             int lsEvals = 0;
             if (o.LineSearch == LineSearch.StrongWolfe)
             {
                 var x = CloneParams();
-                (loss, flatGrad, h.T, lsEvals) = StrongWolfe((t, d) => DirectionalEvaluate(closure, x, t, d), h.T, h.D, loss, flatGrad, gtd);
+                (loss, flatGrad, t, lsEvals) = StrongWolfe(math, (step, d) => DirectionalEvaluate(closure, x, step, d), t, h.D, loss, flatGrad, gtd);
+                h.T = t.Value;
                 AddGrad(h.T, h.D);
-                optCond = MaxAbs(flatGrad, 1) <= o.ToleranceGrad;
+                optCond = math.MaxAbs(flatGrad, 1) <= o.ToleranceGrad;
             }
             else
             {
@@ -124,7 +129,7 @@ public sealed partial class LBFGS : Optimizer
                 {
                     loss = Evaluate(closure).Item();
                     flatGrad = GatherFlatGrad();
-                    optCond = MaxAbs(flatGrad, 1) <= o.ToleranceGrad;
+                    optCond = math.MaxAbs(flatGrad, 1) <= o.ToleranceGrad;
                     lsEvals = 1;
                 }
             }
@@ -134,7 +139,7 @@ public sealed partial class LBFGS : Optimizer
             if (nIter == o.MaxIter) break;
             if (currentEvals >= o.EvaluationBudget) break;
             if (optCond) break;
-            if (MaxAbs(h.D, h.T) <= o.ToleranceChange) break;
+            if (math.MaxAbs(h.D, t) <= o.ToleranceChange) break;
             if (Math.Abs(loss - h.PrevLoss) < o.ToleranceChange) break;
         }
         h.Write(state, _params[0].DType);
@@ -142,12 +147,11 @@ public sealed partial class LBFGS : Optimizer
     }
 
     /// <summary>The two-loop recursion: adds the newest curvature pair, then returns −H·g.</summary>
-    private static double[] Direction(History h, double[] flatGrad, int historySize)
+    private static double[] Direction(FlatMath math, History h, double[] flatGrad, int historySize)
     {
-        var y = new double[flatGrad.Length];
-        for (int i = 0; i < y.Length; i++) y[i] = flatGrad[i] - h.PrevFlatGrad![i];
-        var s = Scaled(h.D!, h.T);
-        double ys = Dot(y, s);
+        var y = math.Difference(flatGrad, h.PrevFlatGrad!);
+        var s = math.Scaled(h.D!, h.T);
+        Num ys = math.Dot(y, s);
         if (ys > 1e-10)
         {
             if (h.Dirs.Count == historySize)
@@ -158,22 +162,22 @@ public sealed partial class LBFGS : Optimizer
             }
             h.Dirs.Add(y);
             h.Steps.Add(s);
-            h.Ro.Add(1.0 / ys);
-            h.HDiag = ys / Dot(y, y);
+            h.Ro.Add((1.0 / ys).Value);
+            h.HDiag = (ys / math.Dot(y, y)).Value;
         }
         int numOld = h.Dirs.Count;
-        var al = new double[numOld];
-        var q = Scaled(flatGrad, -1);
+        var al = new Num[numOld];
+        var q = math.Scaled(flatGrad, -1);
         for (int i = numOld - 1; i >= 0; i--)
         {
-            al[i] = Dot(h.Steps[i], q) * h.Ro[i];
-            AddScaled(q, h.Dirs[i], -al[i]);
+            al[i] = math.Dot(h.Steps[i], q) * math.Tensor(h.Ro[i]);
+            math.AddScaled(q, h.Dirs[i], -al[i]);
         }
-        var r = Scaled(q, h.HDiag);
+        var r = math.Scaled(q, h.HDiag);
         for (int i = 0; i < numOld; i++)
         {
-            double be = Dot(h.Dirs[i], r) * h.Ro[i];
-            AddScaled(r, h.Steps[i], al[i] - be);
+            Num be = math.Dot(h.Dirs[i], r) * math.Tensor(h.Ro[i]);
+            math.AddScaled(r, h.Steps[i], al[i] - be);
         }
         return r;
     }
@@ -198,7 +202,9 @@ public sealed partial class LBFGS : Optimizer
         int offset = 0;
         foreach (var p in _params)
         {
-            if (p.Grad is not null) p.Grad.ToDoubleArray().CopyTo(flat, offset);
+            // A row-sparse gradient (a sparse embedding) is read dense, as PyTorch's L-BFGS does.
+            var grad = p.Grad ?? p.SparseGrad?.ToDense();
+            if (grad is not null) grad.ToDoubleArray().CopyTo(flat, offset);
             offset += p.NumEl;
         }
         return flat;
@@ -239,40 +245,6 @@ public sealed partial class LBFGS : Optimizer
                 for (int i = 0; i < s.Length; i++) s[i] = (float)x[k][i];
             }
         }
-    }
-
-    private static double Dot(double[] a, double[] b)
-    {
-        double sum = 0;
-        for (int i = 0; i < a.Length; i++) sum += a[i] * b[i];
-        return sum;
-    }
-
-    private static double[] Scaled(double[] a, double c)
-    {
-        var r = new double[a.Length];
-        for (int i = 0; i < a.Length; i++) r[i] = a[i] * c;
-        return r;
-    }
-
-    private static void AddScaled(double[] a, double[] b, double c)
-    {
-        for (int i = 0; i < a.Length; i++) a[i] += c * b[i];
-    }
-
-    /// <summary>max |c·aᵢ| (0 for an empty vector).</summary>
-    private static double MaxAbs(double[] a, double c)
-    {
-        double m = 0;
-        foreach (double v in a) m = PyMax(m, Math.Abs(v * c));
-        return m;
-    }
-
-    private static double SumAbs(double[] a)
-    {
-        double s = 0;
-        foreach (double v in a) s += Math.Abs(v);
-        return s;
     }
 
     // Python's min and max: the first argument unless the second compares strictly smaller (larger).

@@ -16,7 +16,7 @@ public sealed record LBFGSOptions : OptimizerOptions
     /// <summary>Creates L-BFGS options with the learning rate <paramref name="lr"/> (the step along each search direction, 1 by default).</summary>
     public LBFGSOptions(double lr = 1) => Lr = lr;
 
-    /// <summary>The most inner iterations one <see cref="LBFGS.Step(Func{Tensor})"/> runs.</summary>
+    /// <summary>The most inner iterations one <see cref="Optimizer.Step(Func{Tensor})"/> runs.</summary>
     [Hyperparameter("max_iter", Range = HyperparameterRange.AtLeastOne)]
     public int MaxIter { get; init; } = 20;
 

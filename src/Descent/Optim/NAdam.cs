@@ -26,13 +26,17 @@ public sealed record NAdamOptions : OptimizerOptions
     /// <summary>The momentum decay ψ of the schedule μₜ = β₁(1 − ½·0.96^(tψ)).</summary>
     [Hyperparameter("momentum_decay", Range = HyperparameterRange.NonNegative)]
     public double MomentumDecay { get; init; } = 4e-3;
+
+    /// <summary>Decouple the weight decay from the gradient: θ ← θ(1 − γλ) before the update instead of adding λθ to the gradient (AdamW's rule).</summary>
+    [Hyperparameter("decoupled_weight_decay")]
+    public bool DecoupledWeightDecay { get; init; }
 }
 
 /// <summary>NAdam: Adam with Nesterov momentum, as <c>torch.optim.NAdam</c> (Dozat, 2016).</summary>
 /// <remarks>
 /// <para>Update rule, with learning rate γ, betas (β₁, β₂), momentum decay ψ, weight decay λ, for t = 1, 2, …:</para>
 /// <code>
-/// g ← ∇f(θ) + λθ
+/// g ← ∇f(θ) + λθ              (with decoupledWeightDecay: g ← ∇f(θ) and θ ← θ(1 − γλ) instead)
 /// μₜ ← β₁(1 − ½·0.96^(tψ));   μₜ₊₁ ← β₁(1 − ½·0.96^((t+1)ψ));   Π ← Π·μₜ
 /// m ← m + (1 − β₁)(g − m)      (lerp, as PyTorch 2)
 /// v ← β₂v + (1 − β₂)g²
@@ -56,14 +60,23 @@ public sealed class NAdam : Optimizer<NAdamOptions>
     /// <param name="eps">Denominator term ε.</param>
     /// <param name="weightDecay">L2 penalty λ.</param>
     /// <param name="momentumDecay">Momentum decay ψ.</param>
-    public NAdam(IEnumerable<Tensor> parameters, double lr = 2e-3, (double, double)? betas = null, double eps = 1e-8, double weightDecay = 0, double momentumDecay = 4e-3)
-        : base(parameters, new NAdamOptions(lr) { Betas = betas ?? (0.9, 0.999), Eps = eps, WeightDecay = weightDecay, MomentumDecay = momentumDecay })
+    /// <param name="decoupledWeightDecay">Decay the weights directly, θ ← θ(1 − γλ), as AdamW does.</param>
+    public NAdam(IEnumerable<Tensor> parameters, double lr = 2e-3, (double, double)? betas = null, double eps = 1e-8, double weightDecay = 0, double momentumDecay = 4e-3,
+        bool decoupledWeightDecay = false)
+        : base(parameters, new NAdamOptions(lr)
+        {
+            Betas = betas ?? (0.9, 0.999), Eps = eps, WeightDecay = weightDecay, MomentumDecay = momentumDecay, DecoupledWeightDecay = decoupledWeightDecay,
+        })
     {
     }
 
     /// <summary>Creates NAdam over parameter groups; each group may change the defaults.</summary>
-    public NAdam(IEnumerable<ParamGroupSpec<NAdamOptions>> groups, double lr = 2e-3, (double, double)? betas = null, double eps = 1e-8, double weightDecay = 0, double momentumDecay = 4e-3)
-        : base(groups, new NAdamOptions(lr) { Betas = betas ?? (0.9, 0.999), Eps = eps, WeightDecay = weightDecay, MomentumDecay = momentumDecay })
+    public NAdam(IEnumerable<ParamGroupSpec<NAdamOptions>> groups, double lr = 2e-3, (double, double)? betas = null, double eps = 1e-8, double weightDecay = 0, double momentumDecay = 4e-3,
+        bool decoupledWeightDecay = false)
+        : base(groups, new NAdamOptions(lr)
+        {
+            Betas = betas ?? (0.9, 0.999), Eps = eps, WeightDecay = weightDecay, MomentumDecay = momentumDecay, DecoupledWeightDecay = decoupledWeightDecay,
+        })
     {
     }
 
@@ -100,11 +113,11 @@ internal readonly record struct NadamStep(NAdamOptions Options, double BiasCorre
 /// <summary>NAdam's update of one element, in torch.optim.NAdam's order. State: s0 = exp_avg, s1 = exp_avg_sq.</summary>
 internal readonly struct NadamRule<T>(NadamStep c) : IUpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly T _weightDecay = T.CreateTruncating(c.Options.WeightDecay), _beta1 = T.CreateTruncating(c.Options.Betas.Item1);
+    private readonly WeightDecay<T> _weightDecay = new(c.Options.Lr, c.Options.WeightDecay, c.Options.DecoupledWeightDecay);
+    private readonly T _beta1 = T.CreateTruncating(c.Options.Betas.Item1);
     private readonly T _oneMinusBeta1 = T.CreateTruncating(1 - c.Options.Betas.Item1), _beta2 = T.CreateTruncating(c.Options.Betas.Item2);
     private readonly T _oneMinusBeta2 = T.CreateTruncating(1 - c.Options.Betas.Item2), _bc2 = T.CreateTruncating(c.BiasCorrection2);
     private readonly T _eps = T.CreateTruncating(c.Options.Eps), _gradCoef = T.CreateTruncating(c.GradCoef), _momentCoef = T.CreateTruncating(c.MomentCoef);
-    private readonly bool _hasWeightDecay = c.Options.WeightDecay != 0;
 
     // PyTorch's lerp(m, g, w): m + w·(g − m) for |w| < 0.5, else g − (g − m)·(1 − w), each one fused multiply-add.
     private readonly bool _lerpFromStart = Math.Abs(1 - c.Options.Betas.Item1) < 0.5;
@@ -112,7 +125,7 @@ internal readonly struct NadamRule<T>(NadamStep c) : IUpdateRule<T> where T : un
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T Update(T theta, T g, ref T m, ref T v, ref T unused)
     {
-        if (_hasWeightDecay) g += theta * _weightDecay;
+        _weightDecay.Apply(ref theta, ref g);
         m = _lerpFromStart ? T.FusedMultiplyAdd(_oneMinusBeta1, g - m, m) : T.FusedMultiplyAdd(m - g, _beta1, g);
         v = v * _beta2 + g * _oneMinusBeta2 * g;
         T denom = T.Sqrt(v / _bc2) + _eps;
@@ -123,7 +136,7 @@ internal readonly struct NadamRule<T>(NadamStep c) : IUpdateRule<T> where T : un
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector<T> Update(Vector<T> theta, Vector<T> g, ref Vector<T> m, ref Vector<T> v, ref Vector<T> unused)
     {
-        if (_hasWeightDecay) g += theta * _weightDecay;
+        _weightDecay.Apply(ref theta, ref g);
         m = _lerpFromStart ? Fma(new Vector<T>(_oneMinusBeta1), g - m, m) : Fma(m - g, new Vector<T>(_beta1), g);
         v = v * _beta2 + g * _oneMinusBeta2 * g;
         var denom = Vector.SquareRoot(v / new Vector<T>(_bc2)) + new Vector<T>(_eps);

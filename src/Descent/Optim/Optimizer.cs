@@ -7,7 +7,7 @@ namespace Descent.Optim;
 /// may re-evaluate the model through a closure. Optimizers that step with the gradients already computed derive from
 /// <see cref="FirstOrderOptimizer"/>; <see cref="LBFGS"/>, which evaluates several times per step, derives from this.
 /// </summary>
-public abstract class Optimizer
+public abstract partial class Optimizer
 {
     private protected readonly List<ParamGroup> Groups = [];
     private protected readonly Dictionary<Tensor, ParamState> StateByParameter = new(TensorIdentity.Instance);
@@ -43,11 +43,27 @@ public abstract class Optimizer
     /// <summary>
     /// Re-evaluates the model through <paramref name="closure"/> (which zeroes gradients, computes the loss, calls
     /// Backward and returns the loss) as often as the algorithm needs, updates the parameters, and returns the loss of
-    /// the first evaluation (PyTorch's <c>step(closure)</c>).
+    /// the first evaluation (PyTorch's <c>step(closure)</c>). The step hooks run before and after.
     /// </summary>
-    public abstract Tensor Step(Func<Tensor> closure);
+    public Tensor Step(Func<Tensor> closure)
+    {
+        ArgumentNullException.ThrowIfNull(closure);
+        RunStepPreHooks();
+        var loss = StepWith(closure);
+        RunStepPostHooks();
+        return loss;
+    }
 
-    /// <summary>Resets every parameter's gradient: to null (the default, as PyTorch 2 does) or to zeros.</summary>
+    /// <summary>
+    /// The algorithm's step through a closure, without the hooks: what <see cref="Step(Func{Tensor})"/> runs between
+    /// them. An optimizer that evaluates several points per step (a line search) overrides it.
+    /// </summary>
+    protected abstract Tensor StepWith(Func<Tensor> closure);
+
+    /// <summary>
+    /// Resets every parameter's gradient: to null (the default, as PyTorch 2 does) or to zeros. A row-sparse gradient
+    /// (<see cref="Tensor.SparseGrad"/>) becomes null or one with no touched row.
+    /// </summary>
     public void ZeroGrad(bool setToNone = true)
     {
         // Indexed loops, not Parameters(): this runs every step, and the enumerators would be allocated each time.
@@ -57,6 +73,7 @@ public abstract class Optimizer
             for (int i = 0; i < parameters.Count; i++)
             {
                 var p = parameters[i];
+                if (p.SparseGrad is not null) p.SparseGrad = setToNone ? null : RowSparseGrad.Empty(p.ShapeArray, p.DType);
                 if (p.Grad is null) continue;
                 if (setToNone) p.Grad = null;
                 else if (p.Grad.IsLeaf && p.Grad.IsContiguous) p.Grad.Zero_();
@@ -89,6 +106,7 @@ public abstract class Optimizer
     /// </summary>
     public OptimizerStateDict StateDict()
     {
+        Run(_stateDictPreHooks);
         var dict = new OptimizerStateDict();
         int index = 0;
         foreach (var group in Groups)
@@ -103,7 +121,7 @@ public abstract class Optimizer
             }
             dict.ParamGroups.Add(g);
         }
-        return dict;
+        return Transform(_stateDictPostHooks, dict);
     }
 
     /// <summary>
@@ -114,6 +132,7 @@ public abstract class Optimizer
     public void LoadStateDict(OptimizerStateDict stateDict)
     {
         ArgumentNullException.ThrowIfNull(stateDict);
+        stateDict = Transform(_loadStateDictPreHooks, stateDict);
         using var outlivesScopes = TensorScope.Suspend();
         if (stateDict.ParamGroups.Count != Groups.Count)
             throw new ArgumentException($"the state dict has {stateDict.ParamGroups.Count} parameter groups, the optimizer {Groups.Count}", nameof(stateDict));
@@ -150,6 +169,7 @@ public abstract class Optimizer
         }
         StateByParameter.Clear();
         foreach (var (p, s) in states) StateByParameter[p] = s;
+        Run(_loadStateDictPostHooks);
     }
 }
 
@@ -165,18 +185,25 @@ public abstract class FirstOrderOptimizer : Optimizer
 
     /// <summary>
     /// Performs one optimisation step with the gradients in each parameter's <see cref="Tensor.Grad"/>; parameters
-    /// whose gradient is null are skipped.
+    /// whose gradient is null are skipped. The step hooks run before and after.
     /// </summary>
-    public abstract void Step();
-
-    /// <summary>Evaluates <paramref name="closure"/> once (with gradients enabled), then steps; returns its loss.</summary>
-    public override Tensor Step(Func<Tensor> closure)
+    public void Step()
     {
-        ArgumentNullException.ThrowIfNull(closure);
+        RunStepPreHooks();
+        UpdateParameters();
+        RunStepPostHooks();
+    }
+
+    /// <summary>The update from the gradients already computed, without the hooks.</summary>
+    private protected abstract void UpdateParameters();
+
+    /// <summary>Evaluates the closure once (with gradients enabled), then updates; returns its loss.</summary>
+    protected override Tensor StepWith(Func<Tensor> closure)
+    {
         Tensor loss;
         using var outlivesScopes = TensorScope.Suspend();
         using (Autograd.EnableGrad()) loss = closure();
-        Step();
+        UpdateParameters();
         return loss;
     }
 }
@@ -215,7 +242,7 @@ public abstract class Optimizer<TOptions> : FirstOrderOptimizer where TOptions :
     /// Updates every parameter that has a gradient, group by group, with <see cref="Update"/>; nothing is recorded for
     /// autograd. The fused updates are queued and all run, as one parallel job, before this method returns.
     /// </summary>
-    public override void Step()
+    private protected sealed override void UpdateParameters()
     {
         // Every gradient is checked before any parameter changes, so that a bad one leaves the whole step undone.
         for (int gi = 0; gi < Groups.Count; gi++)
@@ -224,6 +251,8 @@ public abstract class Optimizer<TOptions> : FirstOrderOptimizer where TOptions :
             for (int i = 0; i < parameters.Count; i++)
             {
                 var p = parameters[i];
+                if (p.SparseGrad is not null && !AcceptsSparseGradients)
+                    throw new InvalidOperationException($"{GetType().Name} does not support sparse gradients, please consider SparseAdam instead (parameter {i} of group {gi} has a row-sparse gradient; an Embedding with sparse: false gives a dense one)");
                 if (p.Grad is not { } grad) continue;
                 if (!Shapes.SameShape(grad.ShapeArray, p.ShapeArray))
                     throw new InvalidOperationException($"the gradient of parameter {i} of group {gi} has shape {Shapes.Format(grad.ShapeArray)}, the parameter {Shapes.Format(p.ShapeArray)}");
@@ -243,6 +272,11 @@ public abstract class Optimizer<TOptions> : FirstOrderOptimizer where TOptions :
             for (int i = 0; i < parameters.Count; i++) // not foreach: its enumerator would be allocated every step
             {
                 var p = parameters[i];
+                if (p.SparseGrad is { } sparse)
+                {
+                    UpdateSparse(p, sparse, StateFor(p), options);
+                    continue;
+                }
                 var grad = p.Grad;
                 if (grad is null) continue;
                 if (!grad.IsContiguous) grad = grad.Contiguous();
@@ -256,4 +290,11 @@ public abstract class Optimizer<TOptions> : FirstOrderOptimizer where TOptions :
     /// contiguous; <paramref name="state"/> is the parameter's state (empty on its first step).
     /// </summary>
     protected abstract void Update(Tensor parameter, Tensor grad, ParamState state, TOptions options);
+
+    /// <summary>Whether <see cref="UpdateSparse"/> takes row-sparse gradients; otherwise a step given one throws before any change.</summary>
+    private protected virtual bool AcceptsSparseGradients => false;
+
+    /// <summary>Applies the rule to a parameter whose gradient is row-sparse (only when <see cref="AcceptsSparseGradients"/>).</summary>
+    private protected virtual void UpdateSparse(Tensor parameter, RowSparseGrad grad, ParamState state, TOptions options) =>
+        throw new InvalidOperationException($"{GetType().Name} does not support sparse gradients");
 }

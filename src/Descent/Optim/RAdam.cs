@@ -21,13 +21,17 @@ public sealed record RAdamOptions : OptimizerOptions
     /// <summary>The L2 penalty λ added to the gradient.</summary>
     [Hyperparameter("weight_decay", Range = HyperparameterRange.NonNegative)]
     public double WeightDecay { get; init; }
+
+    /// <summary>Decouple the weight decay from the gradient: θ ← θ(1 − γλ) before the update instead of adding λθ to the gradient (AdamW's rule).</summary>
+    [Hyperparameter("decoupled_weight_decay")]
+    public bool DecoupledWeightDecay { get; init; }
 }
 
 /// <summary>RAdam: Adam with a rectified adaptive learning rate, as <c>torch.optim.RAdam</c> (Liu et al., 2019).</summary>
 /// <remarks>
 /// <para>Update rule, with learning rate γ, betas (β₁, β₂), weight decay λ, for t = 1, 2, …:</para>
 /// <code>
-/// g ← ∇f(θ) + λθ
+/// g ← ∇f(θ) + λθ              (with decoupledWeightDecay: g ← ∇f(θ) and θ ← θ(1 − γλ) instead)
 /// m ← β₁m + (1 − β₁)g;   v ← β₂v + (1 − β₂)g²;   m̂ ← m / (1 − β₁ᵗ)
 /// ρ∞ ← 2/(1 − β₂) − 1;   ρₜ ← ρ∞ − 2tβ₂ᵗ/(1 − β₂ᵗ)
 /// if ρₜ &gt; 5:  r ← √((ρₜ − 4)(ρₜ − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρₜ));  θ ← θ − γ m̂ · √(1 − β₂ᵗ)/(√v + ε) · r
@@ -47,14 +51,17 @@ public sealed class RAdam : Optimizer<RAdamOptions>
     /// <param name="betas">Decay rates (β₁, β₂); default (0.9, 0.999).</param>
     /// <param name="eps">Denominator term ε.</param>
     /// <param name="weightDecay">L2 penalty λ.</param>
-    public RAdam(IEnumerable<Tensor> parameters, double lr = 1e-3, (double, double)? betas = null, double eps = 1e-8, double weightDecay = 0)
-        : base(parameters, new RAdamOptions(lr) { Betas = betas ?? (0.9, 0.999), Eps = eps, WeightDecay = weightDecay })
+    /// <param name="decoupledWeightDecay">Decay the weights directly, θ ← θ(1 − γλ), as AdamW does.</param>
+    public RAdam(IEnumerable<Tensor> parameters, double lr = 1e-3, (double, double)? betas = null, double eps = 1e-8, double weightDecay = 0,
+        bool decoupledWeightDecay = false)
+        : base(parameters, new RAdamOptions(lr) { Betas = betas ?? (0.9, 0.999), Eps = eps, WeightDecay = weightDecay, DecoupledWeightDecay = decoupledWeightDecay })
     {
     }
 
     /// <summary>Creates RAdam over parameter groups; each group may change the defaults.</summary>
-    public RAdam(IEnumerable<ParamGroupSpec<RAdamOptions>> groups, double lr = 1e-3, (double, double)? betas = null, double eps = 1e-8, double weightDecay = 0)
-        : base(groups, new RAdamOptions(lr) { Betas = betas ?? (0.9, 0.999), Eps = eps, WeightDecay = weightDecay })
+    public RAdam(IEnumerable<ParamGroupSpec<RAdamOptions>> groups, double lr = 1e-3, (double, double)? betas = null, double eps = 1e-8, double weightDecay = 0,
+        bool decoupledWeightDecay = false)
+        : base(groups, new RAdamOptions(lr) { Betas = betas ?? (0.9, 0.999), Eps = eps, WeightDecay = weightDecay, DecoupledWeightDecay = decoupledWeightDecay })
     {
     }
 
@@ -89,17 +96,18 @@ internal readonly record struct RadamStep(RAdamOptions Options, double BiasCorre
 /// <summary>RAdam's update of one element, in torch.optim.RAdam's order. State: s0 = exp_avg, s1 = exp_avg_sq.</summary>
 internal readonly struct RadamRule<T>(RadamStep c) : IUpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly T _weightDecay = T.CreateTruncating(c.Options.WeightDecay), _beta1 = T.CreateTruncating(c.Options.Betas.Item1);
+    private readonly WeightDecay<T> _weightDecay = new(c.Options.Lr, c.Options.WeightDecay, c.Options.DecoupledWeightDecay);
+    private readonly T _beta1 = T.CreateTruncating(c.Options.Betas.Item1);
     private readonly T _oneMinusBeta1 = T.CreateTruncating(1 - c.Options.Betas.Item1), _beta2 = T.CreateTruncating(c.Options.Betas.Item2);
     private readonly T _oneMinusBeta2 = T.CreateTruncating(1 - c.Options.Betas.Item2), _bc1 = T.CreateTruncating(c.BiasCorrection1);
     private readonly T _bc2Sqrt = T.CreateTruncating(c.BiasCorrection2Sqrt), _eps = T.CreateTruncating(c.Options.Eps);
     private readonly T _lr = T.CreateTruncating(c.Options.Lr), _rect = T.CreateTruncating(c.Rect);
-    private readonly bool _hasWeightDecay = c.Options.WeightDecay != 0, _rectified = c.Rectified;
+    private readonly bool _rectified = c.Rectified;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T Update(T theta, T g, ref T m, ref T v, ref T unused)
     {
-        if (_hasWeightDecay) g += theta * _weightDecay;
+        _weightDecay.Apply(ref theta, ref g);
         m = m * _beta1 + g * _oneMinusBeta1;
         v = v * _beta2 + g * _oneMinusBeta2 * g;
         T update = m / _bc1 * _lr;
@@ -110,7 +118,7 @@ internal readonly struct RadamRule<T>(RadamStep c) : IUpdateRule<T> where T : un
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector<T> Update(Vector<T> theta, Vector<T> g, ref Vector<T> m, ref Vector<T> v, ref Vector<T> unused)
     {
-        if (_hasWeightDecay) g += theta * _weightDecay;
+        _weightDecay.Apply(ref theta, ref g);
         m = m * _beta1 + g * _oneMinusBeta1;
         v = v * _beta2 + g * _oneMinusBeta2 * g;
         var update = m / new Vector<T>(_bc1) * _lr;

@@ -35,7 +35,7 @@ public class LayerTests
     private static readonly string[] SubNamespaces = [Kernels, NN, Optim, Data, IO, Training, Functions];
 
     /// <summary>The Autograd folder's own types (the rest of the root namespace is Tensors, and Tensor is both).</summary>
-    private static readonly string[] AutogradTypes = ["Descent.Autograd", "Descent.GradCheck", "Descent.GradCheckResult", "Descent.Node", "Descent.ReluGrad"];
+    private static readonly string[] AutogradTypes = ["Descent.Autograd", "Descent.GradCheck", "Descent.GradCheckResult", "Descent.Node", "Descent.ReluGrad", "Descent.RowSparseGrad"];
 
     /// <summary>
     /// The full names of the root namespace's top-level types: a dependency on the root namespace is a dependency on one

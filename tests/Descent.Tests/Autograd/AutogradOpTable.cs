@@ -60,6 +60,7 @@ internal static class AutogradOpTable
         ["expand"] = (a, x) => x[0].Expand(Ints(a["size"] ?? a["shape"])),
         ["cat"] = (a, x) => Tensor.Cat(x, (int)Dbl(a, "dim", 0)),
         ["gather"] = (a, x) => x[0].Gather(Int(a, "dim"), x[1]),
+        ["embedding"] = (a, x) => F.Embedding(x[0], x[1], a["padding_idx"] is null ? null : Int(a, "padding_idx")),
         ["softmax"] = (a, x) => F.Softmax(x[0], Int(a, "dim")),
         ["log_softmax"] = (a, x) => F.LogSoftmax(x[0], Int(a, "dim")),
         ["linear"] = (_, x) => F.Linear(x[0], x[1], x.Length > 2 ? x[2] : null),
@@ -76,6 +77,10 @@ internal static class AutogradOpTable
         ["avg_pool2d"] = (a, x) => F.AvgPool2d(x[0], Pair(a["kernel_size"])!.Value, Pair(a["stride"]), Pair(a["padding"]),
             Bool(a, "ceil_mode", false), Bool(a, "count_include_pad", true), a["divisor_override"] is null ? null : Int(a, "divisor_override")),
         ["layer_norm"] = (a, x) => LayerNorm(a, x),
+        ["batch_norm"] = (a, x) => BatchNorm(a, x),
+        ["index_select"] = (a, x) => x[0].IndexSelect(Int(a, "dim"), x[1]),
+        ["silu"] = (_, x) => F.Silu(x[0]),
+        ["gelu_tanh"] = (_, x) => F.Gelu(x[0], approximate: "tanh"),
         ["reuse"] = (_, x) => x[0] * x[1] + x[0].Exp() * x[0] - x[1] / (1.0 + x[0] * x[0]),
         ["mlp2_cross_entropy"] = (_, x) => F.CrossEntropy(F.Linear(F.Linear(x[0], x[1], x[2]).Tanh(), x[3], x[4]), x[5]),
     };
@@ -108,6 +113,17 @@ internal static class AutogradOpTable
     {
         var t = TensorArgs(a, x, 1, "weight", "bias");
         return F.LayerNorm(x[0], Ints(a["normalized_shape"]), t[0], t[1], Dbl(a, "eps", 1e-5));
+    }
+
+    /// <summary>
+    /// F.batch_norm's arguments: running_mean, running_var, weight, bias (inline or inputs after x, in that order), then
+    /// training (the files' cases are in training mode, so true unless given), momentum and eps.
+    /// </summary>
+    private static Tensor BatchNorm(JsonObject a, Tensor[] x)
+    {
+        bool hasRunning = a.ContainsKey("running_mean");
+        var t = hasRunning ? TensorArgs(a, x, 1, "running_mean", "running_var", "weight", "bias") : [null, null, .. TensorArgs(a, x, 1, "weight", "bias")];
+        return F.BatchNorm(x[0], t[0], t[1], t[2], t[3], Bool(a, "training", true), Dbl(a, "momentum", 0.1), Dbl(a, "eps", 1e-5));
     }
 
     private static Tensor Conv2d(JsonObject a, Tensor[] x)

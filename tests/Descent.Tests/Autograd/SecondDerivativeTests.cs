@@ -9,7 +9,7 @@ public class SecondDerivativeTests
         return x.Grad!.ToArray<double>();
     }
 
-    public static TheoryData<string> Functions => new() { "exp", "sqrt", "tanh", "sigmoid", "reciprocal", "pow", "softplus", "mixed" };
+    public static TheoryData<string> Functions => new() { "exp", "sqrt", "tanh", "sigmoid", "reciprocal", "pow", "softplus", "silu", "gelu_tanh", "mixed" };
 
     private static Tensor Apply(string name, Tensor x) => name switch
     {
@@ -20,6 +20,8 @@ public class SecondDerivativeTests
         "reciprocal" => x.Reciprocal(),
         "pow" => x.Pow(x),
         "softplus" => x.Softplus(),
+        "silu" => x.Silu(),
+        "gelu_tanh" => x.Gelu("tanh"),
         _ => x.Exp() * x.Sqrt() + x.Cos() * x.Tanh(),
     };
 

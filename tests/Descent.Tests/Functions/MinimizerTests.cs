@@ -15,11 +15,10 @@ internal sealed class PlainDescent(IEnumerable<Tensor> parameters, double lr) : 
 /// <summary>Re-evaluates the closure at trial points inside a step (halving the step until the loss drops), as LBFGS's line search does.</summary>
 internal sealed class BacktrackingDescent(IEnumerable<Tensor> parameters, double lr) : Optimizer<PlainOptions>(parameters, new PlainOptions { Lr = lr })
 {
-    public override void Step() => throw new InvalidOperationException("this optimizer needs a closure");
+    protected override void Update(Tensor parameter, Tensor grad, ParamState state, PlainOptions options) =>
+        throw new InvalidOperationException("this optimizer needs a closure");
 
-    protected override void Update(Tensor parameter, Tensor grad, ParamState state, PlainOptions options) => Step();
-
-    public override Tensor Step(Func<Tensor> closure)
+    protected override Tensor StepWith(Func<Tensor> closure)
     {
         var loss = closure();
         double f0 = loss.Item();

@@ -6,7 +6,9 @@ namespace Descent.Tests.Optim;
 
 /// <summary>
 /// Runs every case of every <c>optim-*.json</c> (PyTorch 1.13's single-tensor optimizers): gradient cases set
-/// <c>Grad</c> before each step, function cases step with a closure that evaluates the function on tensors.
+/// <c>Grad</c> before each step, function cases step with a closure that evaluates the function on tensors. A case with
+/// <c>expected_state</c> also checks, after every step, each named state entry of each parameter through the optimizer's
+/// public state (<see cref="Optimizer.StateOf"/>): the tensor of that PyTorch key, or the scalar of that key.
 /// </summary>
 public class OptimizerConformanceTests
 {
@@ -46,6 +48,7 @@ public class OptimizerConformanceTests
         var optimizer = OptimizerFactory.Create(c["optimizer"]!.GetValue<string>(), c["hyperparameters"]!.AsObject(), groups);
         int steps = c["steps"]!.GetValue<int>();
         var expected = c["expected"]!.AsArray();
+        var expectedState = c["expected_state"]?.AsObject();
         bool function = c["kind"]!.GetValue<string>() == "function";
         var losses = function ? ReferenceFiles.Doubles(c["losses"]) : null;
         var gradients = function ? null : c["gradients"]!.AsArray();
@@ -74,8 +77,35 @@ public class OptimizerConformanceTests
             var et = expected[t]!.AsArray();
             for (int i = 0; i < parameters.Length; i++)
                 tolerance.Check($"step {t + 1} parameter {i}", parameters[i].ToDoubleArray(), ReferenceFiles.Doubles(et[i]));
+            if (expectedState is not null) CheckState(optimizer, parameters, expectedState, t, tolerance);
             if (!tolerance.Passed) break;
         }
+    }
+
+    /// <summary>Compares every entry of <c>expected_state</c> after step t + 1 with the optimizer's state of the same key.</summary>
+    private static void CheckState(Optimizer optimizer, Tensor[] parameters, JsonObject expectedState, int t, Tolerance tolerance)
+    {
+        foreach (var (name, perStep) in expectedState)
+        {
+            var et = perStep!.AsArray()[t]!.AsArray();
+            for (int i = 0; i < parameters.Length; i++)
+            {
+                if (et[i] is null) continue; // PyTorch holds no state for a parameter that never had a gradient
+                var state = optimizer.StateOf(parameters[i]);
+                Assert.True(state is not null, $"step {t + 1}: the optimizer holds no state for parameter {i}");
+                tolerance.Check($"step {t + 1} state {name} of parameter {i}", StateValues(state!, name, i), ReferenceFiles.Doubles(et[i]));
+            }
+        }
+    }
+
+    /// <summary>The state entry named <paramref name="name"/> (PyTorch's key), flattened: a state tensor, or a scalar.</summary>
+    private static double[] StateValues(ParamState state, string name, int parameter)
+    {
+        if (state.Tensors.TryGetValue(name, out var tensor)) return tensor.ToDoubleArray();
+        if (state.Numbers.TryGetValue(name, out var number)) return [number];
+        if (name == "step") return [state.Step];
+        Assert.Fail($"parameter {parameter}'s state has no '{name}'; it has {string.Join(", ", state.Tensors.Keys.Concat(state.Numbers.Keys))}");
+        return [];
     }
 
     internal static Tensor Make(double[] values, int[] shape, DType dtype, bool requiresGrad) => dtype == DType.Float32

@@ -73,6 +73,34 @@ public sealed partial class Tensor
         return result;
     }
 
+    /// <summary>A kernel from one span into another.</summary>
+    internal delegate void SpanMap<T>(ReadOnlySpan<T> x, Span<T> d);
+
+    /// <summary>A kernel from two spans of one length into a third.</summary>
+    internal delegate void SpanMap2<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d);
+
+    /// <summary>Runs a span kernel, in the tensor's dtype, into a new tensor (no graph recording).</summary>
+    internal static Tensor SpanKernel(Tensor x, string op, SpanMap<float> f32, SpanMap<double> f64)
+    {
+        x.CheckFloat(op);
+        var src = x.Contiguous();
+        var result = new Tensor((int[])x.ShapeArray.Clone(), x.DType);
+        if (x.DType == DType.Float32) f32(src.AsSpan<float>(), result.AsSpan<float>());
+        else f64(src.AsSpan<double>(), result.AsSpan<double>());
+        return result;
+    }
+
+    /// <summary>Runs a span kernel over two tensors of one shape and dtype (an input and its upstream gradient) into a new tensor.</summary>
+    internal static Tensor SpanKernel(Tensor x, Tensor y, SpanMap2<float> f32, SpanMap2<double> f64)
+    {
+        var a = x.Contiguous();
+        var b = y.Contiguous();
+        var result = new Tensor((int[])x.ShapeArray.Clone(), x.DType);
+        if (x.DType == DType.Float32) f32(a.AsSpan<float>(), b.AsSpan<float>(), result.AsSpan<float>());
+        else f64(a.AsSpan<double>(), b.AsSpan<double>(), result.AsSpan<double>());
+        return result;
+    }
+
     /// <summary>Applies a scalar function to every element into a new tensor (no graph recording): the slow, general path.</summary>
     internal Tensor MapScalar(Func<double, double> f32, Func<double, double> f64, string op)
     {

@@ -108,8 +108,32 @@ public sealed partial class Tensor
         });
     }
 
-    /// <summary>Exact GELU: x·Φ(x) with the normal CDF through erf.</summary>
-    public Tensor Gelu()
+    /// <summary>Elementwise SiLU (swish): x·σ(x).</summary>
+    public Tensor Silu()
+    {
+        var x = this;
+        var y = SpanKernel(this, "silu", Activations.Silu, Activations.Silu);
+        return Autograd.Record(y, "SiluBackward", [this], g =>
+        {
+            if (!Autograd.IsGradEnabled) return [SpanKernel(x, g, Activations.SiluBackward, Activations.SiluBackward)];
+            // Recorded for a further derivative: the same rule from differentiable operations.
+            var s = x.Sigmoid();
+            return [g * (s * (1.0 + x * (1.0 - s)))];
+        });
+    }
+
+    /// <summary>
+    /// GELU: x·Φ(x) with the exact normal CDF (<paramref name="approximate"/> "none"), or PyTorch's tanh approximation
+    /// ½x·(1 + tanh(√(2/π)·(x + 0.044715x³))) ("tanh"), as <c>torch.nn.functional.gelu</c>.
+    /// </summary>
+    public Tensor Gelu(string approximate = "none") => approximate switch
+    {
+        "none" => GeluExact(),
+        "tanh" => GeluTanh(),
+        _ => throw new ArgumentException($"approximate must be \"none\" or \"tanh\", got \"{approximate}\"", nameof(approximate)),
+    };
+
+    private Tensor GeluExact()
     {
         var x = this;
         var y = MapScalar(v => v * SpecialFunctions.NormalCdf(v), v => v * SpecialFunctions.NormalCdf(v), "gelu");
@@ -118,6 +142,21 @@ public sealed partial class Tensor
             var d = x.Detach().MapScalar(v => SpecialFunctions.NormalCdf(v) + v * SpecialFunctions.NormalPdf(v),
                 v => SpecialFunctions.NormalCdf(v) + v * SpecialFunctions.NormalPdf(v), "gelu");
             return [g * d];
+        });
+    }
+
+    private Tensor GeluTanh()
+    {
+        var x = this;
+        var y = SpanKernel(this, "gelu", Activations.GeluTanh, Activations.GeluTanh);
+        return Autograd.Record(y, "GeluBackward", [this], g =>
+        {
+            if (!Autograd.IsGradEnabled) return [SpanKernel(x, g, Activations.GeluTanhBackward, Activations.GeluTanhBackward)];
+            // Recorded for a further derivative: the same rule from differentiable operations.
+            var x2 = x.Square();
+            var t = (x * (1.0 + x2 * Activations.GeluKappa) * Activations.GeluBeta).Tanh();
+            var right = x * 0.5 * (1.0 - t.Square()) * Activations.GeluBeta * (1.0 + x2 * (3 * Activations.GeluKappa));
+            return [g * ((1.0 + t) * 0.5 + right)];
         });
     }
 
