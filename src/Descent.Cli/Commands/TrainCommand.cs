@@ -109,9 +109,11 @@ internal static class TrainCommand
             AnsiConsole.MarkupLine($"Training [bold]{s.Model}[/] ({model.ParameterCount():N0} parameters) on [bold]{data.Name}[/] ({data.Train.Count:N0} train, {data.Test.Count:N0} test) with [bold]{entry.Name}[/], batch {s.BatchSize}, {s.Epochs} epochs" + (trainer.CompletedEpochs > 0 ? $", resuming after epoch {trainer.CompletedEpochs}" : ""));
         var history = trainer.CompletedEpochs >= s.Epochs ? [] : trainer.Fit(loader, s.Epochs, test);
         var (testLoss, testAccuracy) = trainer.Evaluate(test);
-        // The averaged weights' BatchNorm statistics are the trained model's: once the models have BatchNorm, recompute
-        // them here, the one place for it (prepare: m => UpdateBn(loader, m)); today's models have none, so nothing to do.
-        (double Loss, double? Accuracy)? averagedTest = averaged is null ? null : trainer.EvaluateAveraged(test, prepare: null);
+        // The averaged weights never ran through the BatchNorm layers: recompute their running statistics over the training
+        // data before evaluating (the one place for it; a no-op for models without BatchNorm). The model's own statistics
+        // come back with its weights afterwards.
+        (double Loss, double? Accuracy)? averagedTest = averaged is null ? null
+            : trainer.EvaluateAveraged(test, prepare: m => SwaUtils.UpdateBn(loader, m));
         double secondsPerEpoch = history.Count == 0 ? 0 : history.Average(h => h.Seconds);
         if (s.Json)
         {

@@ -72,6 +72,31 @@ public class TrainerAveragingTests
     }
 
     [Fact]
+    public void EvaluateAveragedLetsUpdateBnRecomputeTheStatisticsOfTheAveragedWeights()
+    {
+        var (_, _, loader, data, _) = Setup();
+        var g = new Generator(6);
+        var bn = new BatchNorm1d(8);
+        var model = new Sequential(new Linear(4, 8, generator: g), bn, new ReLU(), new Linear(8, 3, generator: g));
+        var optimizer = new SGD(model.Parameters(), lr: 0.1, momentum: 0.9);
+        var trainer = new Trainer(model, optimizer, (y, t) => F.CrossEntropy(y, t)) { Averaged = AveragedModel.Swa(model), AverageFromEpoch = 2 };
+        trainer.Fit(loader, 4);
+        double[] ownMean = bn.RunningMean!.ToArray<float>().Select(v => (double)v).ToArray();
+
+        double[]? averagedMean = null;
+        var withUpdate = trainer.EvaluateAveraged(data, prepare: m =>
+        {
+            SwaUtils.UpdateBn(loader, m);
+            averagedMean = bn.RunningMean!.ToArray<float>().Select(v => (double)v).ToArray();
+        });
+        var without = trainer.EvaluateAveraged(data);
+
+        Assert.NotEqual(ownMean, averagedMean); // the averaged weights' statistics, not the trained model's
+        Assert.NotEqual(without.Loss, withUpdate.Loss);
+        Assert.Equal(ownMean, bn.RunningMean!.ToArray<float>().Select(v => (double)v).ToArray()); // the model's own are back
+    }
+
+    [Fact]
     public void EmaFollowsTheRecursionAfterEveryStep()
     {
         var (model, optimizer, loader, data, _) = Setup();
