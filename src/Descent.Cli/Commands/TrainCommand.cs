@@ -28,27 +28,51 @@ internal static class TrainCommand
         var checkpoint = new Option<string?>("--checkpoint") { Description = "folder for a checkpoint written after every epoch" };
         var resume = new Option<bool>("--resume") { Description = "continue from the checkpoint in --checkpoint" };
         var json = new Option<bool>("--json") { Description = "print the results as JSON only" };
+        var swaStart = new Option<int?>("--swa-start") { Description = "stochastic weight averaging from epoch E on: the rate goes to --swa-lr and the weights are averaged at the end of each epoch" };
+        var swaLr = new Option<double?>("--swa-lr") { Description = "the learning rate of the averaging epochs (with --swa-start)" };
+        var ema = new Option<double?>("--ema") { Description = "keep an exponential moving average of the weights with this decay, in (0, 1), updated after each step (e.g. 0.999)" };
         var hyper = new HyperparameterOptions();
         var command = new Command("train", "Train a model on a data set (MNIST, the classic tables, or a CSV file)")
         {
-            dataset, label, model, optimizer, batchSize, epochs, schedule, seed, checkpoint, resume, json,
+            dataset, label, model, optimizer, batchSize, epochs, schedule, seed, checkpoint, resume, json, swaStart, swaLr, ema,
         };
         hyper.AddTo(command);
         command.SetAction(r => Cli.Run(() => Run(new Settings(
             r.GetValue(dataset)!, r.GetValue(label), r.GetValue(model)!, r.GetValue(optimizer)!, hyper.Given(r),
             r.GetValue(batchSize), r.GetValue(epochs), r.GetValue(schedule)!, r.GetValue(seed), r.GetValue(checkpoint),
-            r.GetValue(resume), r.GetValue(json)))));
+            r.GetValue(resume), r.GetValue(json), new Averaging(r.GetValue(swaStart), r.GetValue(swaLr), r.GetValue(ema))))));
         return command;
     }
 
     internal sealed record Settings(string Dataset, string? Label, string Model, string Optimizer, Dictionary<string, double> Hyper,
-        int BatchSize, int Epochs, string Schedule, long Seed, string? Checkpoint, bool Resume, bool Json);
+        int BatchSize, int Epochs, string Schedule, long Seed, string? Checkpoint, bool Resume, bool Json, Averaging Averaging);
+
+    /// <summary>The weight averaging asked for: SWA from an epoch at a rate, or an EMA with a decay, or none.</summary>
+    internal sealed record Averaging(int? SwaStart, double? SwaLr, double? Ema)
+    {
+        public string Label => Ema is double decay ? $"EMA {decay.ToString(CultureInfo.InvariantCulture)}" : $"SWA from epoch {SwaStart}";
+
+        public void Validate(int epochs)
+        {
+            if (Ema is not null && (SwaStart is not null || SwaLr is not null))
+                throw new UsageException("--ema and --swa-start/--swa-lr are two kinds of weight averaging; give one");
+            if (Ema is double decay && !(decay > 0 && decay < 1)) throw new UsageException($"--ema must be in (0, 1), got {Show(decay)}");
+            if (SwaLr is not null && SwaStart is null) throw new UsageException("--swa-lr needs --swa-start E, the first epoch of averaging");
+            if (SwaStart is int start && (start < 1 || start > epochs)) throw new UsageException($"--swa-start must be in [1, {epochs}] (--epochs), got {start}");
+            if (SwaStart is not null && SwaLr is null) throw new UsageException("--swa-start needs --swa-lr X, the learning rate of the averaging epochs");
+            if (SwaLr is double lr && !(lr > 0 && double.IsFinite(lr))) throw new UsageException($"--swa-lr must be > 0, got {Show(lr)}");
+        }
+
+        private static string Show(double v) => v.ToString(CultureInfo.InvariantCulture);
+    }
 
     internal static int Run(Settings s)
     {
         if (s.BatchSize < 1) throw new UsageException($"--batch-size must be >= 1, got {s.BatchSize}");
         if (s.Epochs < 1) throw new UsageException($"--epochs must be >= 1, got {s.Epochs}");
         if (s.Resume && s.Checkpoint is null) throw new UsageException("--resume needs --checkpoint DIR");
+        var averaging = s.Averaging;
+        averaging.Validate(s.Epochs);
         var entry = OptimizerCatalog.Find(s.Optimizer);
         var data = DataCatalog.Load(s.Dataset, s.Seed, s.Label);
         Tensor.ManualSeed(s.Seed);
@@ -66,6 +90,7 @@ internal static class TrainCommand
             if (s.Resume && !File.Exists(path)) throw new UsageException($"--resume: no checkpoint at {path}");
         }
         var progress = s.Json ? null : new EpochProgress(loader.Count);
+        var (averaged, swaScheduler) = BuildAveraging(averaging, model, optimizer);
         var trainer = new Trainer(model, optimizer, (y, t) => F.CrossEntropy(y, t))
         {
             Scheduler = scheduler,
@@ -74,12 +99,21 @@ internal static class TrainCommand
             DataGenerator = shuffle,
             BatchEnded = progress is null ? null : progress.OnBatch,
             EpochEnded = progress is null ? null : progress.OnEpoch,
+            Averaged = averaged,
+            AverageEveryStep = averaging.Ema is not null,
+            AverageFromEpoch = averaging.SwaStart ?? 1,
+            AveragingScheduler = swaScheduler,
         };
         if (s.Resume) trainer.ResumeFrom(path!);
         if (!s.Json)
             AnsiConsole.MarkupLine($"Training [bold]{s.Model}[/] ({model.ParameterCount():N0} parameters) on [bold]{data.Name}[/] ({data.Train.Count:N0} train, {data.Test.Count:N0} test) with [bold]{entry.Name}[/], batch {s.BatchSize}, {s.Epochs} epochs" + (trainer.CompletedEpochs > 0 ? $", resuming after epoch {trainer.CompletedEpochs}" : ""));
         var history = trainer.CompletedEpochs >= s.Epochs ? [] : trainer.Fit(loader, s.Epochs, test);
         var (testLoss, testAccuracy) = trainer.Evaluate(test);
+        // The averaged weights never ran through the BatchNorm layers: recompute their running statistics over the training
+        // data before evaluating (the one place for it; a no-op for models without BatchNorm). The model's own statistics
+        // come back with its weights afterwards.
+        (double Loss, double? Accuracy)? averagedTest = averaged is null ? null
+            : trainer.EvaluateAveraged(test, prepare: m => SwaUtils.UpdateBn(loader, m));
         double secondsPerEpoch = history.Count == 0 ? 0 : history.Average(h => h.Seconds);
         if (s.Json)
         {
@@ -92,6 +126,9 @@ internal static class TrainCommand
                 ["batch_size"] = s.BatchSize,
                 ["test_loss"] = testLoss,
                 ["test_accuracy"] = testAccuracy,
+                ["averaging"] = averaging.Ema is not null ? "ema" : averaging.SwaStart is not null ? "swa" : null,
+                ["averaged_test_loss"] = averagedTest?.Loss,
+                ["averaged_test_accuracy"] = averagedTest?.Accuracy,
                 ["seconds_per_epoch"] = secondsPerEpoch,
                 ["history"] = history.Select(h => new { epoch = h.Epoch, train_loss = h.TrainLoss, train_accuracy = h.TrainAccuracy, test_loss = h.ValidationLoss, test_accuracy = h.ValidationAccuracy, seconds = h.Seconds, lr = h.LearningRates[0] }),
             }));
@@ -104,6 +141,8 @@ internal static class TrainCommand
                     h.LearningRates[0].ToString("G4", CultureInfo.InvariantCulture), h.Seconds.ToString("F1", CultureInfo.InvariantCulture));
             AnsiConsole.Write(table);
             AnsiConsole.MarkupLine($"Test accuracy [bold]{Pct(testAccuracy)}[/], loss {F4(testLoss)}, {secondsPerEpoch:F1} s per epoch");
+            if (averagedTest is { } a)
+                AnsiConsole.MarkupLine($"Averaged weights ({averaging.Label}, {averaged!.NAveraged} updates): test accuracy [bold]{Pct(a.Accuracy)}[/], loss {F4(a.Loss)}");
         }
         return 0;
     }
@@ -111,6 +150,17 @@ internal static class TrainCommand
     private static string F4(double? v) => v is double d ? d.ToString("F4", CultureInfo.InvariantCulture) : "-";
 
     private static string Pct(double? v) => v is double d ? (100 * d).ToString("F2", CultureInfo.InvariantCulture) + "%" : "-";
+
+    /// <summary>The running average and, for SWA, the schedule of its epochs (SWALR, to --swa-lr).</summary>
+    private static (AveragedModel? Averaged, LRScheduler? Scheduler) BuildAveraging(Averaging averaging, Module model, Optimizer optimizer)
+    {
+        if (averaging.Ema is double decay) return (AveragedModel.Ema(model, decay), null);
+        if (averaging.SwaStart is not int start) return (null, null);
+        // The rate reaches swa_lr in one step, taken at the end of epoch start − 1, so that the averaged epochs all train
+        // on it; from epoch 1 on there is no such step, and annealEpochs 0 sets the rate at construction.
+        var swa = new SWALR(optimizer, averaging.SwaLr!.Value, annealEpochs: start == 1 ? 0 : 1);
+        return (AveragedModel.Swa(model), swa);
+    }
 
     internal static (LRScheduler? Scheduler, bool PerBatch) BuildSchedule(string name, Optimizer optimizer, int epochs, int batchesPerEpoch)
     {

@@ -18,10 +18,14 @@ public static class Checkpoint
 {
     private const string FormatKey = "descent.checkpoint";
     private const string FormatVersion = "1";
+    private const string AveragedPrefix = "averaged.";
 
-    /// <summary>Saves a checkpoint to <paramref name="path"/> (atomically).</summary>
+    /// <summary>
+    /// Saves a checkpoint to <paramref name="path"/> (atomically). A weight average is saved as tensors
+    /// <c>averaged.module.*</c> and <c>averaged.n_averaged</c>, its schedule as the metadata <c>averaging.scheduler</c>.
+    /// </summary>
     public static void Save(string path, Module model, Optimizer optimizer, int epoch, LRScheduler? scheduler = null,
-        ReduceLROnPlateau? plateau = null, Generator? generator = null)
+        ReduceLROnPlateau? plateau = null, Generator? generator = null, AveragedModel? averaged = null, LRScheduler? averagingScheduler = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
@@ -31,6 +35,9 @@ public static class Checkpoint
         metadata["epoch"] = epoch.ToString(CultureInfo.InvariantCulture);
         if (scheduler is not null) metadata["scheduler"] = JsonSerializer.Serialize(scheduler.StateDict());
         if (plateau is not null) metadata["plateau"] = JsonSerializer.Serialize(plateau.StateDict());
+        if (averaged is not null)
+            foreach (var (name, t) in averaged.StateDict()) tensors[AveragedPrefix + name] = t;
+        if (averagingScheduler is not null) metadata["averaging.scheduler"] = JsonSerializer.Serialize(averagingScheduler.StateDict());
         if (generator is not null) metadata["generator"] = GeneratorToJson(generator);
         metadata["generator.default"] = GeneratorToJson(Generator.Default);
         SafeTensors.Save(path, tensors, metadata);
@@ -87,11 +94,12 @@ public static class Checkpoint
     }
 
     /// <summary>
-    /// Loads a checkpoint into <paramref name="model"/>, <paramref name="optimizer"/> and (when given) the scheduler and
-    /// generator, and returns the number of completed epochs. Everything is validated before anything changes.
+    /// Loads a checkpoint into <paramref name="model"/>, <paramref name="optimizer"/> and (when given) the scheduler,
+    /// generator and weight average, and returns the number of completed epochs. The parts are read and parsed before
+    /// any is applied.
     /// </summary>
     public static int Load(string path, Module model, Optimizer optimizer, LRScheduler? scheduler = null,
-        ReduceLROnPlateau? plateau = null, Generator? generator = null)
+        ReduceLROnPlateau? plateau = null, Generator? generator = null, AveragedModel? averaged = null, LRScheduler? averagingScheduler = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
@@ -107,12 +115,18 @@ public static class Checkpoint
         var plateauState = plateau is null ? null : JsonSerializer.Deserialize<Dictionary<string, double[]>>(Required("plateau"));
         var generatorState = generator is null ? null : GeneratorFromJson(Required("generator"));
         var defaultState = GeneratorFromJson(Required("generator.default"));
+        var averagedState = averaged is null ? null : content.Tensors.Where(kv => kv.Key.StartsWith(AveragedPrefix, StringComparison.Ordinal))
+            .ToDictionary(kv => kv.Key[AveragedPrefix.Length..], kv => kv.Value, StringComparer.Ordinal);
+        var averagingSchedulerState = averagingScheduler is null ? null
+            : JsonSerializer.Deserialize<Dictionary<string, double[]>>(Required("averaging.scheduler"));
 
         // Every part was read and parsed; now apply them (each Load validates before changing its object).
         model.LoadStateDict(modelState);
         optimizer.LoadStateDict(optimizerState);
         if (schedulerState is not null) scheduler!.LoadStateDict(schedulerState);
         if (plateauState is not null) plateau!.LoadStateDict(plateauState);
+        if (averagedState is not null) averaged!.LoadStateDict(averagedState);
+        if (averagingSchedulerState is not null) averagingScheduler!.LoadStateDict(averagingSchedulerState);
         if (generatorState is not null) generator!.SetState(generatorState);
         Generator.Default.SetState(defaultState);
         return epoch;

@@ -58,6 +58,27 @@ public sealed class Trainer
     /// <summary>The data loader's generator, saved in checkpoints so that a resumed run shuffles as an uninterrupted one.</summary>
     public Generator? DataGenerator { get; init; }
 
+    /// <summary>
+    /// An optional running average of the model's weights (<see cref="AveragedModel"/>), updated after every optimizer
+    /// step with <see cref="AverageEveryStep"/> (an EMA) or else at the end of every epoch from
+    /// <see cref="AverageFromEpoch"/> on (SWA). <see cref="EvaluateAveraged"/> evaluates it.
+    /// </summary>
+    public AveragedModel? Averaged { get; init; }
+
+    /// <summary>The first epoch (from 1) at whose end <see cref="Averaged"/> is updated, when not every step.</summary>
+    public int AverageFromEpoch { get; init; } = 1;
+
+    /// <summary>Updates <see cref="Averaged"/> after every optimizer step (as an EMA is used) instead of every epoch.</summary>
+    public bool AverageEveryStep { get; init; }
+
+    /// <summary>
+    /// The schedule of the averaging phase (SWA's <see cref="SWALR"/>): it takes over from <see cref="Scheduler"/> so that
+    /// epoch <see cref="AverageFromEpoch"/> already trains on its first rate, being stepped at the end of every epoch from
+    /// <see cref="AverageFromEpoch"/> − 1 on (<see cref="Scheduler"/> is no longer stepped then). Build it with
+    /// <c>annealEpochs</c> &gt;= 1: its construction step then leaves the learning rate unchanged.
+    /// </summary>
+    public LRScheduler? AveragingScheduler { get; init; }
+
     /// <summary>Called after every batch.</summary>
     public Action<BatchProgress>? BatchEnded { get; init; }
 
@@ -79,12 +100,17 @@ public sealed class Trainer
         ArgumentNullException.ThrowIfNull(train);
         if (epochs < 1) throw new ArgumentOutOfRangeException(nameof(epochs), epochs, $"epochs must be >= 1, got {epochs}");
         if (CheckpointEvery < 1) throw new ArgumentOutOfRangeException(nameof(CheckpointEvery), CheckpointEvery, $"CheckpointEvery must be >= 1, got {CheckpointEvery}");
+        if (AverageFromEpoch < 1) throw new ArgumentOutOfRangeException(nameof(AverageFromEpoch), AverageFromEpoch, $"AverageFromEpoch must be >= 1, got {AverageFromEpoch}");
+        if (AveragingScheduler is not null && (Averaged is null || AverageEveryStep))
+            throw new InvalidOperationException("AveragingScheduler is the schedule of a per-epoch average: set Averaged, and not AverageEveryStep");
         while (CompletedEpochs < epochs)
         {
             int epoch = CompletedEpochs + 1;
             var (trainLoss, trainAccuracy, seconds) = TrainEpoch(train, epoch);
             (double Loss, double? Accuracy)? eval = validation is null ? null : Evaluate(validation);
-            if (Scheduler is not null && !StepSchedulerPerBatch) Scheduler.Step();
+            if (Averaged is not null && !AverageEveryStep && epoch >= AverageFromEpoch) Averaged.UpdateParameters(Model);
+            if (AveragingPhase(epoch + 1)) AveragingScheduler!.Step();
+            else if (Scheduler is not null && !StepSchedulerPerBatch) Scheduler.Step();
             Plateau?.Step(eval?.Loss ?? trainLoss);
             CompletedEpochs = epoch;
             var metrics = new EpochMetrics(epoch, trainLoss, trainAccuracy, eval?.Loss, eval?.Accuracy, seconds,
@@ -148,7 +174,8 @@ public sealed class Trainer
                 hits = CountCorrect(output, target);
                 n = input.Size(0);
             }
-            if (Scheduler is not null && StepSchedulerPerBatch) Scheduler.Step();
+            if (AverageEveryStep) Averaged?.UpdateParameters(Model);
+            if (Scheduler is not null && StepSchedulerPerBatch && !AveragingPhase(epoch)) Scheduler.Step();
             lossSum += value * n;
             samples += n;
             if (hits is null) classification = false;
@@ -157,6 +184,25 @@ public sealed class Trainer
         }
         if (samples == 0) throw new InvalidOperationException("the training data loader produced no batches");
         return (lossSum / samples, classification ? (double)correct / samples : null, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>True when <paramref name="epoch"/> trains on <see cref="AveragingScheduler"/>'s rates.</summary>
+    private bool AveragingPhase(int epoch) => AveragingScheduler is not null && epoch >= AverageFromEpoch;
+
+    /// <summary>
+    /// <see cref="Evaluate"/> with <see cref="Averaged"/>'s weights in the model (its own weights are back afterwards).
+    /// <paramref name="prepare"/> runs first, on the model carrying the averaged weights: the place to recompute
+    /// BatchNorm's running statistics for them.
+    /// </summary>
+    public (double Loss, double? Accuracy) EvaluateAveraged(IEnumerable<(Tensor Input, Tensor Target)> data, Action<Module>? prepare = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (Averaged is null) throw new InvalidOperationException("EvaluateAveraged needs Averaged, the running average of the weights");
+        using (Averaged.SwapInto(Model))
+        {
+            prepare?.Invoke(Model);
+            return Evaluate(data);
+        }
     }
 
     /// <summary>The mean loss and (for classification with int64 targets) the accuracy on <paramref name="data"/>, in evaluation mode without recording a graph.</summary>
@@ -208,9 +254,14 @@ public sealed class Trainer
 
     /// <summary>Writes a checkpoint of the model, optimizer, schedulers, epoch count and generators.</summary>
     public void SaveCheckpoint(string path) =>
-        Checkpoint.Save(path, Model, Optimizer, CompletedEpochs, Scheduler, Plateau, DataGenerator);
+        Checkpoint.Save(path, Model, Optimizer, CompletedEpochs, Scheduler, Plateau, DataGenerator, Averaged, AveragingScheduler);
 
     /// <summary>Restores a checkpoint written by <see cref="SaveCheckpoint"/>; <see cref="Fit"/> then continues after its epoch.</summary>
-    public void ResumeFrom(string path) =>
-        CompletedEpochs = Checkpoint.Load(path, Model, Optimizer, Scheduler, Plateau, DataGenerator);
+    public void ResumeFrom(string path)
+    {
+        CompletedEpochs = Checkpoint.Load(path, Model, Optimizer, Scheduler, Plateau, DataGenerator, Averaged, AveragingScheduler);
+        // Both schedules wrote their last rates into the groups: the one in charge of the next epoch has the last word.
+        if (AveragingScheduler is not null && !AveragingPhase(CompletedEpochs + 1) && Scheduler is not null)
+            for (int i = 0; i < Optimizer.ParamGroups.Count; i++) Optimizer.ParamGroups[i].Lr = Scheduler.LastLr[i];
+    }
 }

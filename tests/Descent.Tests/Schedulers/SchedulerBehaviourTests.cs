@@ -44,6 +44,25 @@ public class SchedulerBehaviourTests
     }
 
     [Fact]
+    public void SwalrAnnealsAlongItsCurveToSwaLrThenHoldsIt()
+    {
+        var lrs = Group0(o => new SWALR(o, swaLr: 0.02, annealEpochs: 8), 20);
+        // Recovering the curve's start from the current rate each step reproduces the closed form.
+        for (int e = 0; e <= 8; e++) Close(0.02 + (0.1 - 0.02) * (1 + Math.Cos(Math.PI * e / 8)) / 2, lrs[e], 1e-10);
+        for (int e = 8; e <= 20; e++) Assert.Equal(0.02, lrs[e], 15);
+    }
+
+    [Fact]
+    public void SwalrFirstInSequentialLRRestartsItsStepCount()
+    {
+        // SequentialLR's initial step restarts the first scheduler's count, so the curve does not begin one step ahead.
+        var alone = Group0(o => new SWALR(o, swaLr: 0.02, annealEpochs: 8, annealStrategy: AnnealStrategy.Linear), 12);
+        var first = Group0(o => new SequentialLR(o, [new SWALR(o, 0.02, annealEpochs: 8, annealStrategy: AnnealStrategy.Linear), new StepLR(o, 5)], [12]), 11);
+        Assert.Equal(alone[..12], first);
+        Assert.Equal(0.1, first[0], 15);
+    }
+
+    [Fact]
     public void WarmRestartsRestartAfterGrowingPeriods()
     {
         var lrs = Group0(o => new CosineAnnealingWarmRestarts(o, t0: 5, tMult: 2, etaMin: 0.001), 40);

@@ -33,6 +33,8 @@ internal static class SchedulerFactory
                 annealStrategy: a.Enum("anneal_strategy", AnnealStrategy.Cos), cycleMomentum: a.Bool("cycle_momentum", true),
                 baseMomentum: a.Group("base_momentum"), maxMomentum: a.Group("max_momentum"), divFactor: a.Double("div_factor", 25.0),
                 finalDivFactor: a.Double("final_div_factor", 1e4), threePhase: a.Bool("three_phase", false)),
+            "SWALR" => new SWALR(o, a.Group("swa_lr")!.Value, annealEpochs: a.Int("anneal_epochs", 10),
+                annealStrategy: a.Enum("anneal_strategy", AnnealStrategy.Cos)),
             "SequentialLR" => new SequentialLR(o, a.Schedulers(o), a.Ints("milestones")),
             "ChainedScheduler" => new ChainedScheduler(a.Schedulers(o)),
             _ => throw new NotSupportedException($"scheduler {name} cannot be built from a reference case"),

@@ -34,6 +34,10 @@ public class SchedulerStateTests
         ["MultiplicativeLR"] = (Sgd, o => new MultiplicativeLR(o, e => e % 3 == 0 ? 0.9 : 1.0)),
         ["SequentialLR"] = (Sgd, o => new SequentialLR(o,
             [new LinearLR(o, startFactor: 0.1, totalIters: 5), new CosineAnnealingLR(o, tMax: 15), new StepLR(o, 4)], [5, 25])),
+        ["SWALR"] = (Sgd, o => new SWALR(o, swaLr: [0.05, 0.001], annealEpochs: 30, annealStrategy: AnnealStrategy.Linear)),
+        // SWALR counts its own steps: after the cosine it anneals from where the cosine left, and restores that count.
+        ["SequentialLR SWALR"] = (Sgd, o => new SequentialLR(o, [new CosineAnnealingLR(o, tMax: 20), new SWALR(o, 0.02, annealEpochs: 10)], [20])),
+        ["SequentialLR SWALR first"] = (Sgd, o => new SequentialLR(o, [new SWALR(o, 0.02, annealEpochs: 20), new StepLR(o, 4)], [22])),
         ["ChainedScheduler"] = (Sgd, o => new ChainedScheduler([new ConstantLR(o, factor: 0.5, totalIters: 10), new CosineAnnealingLR(o, tMax: 16)])),
     };
 

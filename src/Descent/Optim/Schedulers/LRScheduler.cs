@@ -75,8 +75,8 @@ public abstract class LRScheduler
 
     private protected void SetBaseLrs(double[] baseLrs) => _baseLrs = (double[])baseLrs.Clone();
 
-    /// <summary>PyTorch's <c>_initial_step</c>.</summary>
-    internal void InitialStep() => Step();
+    /// <summary>PyTorch's <c>_initial_step</c> (which also resets the step count that <see cref="SWALR"/> keeps).</summary>
+    internal virtual void InitialStep() => Step();
 
     /// <summary>SequentialLR "undoes" the construction step of the schedulers it is given.</summary>
     internal void UndoInitialStep() => LastEpoch--;
