@@ -43,6 +43,7 @@ internal static class StoragePool
     /// <summary>Keeps <paramref name="storage"/> for a later tensor; nothing may read or write it afterwards.</summary>
     internal static void Return(DType dtype, Array storage)
     {
+        if (t_poison) Poison(storage);
         long bytes = (long)storage.Length * dtype.ElementSize();
         lock (Gate)
         {
@@ -50,6 +51,63 @@ internal static class StoragePool
             if (!Free.TryGetValue((dtype, storage.Length), out var stack)) Free[(dtype, storage.Length)] = stack = new Stack<Array>();
             stack.Push(storage);
             s_pooledBytes += bytes;
+        }
+    }
+
+    /// <summary>A new array of zeros.</summary>
+    internal static Array AllocateZeroed(DType dtype, int length) => dtype switch
+    {
+        DType.Float32 => new float[length],
+        DType.Float64 => new double[length],
+        DType.Int64 => new long[length],
+        _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown dtype"),
+    };
+
+    /// <summary>
+    /// A new array whose contents are arbitrary (the garbage collector skips clearing it): only for storage that is
+    /// written in full before it is read.
+    /// </summary>
+    internal static Array AllocateUninitialized(DType dtype, int length)
+    {
+        Array storage = dtype switch
+        {
+            DType.Float32 => GC.AllocateUninitializedArray<float>(length),
+            DType.Float64 => GC.AllocateUninitializedArray<double>(length),
+            DType.Int64 => GC.AllocateUninitializedArray<long>(length),
+            _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown dtype"),
+        };
+        if (t_poison) Poison(storage);
+        return storage;
+    }
+
+    [ThreadStatic] private static bool t_poison;
+
+    /// <summary>
+    /// For tests: while the returned region is open on this thread, every array allocated uninitialised and every array
+    /// given back to the pool is filled with NaN (int64: −1, an index out of every range). A kernel that reads an
+    /// element it did not write, or memory a scope has released, then gives NaN (or an index error) every time, instead
+    /// of results that differ only when the garbage collector or the pool happens to hand out dirty memory.
+    /// </summary>
+    internal static PoisonRegion PoisonUninitialized()
+    {
+        var region = new PoisonRegion(t_poison);
+        t_poison = true;
+        return region;
+    }
+
+    /// <summary>Ends a <see cref="PoisonUninitialized"/> region (restoring the setting it found).</summary>
+    internal readonly struct PoisonRegion(bool outer) : IDisposable
+    {
+        public void Dispose() => t_poison = outer;
+    }
+
+    private static void Poison(Array storage)
+    {
+        switch (storage)
+        {
+            case float[] f: Array.Fill(f, float.NaN); break;
+            case double[] d: Array.Fill(d, double.NaN); break;
+            case long[] l: Array.Fill(l, -1L); break;
         }
     }
 

@@ -9,12 +9,7 @@ public sealed partial class Tensor
     internal static Tensor Uninitialized(int[] shape, DType dtype)
     {
         int n = Shapes.NumEl(shape);
-        Array storage = TensorScope.Rent(dtype, n, zeroed: false) ?? dtype switch
-        {
-            DType.Float32 => GC.AllocateUninitializedArray<float>(n),
-            DType.Float64 => GC.AllocateUninitializedArray<double>(n),
-            _ => AllocateStorage(dtype, n),
-        };
+        Array storage = TensorScope.Rent(dtype, n, zeroed: false) ?? StoragePool.AllocateUninitialized(dtype, n);
         return new Tensor(storage, shape, Shapes.ContiguousStrides(shape), 0, dtype);
     }
 }

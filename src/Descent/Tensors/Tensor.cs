@@ -49,13 +49,7 @@ public sealed partial class Tensor
     {
     }
 
-    internal static Array AllocateStorage(DType dtype, int n) => TensorScope.Rent(dtype, n, zeroed: true) ?? dtype switch
-    {
-        DType.Float32 => new float[n],
-        DType.Float64 => new double[n],
-        DType.Int64 => new long[n],
-        _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown dtype"),
-    };
+    internal static Array AllocateStorage(DType dtype, int n) => TensorScope.Rent(dtype, n, zeroed: true) ?? StoragePool.AllocateZeroed(dtype, n);
 
     /// <summary>The element type.</summary>
     public DType DType { get; }

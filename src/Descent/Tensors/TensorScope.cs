@@ -94,7 +94,9 @@ public sealed class TensorScope : IDisposable
         var scope = t_current;
         if (scope is null || t_suspended > 0 || !StoragePool.IsPooled(dtype, length)) return null;
         var storage = StoragePool.TryRent(dtype, length);
-        if (storage is null) storage = AllocateUninitialized(dtype, length);
+        // A fresh array must honour `zeroed` as much as a pooled one: an uninitialised array can hold whatever the
+        // garbage collector's heap held before (the small arrays of a small model reuse freed gen-0 memory).
+        if (storage is null) storage = zeroed ? StoragePool.AllocateZeroed(dtype, length) : StoragePool.AllocateUninitialized(dtype, length);
         else if (zeroed) Array.Clear(storage);
         scope._owned.Add(storage);
         return storage;
@@ -139,13 +141,6 @@ public sealed class TensorScope : IDisposable
             if (s._owned.Contains(storage)) return true;
         return false;
     }
-
-    private static Array AllocateUninitialized(DType dtype, int length) => dtype switch
-    {
-        DType.Float32 => GC.AllocateUninitializedArray<float>(length),
-        DType.Float64 => GC.AllocateUninitializedArray<double>(length),
-        _ => GC.AllocateUninitializedArray<long>(length),
-    };
 
     private static DType DTypeOf(Array storage) => storage switch
     {
