@@ -183,7 +183,7 @@ public static class Minimizer
                 throw new ArgumentException("f's result does not depend on x (it is not connected to x in the autograd graph)", nameof(f));
             y.Backward();
             _evaluations++;
-            return (y, y.Item(), x.Grad is null ? 0 : Norm(x.Grad));
+            return (y, y.Item(), x.Grad is { } g ? Norm(g) : x.SparseGrad is { } sparse ? Norm(sparse.Values) : 0);
         }
 
         /// <summary>Puts x back to a recorded point (after divergence).</summary>

@@ -101,14 +101,13 @@ public abstract class BatchNorm : Module
         bool updateRunning = IsTraining && TrackRunningStats;
         if (updateRunning && input.NumEl / NumFeatures <= 1)
             throw new ArgumentException($"Expected more than 1 value per channel when training, got input size {Shapes.Format(input.ShapeArray)}", nameof(input));
-        double factor = Momentum ?? 0.0;
-        if (updateRunning)
-        {
-            long seen = ++NumBatchesTracked!.AsSpan<long>()[0];
-            factor = Momentum ?? 1.0 / seen;
-        }
+        // The batch is counted only once F.BatchNorm has accepted the input (and updated the running statistics).
+        long seen = updateRunning ? NumBatchesTracked!.AsSpan<long>()[0] + 1 : 0;
+        double factor = Momentum ?? (updateRunning ? 1.0 / seen : 0.0);
         bool batchStats = IsTraining || !TrackRunningStats;
-        return Functional.BatchNorm(input, RunningMean, RunningVar, Weight, Bias, batchStats, factor, Eps);
+        var output = Functional.BatchNorm(input, RunningMean, RunningVar, Weight, Bias, batchStats, factor, Eps);
+        if (updateRunning) NumBatchesTracked!.AsSpan<long>()[0] = seen;
+        return output;
     }
 }
 

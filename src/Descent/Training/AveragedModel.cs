@@ -1,3 +1,4 @@
+using Descent.Optim;
 using System.Numerics;
 using Descent.NN;
 
@@ -125,6 +126,15 @@ public sealed class AveragedModel
     /// <summary>Restores a state from <see cref="StateDict"/>; everything is checked before anything changes.</summary>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state)
     {
+        long nAveraged = Check(state);
+        using (Autograd.NoGrad())
+            foreach (var (name, target) in _parameters.Concat(_buffers)) target.CopyFrom_(state["module." + name]);
+        NAveraged = nAveraged;
+    }
+
+    /// <summary>Checks that <paramref name="state"/> fits this average, changing nothing; returns its <c>n_averaged</c>.</summary>
+    internal long Check(IReadOnlyDictionary<string, Tensor> state)
+    {
         ArgumentNullException.ThrowIfNull(state);
         if (!state.TryGetValue("n_averaged", out var count) || count.DType != DType.Int64 || count.NumEl != 1)
             throw new ArgumentException("the averaged model's state needs 'n_averaged', an int64 scalar", nameof(state));
@@ -142,9 +152,7 @@ public sealed class AveragedModel
         }
         if (state.Count != own.Count + 1)
             throw new ArgumentException($"the averaged model's state has {state.Count - 1} module entries, the average holds {own.Count}", nameof(state));
-        using (Autograd.NoGrad())
-            foreach (var (name, target) in own) target.CopyFrom_(state["module." + name]);
-        NAveraged = nAveraged;
+        return nAveraged;
     }
 
     /// <summary>One averaged tensor takes the model's: copied at the first update, then averaged.</summary>
@@ -164,14 +172,9 @@ public sealed class AveragedModel
     {
         if (Decay is double decay)
         {
-            // PyTorch's lerp(ema, θ, w), w = 1 − decay: the two forms keep it exact at either end of the weight.
+            // PyTorch's lerp(ema, θ, 1 − decay) (get_ema_multi_avg_fn's _foreach_lerp_), rounded as its CPU kernel rounds.
             var w = T.CreateChecked(1 - decay);
-            bool small = 1 - decay < 0.5;
-            for (int i = 0; i < average.Length; i++)
-            {
-                T diff = current[i] - average[i];
-                average[i] = small ? average[i] + w * diff : current[i] - diff * (T.One - w);
-            }
+            for (int i = 0; i < average.Length; i++) average[i] = TorchLerp.Of(average[i], current[i], w);
         }
         else
         {

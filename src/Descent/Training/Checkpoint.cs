@@ -120,6 +120,14 @@ public static class Checkpoint
         var averagingSchedulerState = averagingScheduler is null ? null
             : JsonSerializer.Deserialize<Dictionary<string, double[]>>(Required("averaging.scheduler"));
 
+        if (averagedState is not null)
+        {
+            // Checked here, before the model changes: a checkpoint written without averaging cannot resume an average.
+            if (averagedState.Count == 0) throw new InvalidDataException($"{path}: the checkpoint holds no weight average ({AveragedPrefix}*); it was saved without one");
+            try { averaged!.Check(averagedState); }
+            catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
+        }
+
         // Every part was read and parsed; now apply them (each Load validates before changing its object).
         model.LoadStateDict(modelState);
         optimizer.LoadStateDict(optimizerState);

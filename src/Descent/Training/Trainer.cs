@@ -111,7 +111,7 @@ public sealed class Trainer
             if (Averaged is not null && !AverageEveryStep && epoch >= AverageFromEpoch) Averaged.UpdateParameters(Model);
             if (AveragingPhase(epoch + 1)) AveragingScheduler!.Step();
             else if (Scheduler is not null && !StepSchedulerPerBatch) Scheduler.Step();
-            Plateau?.Step(eval?.Loss ?? trainLoss);
+            if (!AveragingPhase(epoch + 1)) Plateau?.Step(eval?.Loss ?? trainLoss); // the averaging schedule alone sets the rate then
             CompletedEpochs = epoch;
             var metrics = new EpochMetrics(epoch, trainLoss, trainAccuracy, eval?.Loss, eval?.Accuracy, seconds,
                 Optimizer.ParamGroups.Select(g => g.Lr).ToArray());

@@ -4,6 +4,7 @@ using Descent.Kernels;
 
 namespace Descent.Tests.Kernels;
 
+[Collection(ThreadCountCollection.Name)]
 public class GemmTests
 {
     private static readonly int[] Sizes = [1, 5, 17, 63, 65, 129];

@@ -6,6 +6,7 @@ using F = Descent.NN.Functional;
 namespace Descent.Tests.NN;
 
 /// <summary>BatchNorm1d and BatchNorm2d against hand computations of PyTorch's rules, their state, and their errors.</summary>
+[Collection(ThreadCountCollection.Name)]
 public class BatchNormTests
 {
     private const double Eps = 1e-5;
@@ -199,7 +200,10 @@ public class BatchNormTests
         e = Assert.Throws<ArgumentException>(() => bn1.Forward(Tensor.Zeros([1, 3])));
         Assert.Equal("Expected more than 1 value per channel when training, got input size [1, 3] (Parameter 'input')", e.Message);
         Assert.Equal(0L, bn1.NumBatchesTracked!.ToArray<long>()[0]);
+        Assert.Throws<ArgumentException>(() => bn1.Forward(Tensor.Zeros([4, 3], DType.Float64)));  // a float32 layer
+        Assert.Equal(0L, bn1.NumBatchesTracked!.ToArray<long>()[0]);  // a rejected batch is not counted
         bn1.Forward(Tensor.Zeros([1, 3, 2]));  // two values per channel are enough
+        Assert.Equal(1L, bn1.NumBatchesTracked!.ToArray<long>()[0]);
         bn1.Eval();
         Assert.Equal(new[] { 1, 3 }, bn1.Forward(Tensor.Zeros([1, 3])).Shape);  // and one is fine with running statistics
 

@@ -7,6 +7,7 @@ namespace Descent.Tests.NN;
 /// The fast paths of the CNN ops (2×2 max pooling, fused ReLU gradient, conv and pooling split over threads) against
 /// straightforward definitions, and bit-identical at one and two threads.
 /// </summary>
+[Collection(ThreadCountCollection.Name)]
 public class ConvPoolKernelTests
 {
     [Theory]

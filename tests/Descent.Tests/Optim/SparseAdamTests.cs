@@ -10,6 +10,7 @@ namespace Descent.Tests.Optim;
 /// (subsets of rows; made by bench/compare/sparse_adam_reference.py, which also wrote the every-row cases of
 /// reference/optim-sparseadam-public.json that the conformance suite runs).
 /// </summary>
+[Collection(ThreadCountCollection.Name)]
 public class SparseAdamTests
 {
     private static readonly Lazy<JsonObject> RowsFile = new(() =>

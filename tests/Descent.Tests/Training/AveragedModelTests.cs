@@ -89,6 +89,49 @@ public class AveragedModelTests
         Assert.Equal(decay, ema.Decay);
     }
 
+    [Theory]
+    [InlineData(0.999)]
+    [InlineData(0.3)]
+    public void EmaRoundsAsPyTorchsLerpInFloat32(double decay)
+    {
+        // PyTorch's CPU lerp is one fused multiply-add per element, its form chosen by the weight: exact to the bit.
+        var model = new WithBuffers(DType.Float32);
+        var ema = AveragedModel.Ema(model, decay);
+        var w = Snapshots(6, 3, 5);
+        float[] expected = [];
+        float weight = (float)(1 - decay);
+        foreach (var snapshot in w)
+        {
+            model.Set(snapshot, [0, 0], 0);
+            ema.UpdateParameters(model);
+            var theta = snapshot.Select(v => (float)v).ToArray();
+            expected = expected.Length == 0 ? theta : expected.Select((e, i) => weight < 0.5f
+                ? MathF.FusedMultiplyAdd(weight, theta[i] - e, e)
+                : MathF.FusedMultiplyAdd(e - theta[i], 1 - weight, theta[i])).ToArray();
+            Assert.Equal(expected, ema.Weights["w"].ToArray<float>());
+        }
+    }
+
+    [Fact]
+    public void ACheckpointWithoutAnAverageCannotResumeOneAndChangesNothing()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"descent-avg-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            var saved = new WithBuffers();
+            saved.Set([1, 2, 3], [4, 5], 6);
+            Checkpoint.Save(path, saved, new Descent.Optim.SGD(saved.Parameters(), lr: 0.1), 1);
+            var model = new WithBuffers();
+            var optimizer = new Descent.Optim.SGD(model.Parameters(), lr: 0.5);
+            var e = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path, model, optimizer, averaged: AveragedModel.Ema(model)));
+            Assert.Contains(path, e.Message);
+            Assert.Contains("holds no weight average", e.Message);
+            Assert.Equal([0.0, 0, 0], model.W.ToArray<double>());
+            Assert.Equal(0.5, optimizer.ParamGroups[0].Lr);
+        }
+        finally { File.Delete(path); }
+    }
+
     [Fact]
     public void BuffersAreCopiedUnlessUseBuffersAveragesThem()
     {
