@@ -47,7 +47,7 @@ public sealed partial class Tensor
     }
 
     /// <summary>Zeros of <paramref name="shape"/> with the slices of <paramref name="src"/> added at the positions <paramref name="index"/> names along <paramref name="d"/>.</summary>
-    private static Tensor IndexAdd(Tensor src, int d, Tensor index, int[] shape)
+    internal static Tensor IndexAdd(Tensor src, int d, Tensor index, int[] shape)
     {
         var result = new Tensor((int[])shape.Clone(), src.DType);
         var (outer, size, inner) = SplitAt(shape, d);

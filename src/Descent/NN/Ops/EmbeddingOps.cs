@@ -1,5 +1,5 @@
 using System.Numerics;
-using System.Numerics.Tensors;
+using Descent.Kernels;
 
 namespace Descent.NN;
 
@@ -52,12 +52,8 @@ internal static class EmbeddingOps
         return p < 0 ? p + num : p;
     }
 
-    private static void Lookup<T>(Tensor table, long[] rows, Tensor output, int dim) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var src = table.AsSpan<T>();
-        var dst = output.AsSpan<T>();
-        for (int i = 0; i < rows.Length; i++) src.Slice((int)rows[i] * dim, dim).CopyTo(dst.Slice(i * dim, dim));
-    }
+    private static void Lookup<T>(Tensor table, long[] rows, Tensor output, int dim) where T : unmanaged, IFloatingPointIeee754<T> =>
+        IndexedBlocks.Select(table.AsSpan<T>(), rows, output.AsSpan<T>(), 1, table.ShapeArray[0], dim);
 
     /// <summary>
     /// The dense gradient: each lookup's row of <paramref name="g"/> added, in order, into the zeroed row it read. When
@@ -68,9 +64,7 @@ internal static class EmbeddingOps
         if (Autograd.IsGradEnabled)
         {
             var kept = rows.Select(r => r == padding ? 0.0 : 1.0).ToArray();
-            var masked = g * Tensor.FromDoubles(kept, [rows.Length, 1], g.DType);
-            var index = Tensor.FromArray(rows, [rows.Length, 1]).Expand(rows.Length, dim).Contiguous();
-            return Tensor.ScatterAlong(masked, 0, index, [num, dim]);
+            return Tensor.IndexAdd(g * Tensor.FromDoubles(kept, [rows.Length, 1], g.DType), 0, Tensor.FromArray(rows), [num, dim]);
         }
         var grad = Tensor.Zeros([num, dim], g.DType);
         if (g.DType == DType.Float32) AddRows<float>(grad, rows, g, dim, padding);
@@ -78,15 +72,11 @@ internal static class EmbeddingOps
         return grad;
     }
 
+    /// <summary>Each lookup's gradient row added, in order, into the row it read; the padding row's sum is then dropped.</summary>
     private static void AddRows<T>(Tensor grad, long[] rows, Tensor g, int dim, long padding) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var dst = grad.AsSpan<T>();
-        var src = g.AsSpan<T>();
-        for (int i = 0; i < rows.Length; i++)
-        {
-            if (rows[i] == padding) continue;
-            var row = dst.Slice((int)rows[i] * dim, dim);
-            TensorPrimitives.Add(row, src.Slice(i * dim, dim), row);
-        }
+        IndexedBlocks.AddInto(g.AsSpan<T>(), rows, dst, 1, grad.ShapeArray[0], dim);
+        if (padding >= 0) dst.Slice((int)padding * dim, dim).Clear();
     }
 }
