@@ -9,11 +9,25 @@ namespace Descent.Optim;
 /// </summary>
 public abstract partial class Optimizer
 {
-    private protected readonly List<ParamGroup> Groups = [];
-    private protected readonly Dictionary<Tensor, ParamState> StateByParameter = new(TensorIdentity.Instance);
+    private protected readonly List<ParamGroup> Groups;
+    private protected readonly Dictionary<Tensor, ParamState> StateByParameter;
 
     private protected Optimizer()
     {
+        Groups = [];
+        StateByParameter = new(TensorIdentity.Instance);
+    }
+
+    /// <summary>
+    /// The base of an optimizer that wraps <paramref name="inner"/> (Lookahead, SAM): it shares the inner optimizer's
+    /// groups and state, so that schedulers, <see cref="ZeroGrad"/> and the state dict see one optimizer. The wrapper
+    /// keeps its own state under names of its own in the same <see cref="ParamState"/>s.
+    /// </summary>
+    private protected Optimizer(Optimizer inner)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        Groups = inner.Groups;
+        StateByParameter = inner.StateByParameter;
     }
 
     /// <summary>The parameter groups, in order.</summary>
@@ -109,6 +123,9 @@ public abstract partial class Optimizer
     /// <summary>The shape of the state tensor <paramref name="name"/> of <paramref name="parameter"/>: the parameter's, unless the rule keeps smaller state (Adafactor's factors).</summary>
     private protected virtual int[] StateShape(string name, Tensor parameter) => parameter.ShapeArray;
 
+    /// <summary><see cref="StateShape"/> of this optimizer, for a wrapper that forwards to it.</summary>
+    internal int[] StateShapeOf(string name, Tensor parameter) => StateShape(name, parameter);
+
     /// <summary>
     /// The optimizer's state as plain data: every group's hyperparameters, every state tensor (copied) and step count,
     /// with parameters numbered across groups in order (PyTorch's <c>state_dict()</c>).
@@ -193,6 +210,11 @@ public abstract class FirstOrderOptimizer : Optimizer
     {
     }
 
+    /// <summary>The base of a first-order optimizer that wraps <paramref name="inner"/>, sharing its groups and state.</summary>
+    private protected FirstOrderOptimizer(Optimizer inner) : base(inner)
+    {
+    }
+
     /// <summary>
     /// Performs one optimisation step with the gradients in each parameter's <see cref="Tensor.Grad"/>; parameters
     /// whose gradient is null are skipped. The step hooks run before and after.
@@ -272,6 +294,29 @@ public abstract class Optimizer<TOptions> : FirstOrderOptimizer where TOptions :
         }
         using var noGrad = Autograd.NoGrad();
         using var outlivesScopes = TensorScope.Suspend(); // optimizer state lives across steps
+        BeginStep();
+        UpdateEach();
+        EndStep();
+    }
+
+    /// <summary>
+    /// Runs before any parameter of the step is updated, after every gradient was checked: the place for what the whole
+    /// step needs first (a global gradient norm). Nothing by default.
+    /// </summary>
+    private protected virtual void BeginStep()
+    {
+    }
+
+    /// <summary>
+    /// Runs after every <see cref="Update"/> of the step has completed (the fused updates included): the place for a
+    /// rule that needs all the parameters' contributions before it can finish (Prodigy's step size). Nothing by default.
+    /// </summary>
+    private protected virtual void EndStep()
+    {
+    }
+
+    private void UpdateEach()
+    {
         // The fused updates of all the tensors run as one parallel job when the batch ends (each touches its own tensors).
         using var batch = Descent.Kernels.OptimParallel.Batch();
         for (int gi = 0; gi < Groups.Count; gi++)
