@@ -8,10 +8,13 @@ namespace Descent.Training;
 
 /// <summary>
 /// The training loop: for each epoch, for each batch — zero the gradients, compute the loss, back-propagate, step the
-/// optimizer (and a per-batch scheduler); then evaluate, step a per-epoch scheduler, report and checkpoint. A NaN or
-/// infinite loss stops training with a <see cref="TrainingDivergedException"/> naming the epoch and batch.
+/// optimizer (and a per-batch scheduler); then evaluate, step a per-epoch scheduler, report and checkpoint. With
+/// <see cref="AccumulationSteps"/> K &gt; 1 the gradients of K batches add up before one step. A NaN or infinite loss
+/// stops training with a <see cref="TrainingDivergedException"/> naming the epoch and batch. An optimizer that evaluates
+/// elsewhere than it trains (<see cref="ITrainEvalOptimizer"/>, the schedule-free ones) is switched to its evaluation
+/// point around every evaluation and left there when <see cref="Fit"/> returns.
 /// </summary>
-public sealed class Trainer
+public sealed partial class Trainer
 {
     private readonly Func<Tensor, Tensor, Tensor> _loss;
     private readonly List<EpochMetrics> _history = [];
@@ -36,7 +39,10 @@ public sealed class Trainer
     /// <summary>An optional learning-rate schedule, stepped once per epoch (or per batch with <see cref="StepSchedulerPerBatch"/>).</summary>
     public LRScheduler? Scheduler { get; init; }
 
-    /// <summary>Steps <see cref="Scheduler"/> after every batch (as OneCycleLR and CyclicLR expect) instead of every epoch.</summary>
+    /// <summary>
+    /// Steps <see cref="Scheduler"/> after every optimizer step (as OneCycleLR and CyclicLR expect) instead of every epoch:
+    /// after every batch, or every <see cref="AccumulationSteps"/> batches.
+    /// </summary>
     public bool StepSchedulerPerBatch { get; init; }
 
     /// <summary>
@@ -46,10 +52,44 @@ public sealed class Trainer
     /// </summary>
     public bool ZeroGradInPlace { get; init; } = true;
 
+    /// <summary>
+    /// How many batches of the data loader make one optimizer step (gradient accumulation; 1, the default, steps after
+    /// every batch). The gradients of the window's K batches add up, each batch's loss weighted by its share
+    /// n_i / N of the window's N samples, so that the step is the one a single batch of all N samples would take: also
+    /// when the batches differ in size and for the last window of an epoch, which has fewer than K batches when K does
+    /// not divide the data loader's count (an epoch then makes ⌈batches / K⌉ steps). Weighting by 1/K instead, as some
+    /// libraries did, would overweight a short batch. The loss function must return the mean over its batch's samples.
+    /// <see cref="Scheduler"/> (per batch) and <see cref="Averaged"/> (every step) follow the optimizer steps;
+    /// <see cref="BatchEnded"/> and the divergence check follow the batches.
+    /// </summary>
+    /// <remarks>
+    /// Equal to the big batch only when the model treats samples independently: BatchNorm in training mode normalises
+    /// each batch with its own statistics (and updates its running statistics once per batch), so accumulated batches
+    /// are not one batch of the window's size there. Only a <see cref="FirstOrderOptimizer"/> can accumulate; an
+    /// optimizer that re-evaluates the loss through a closure (L-BFGS) steps on one batch at a time.
+    /// </remarks>
+    /// <exception cref="ArgumentOutOfRangeException">Less than 1.</exception>
+    /// <exception cref="ArgumentException">More than 1 with an optimizer that is not a <see cref="FirstOrderOptimizer"/>.</exception>
+    public int AccumulationSteps
+    {
+        get;
+        init
+        {
+            if (value < 1) throw new ArgumentOutOfRangeException(nameof(AccumulationSteps), value, $"AccumulationSteps must be >= 1, got {value}");
+            if (value > 1 && Optimizer is not FirstOrderOptimizer)
+                throw new ArgumentException($"AccumulationSteps {value} needs a first-order optimizer: {Optimizer.GetType().Name} re-evaluates the loss through a closure, which cannot add up several batches' gradients", nameof(AccumulationSteps));
+            field = value;
+        }
+    } = 1;
+
     /// <summary>An optional plateau schedule, stepped each epoch with the validation loss (or the training loss when there is no validation data).</summary>
     public ReduceLROnPlateau? Plateau { get; init; }
 
-    /// <summary>When set, a checkpoint is written there every <see cref="CheckpointEvery"/> epochs and after the last.</summary>
+    /// <summary>
+    /// When set, a checkpoint is written there every <see cref="CheckpointEvery"/> epochs and after the last (after the
+    /// epoch's evaluation; an <see cref="ITrainEvalOptimizer"/>'s model weights are saved at the training point, see
+    /// <see cref="SaveCheckpoint"/>).
+    /// </summary>
     public string? CheckpointPath { get; init; }
 
     /// <summary>How many epochs between checkpoints.</summary>
@@ -79,7 +119,10 @@ public sealed class Trainer
     /// </summary>
     public LRScheduler? AveragingScheduler { get; init; }
 
-    /// <summary>Called after every batch.</summary>
+    /// <summary>
+    /// Called after every batch of the data loader with that batch's loss: with <see cref="AccumulationSteps"/> K &gt; 1,
+    /// after each of the K batches of a step (the optimizer has stepped when the window's last batch is reported).
+    /// </summary>
     public Action<BatchProgress>? BatchEnded { get; init; }
 
     /// <summary>Called after every epoch.</summary>
@@ -93,7 +136,9 @@ public sealed class Trainer
 
     /// <summary>
     /// Trains until <paramref name="epochs"/> epochs are complete in all (a resumed trainer continues from
-    /// <see cref="CompletedEpochs"/>), evaluating on <paramref name="validation"/> after each epoch when given.
+    /// <see cref="CompletedEpochs"/>), evaluating on <paramref name="validation"/> after each epoch when given. An
+    /// <see cref="ITrainEvalOptimizer"/> trains each epoch at its training point and is left at its evaluation point (the
+    /// weights to use) when this returns; a second call switches it back to training.
     /// </summary>
     public IReadOnlyList<EpochMetrics> Fit(DataLoader train, int epochs, IEnumerable<(Tensor Input, Tensor Target)>? validation = null)
     {
@@ -119,17 +164,20 @@ public sealed class Trainer
             if (CheckpointPath is not null && (epoch % CheckpointEvery == 0 || epoch == epochs)) SaveCheckpoint(CheckpointPath);
             EpochEnded?.Invoke(metrics);
         }
+        (Optimizer as ITrainEvalOptimizer)?.Eval();
         return _history;
     }
 
     private (double Loss, double? Accuracy, double Seconds) TrainEpoch(DataLoader train, int epoch)
     {
         Model.Train();
+        (Optimizer as ITrainEvalOptimizer)?.Train();
         var clock = Stopwatch.StartNew();
         double lossSum = 0;
         long samples = 0, correct = 0;
         bool classification = true;
         int batch = 0, batches = train.Count;
+        AccumulationWindow window = default; // ends before batch 1
         using var batchesOfEpoch = train.GetEnumerator();
         while (true)
         {
@@ -137,45 +185,25 @@ public sealed class Trainer
             double value;
             int n;
             // Each batch, from the data loader's copy of its rows to the optimizer step, runs in a scope: its tensors go
-            // back to the pool at the end and the next batch reuses them instead of asking for fresh memory.
+            // back to the pool at the end and the next batch reuses them instead of asking for fresh memory. An
+            // accumulated batch leaves only its gradient behind (added into the parameters' Grad, which outlives scopes).
             using (new TensorScope())
             {
                 if (!batchesOfEpoch.MoveNext()) break;
                 var (input, target) = batchesOfEpoch.Current;
                 batch++;
-                Tensor output;
-                if (Optimizer is FirstOrderOptimizer firstOrder)
-                {
-                    Optimizer.ZeroGrad(setToNone: !ZeroGradInPlace);
-                    output = Model.Forward(input);
-                    var loss = _loss(output, target);
-                    value = loss.Item();
-                    if (!double.IsFinite(value)) throw new TrainingDivergedException(epoch, batch, value);
-                    loss.Backward();
-                    firstOrder.Step();
-                }
-                else
-                {
-                    // L-BFGS evaluates the batch through the closure, as often as it needs; the first evaluation is the
-                    // batch's loss and output, as for the others.
-                    Tensor? first = null;
-                    value = Optimizer.Step(() =>
-                    {
-                        Optimizer.ZeroGrad(setToNone: !ZeroGradInPlace);
-                        var evaluated = Model.Forward(input);
-                        first ??= evaluated;
-                        var loss = _loss(evaluated, target);
-                        loss.Backward();
-                        return loss;
-                    }).Item();
-                    if (!double.IsFinite(value)) throw new TrainingDivergedException(epoch, batch, value);
-                    output = first!;
-                }
-                hits = CountCorrect(output, target);
+                if (batch > window.Last) window = AccumulationWindow.Starting(train, batch, AccumulationSteps);
                 n = input.Size(0);
+                Tensor output;
+                if (Optimizer is FirstOrderOptimizer firstOrder) (output, value) = FirstOrderBatch(firstOrder, input, target, window, epoch, batch);
+                else (output, value) = ClosureBatch(input, target, epoch, batch);
+                hits = CountCorrect(output, target);
             }
-            if (AverageEveryStep) Averaged?.UpdateParameters(Model);
-            if (Scheduler is not null && StepSchedulerPerBatch && !AveragingPhase(epoch)) Scheduler.Step();
+            if (batch == window.Last)
+            {
+                if (AverageEveryStep) Averaged?.UpdateParameters(Model);
+                if (Scheduler is not null && StepSchedulerPerBatch && !AveragingPhase(epoch)) Scheduler.Step();
+            }
             lossSum += value * n;
             samples += n;
             if (hits is null) classification = false;
@@ -186,75 +214,59 @@ public sealed class Trainer
         return (lossSum / samples, classification ? (double)correct / samples : null, clock.Elapsed.TotalSeconds);
     }
 
+    /// <summary>
+    /// One batch of a first-order step: the gradients are zeroed at the window's first batch, this batch's gradient is
+    /// added with the weight n / N of its samples among the window's, and the optimizer steps after the window's last.
+    /// Returns the output and the batch's own (unweighted) mean loss.
+    /// </summary>
+    private (Tensor Output, double Loss) FirstOrderBatch(FirstOrderOptimizer optimizer, Tensor input, Tensor target, AccumulationWindow window, int epoch, int batch)
+    {
+        if (batch == window.First) Optimizer.ZeroGrad(setToNone: !ZeroGradInPlace);
+        var output = Model.Forward(input);
+        var loss = _loss(output, target);
+        double value = loss.Item();
+        if (!double.IsFinite(value)) throw new TrainingDivergedException(epoch, batch, value);
+        if (window.Batches > 1) loss *= window.WeightOf(input.Size(0), batch);
+        loss.Backward();
+        if (batch == window.Last) optimizer.Step();
+        return (output, value);
+    }
+
+    /// <summary>
+    /// One batch stepped through the optimizer's closure: L-BFGS evaluates the batch as often as it needs; the first
+    /// evaluation is the batch's loss and output, as for the others.
+    /// </summary>
+    private (Tensor Output, double Loss) ClosureBatch(Tensor input, Tensor target, int epoch, int batch)
+    {
+        Tensor? first = null;
+        double value = Optimizer.Step(() =>
+        {
+            Optimizer.ZeroGrad(setToNone: !ZeroGradInPlace);
+            var evaluated = Model.Forward(input);
+            first ??= evaluated;
+            var loss = _loss(evaluated, target);
+            loss.Backward();
+            return loss;
+        }).Item();
+        if (!double.IsFinite(value)) throw new TrainingDivergedException(epoch, batch, value);
+        return (first!, value);
+    }
+
     /// <summary>True when <paramref name="epoch"/> trains on <see cref="AveragingScheduler"/>'s rates.</summary>
     private bool AveragingPhase(int epoch) => AveragingScheduler is not null && epoch >= AverageFromEpoch;
 
     /// <summary>
-    /// <see cref="Evaluate"/> with <see cref="Averaged"/>'s weights in the model (its own weights are back afterwards).
-    /// <paramref name="prepare"/> runs first, on the model carrying the averaged weights: the place to recompute
-    /// BatchNorm's running statistics for them.
+    /// Writes a checkpoint of the model, optimizer, schedulers, epoch count and generators. An
+    /// <see cref="ITrainEvalOptimizer"/> is at its training point while it is written (and back where it was after), so
+    /// that the model's weights in the file are those a new optimizer, which starts training, expects with the saved
+    /// state: <see cref="ResumeFrom"/> continues training from them, and the evaluation point follows from the
+    /// optimizer's state (the next <see cref="Fit"/> or evaluation puts it in the model).
     /// </summary>
-    public (double Loss, double? Accuracy) EvaluateAveraged(IEnumerable<(Tensor Input, Tensor Target)> data, Action<Module>? prepare = null)
+    public void SaveCheckpoint(string path)
     {
-        ArgumentNullException.ThrowIfNull(data);
-        if (Averaged is null) throw new InvalidOperationException("EvaluateAveraged needs Averaged, the running average of the weights");
-        using (Averaged.SwapInto(Model))
-        {
-            prepare?.Invoke(Model);
-            return Evaluate(data);
-        }
-    }
-
-    /// <summary>The mean loss and (for classification with int64 targets) the accuracy on <paramref name="data"/>, in evaluation mode without recording a graph.</summary>
-    public (double Loss, double? Accuracy) Evaluate(IEnumerable<(Tensor Input, Tensor Target)> data)
-    {
-        ArgumentNullException.ThrowIfNull(data);
-        bool wasTraining = Model.IsTraining;
-        Model.Eval();
-        try
-        {
-            using var _ = Autograd.NoGrad();
-            double lossSum = 0;
-            long samples = 0, correct = 0;
-            bool classification = true;
-            // A DataLoader's batches may come from each batch's scope (see DataLoader); any other sequence is read
-            // before the scope begins, since it may keep what it yields.
-            bool loader = data is DataLoader;
-            using var batches = data.GetEnumerator();
-            while (true)
-            {
-                if (!loader && !batches.MoveNext()) break;
-                using var scope = new TensorScope();
-                if (loader && !batches.MoveNext()) break;
-                var (input, target) = batches.Current;
-                var output = Model.Forward(input);
-                int n = input.Size(0);
-                lossSum += _loss(output, target).Item() * n;
-                samples += n;
-                var hits = CountCorrect(output, target);
-                if (hits is null) classification = false;
-                else correct += hits.Value;
-            }
-            if (samples == 0) throw new ArgumentException("the evaluation data is empty", nameof(data));
-            return (lossSum / samples, classification ? (double)correct / samples : null);
-        }
-        finally
-        {
-            Model.Train(wasTraining);
-        }
-    }
-
-    /// <summary>Correct predictions for [N, C] scores against int64 class targets [N]; null when that is not the task.</summary>
-    private static long? CountCorrect(Tensor output, Tensor target)
-    {
-        if (target.DType != DType.Int64 || output.Rank != 2 || target.Rank != 1) return null;
-        using var _ = Autograd.NoGrad();
-        return (long)output.Detach().Argmax(1).Eq(target).Sum().Item();
-    }
-
-    /// <summary>Writes a checkpoint of the model, optimizer, schedulers, epoch count and generators.</summary>
-    public void SaveCheckpoint(string path) =>
+        using var trainingPoint = new OptimizerPoint(Optimizer, training: true);
         Checkpoint.Save(path, Model, Optimizer, CompletedEpochs, Scheduler, Plateau, DataGenerator, Averaged, AveragingScheduler);
+    }
 
     /// <summary>Restores a checkpoint written by <see cref="SaveCheckpoint"/>; <see cref="Fit"/> then continues after its epoch.</summary>
     public void ResumeFrom(string path)
@@ -263,5 +275,33 @@ public sealed class Trainer
         // Both schedules wrote their last rates into the groups: the one in charge of the next epoch has the last word.
         if (AveragingScheduler is not null && !AveragingPhase(CompletedEpochs + 1) && Scheduler is not null)
             for (int i = 0; i < Optimizer.ParamGroups.Count; i++) Optimizer.ParamGroups[i].Lr = Scheduler.LastLr[i];
+    }
+
+    /// <summary>
+    /// The batches <see cref="First"/> to <see cref="Last"/> of an epoch that make one optimizer step, and the samples they
+    /// hold, known from the data loader before any of them is read: every batch has <see cref="BatchSize"/> samples but
+    /// the epoch's last, which holds what remains.
+    /// </summary>
+    private readonly record struct AccumulationWindow(int First, int Batches, int BatchSize, int Samples)
+    {
+        public int Last => First + Batches - 1;
+
+        /// <summary>The window of up to <paramref name="steps"/> batches from batch <paramref name="first"/> (from 1) on.</summary>
+        public static AccumulationWindow Starting(DataLoader loader, int first, int steps)
+        {
+            int batches = Math.Min(steps, loader.Count - first + 1);
+            long start = (long)(first - 1) * loader.BatchSize;
+            long end = Math.Min(start + (long)batches * loader.BatchSize, loader.Dataset.Count);
+            return new AccumulationWindow(first, batches, loader.BatchSize, (int)(end - start));
+        }
+
+        /// <summary>The weight n / N of batch <paramref name="batch"/>'s loss, which must hold the samples its place gives it.</summary>
+        public double WeightOf(int samples, int batch)
+        {
+            int expected = Math.Min(BatchSize, Samples - (batch - First) * BatchSize);
+            if (samples != expected)
+                throw new InvalidOperationException($"batch {batch} has {samples} samples where the data loader's batch size {BatchSize} gives {expected}: accumulation weights each batch by its share of the step's samples, counted from the batch size");
+            return (double)samples / Samples;
+        }
     }
 }
