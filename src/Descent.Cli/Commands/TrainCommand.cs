@@ -21,7 +21,8 @@ internal static class TrainCommand
         var label = new Option<string?>("--label") { Description = "CSV only: the label column's name (default: the last column)" };
         var model = new Option<string>("--model") { Description = "model: linear, mlp or cnn", DefaultValueFactory = _ => "mlp" };
         var optimizer = new Option<string>("--optimizer") { Description = "optimizer (see 'descent optimizers')", DefaultValueFactory = _ => "adam" };
-        var batchSize = new Option<int>("--batch-size") { Description = "samples per step: N = batch, 1 = stochastic, k = mini-batch", DefaultValueFactory = _ => 128 };
+        var batchSize = new Option<int>("--batch-size") { Description = "samples per batch, one step each (see --accumulate): N = batch, 1 = stochastic, k = mini-batch", DefaultValueFactory = _ => 128 };
+        var accumulate = new Option<int>("--accumulate") { Description = "batches per optimizer step (gradient accumulation): K batches of the batch size step as one batch of their total size", DefaultValueFactory = _ => 1 };
         var epochs = new Option<int>("--epochs") { Description = "passes over the training data", DefaultValueFactory = _ => 3 };
         var schedule = new Option<string>("--schedule") { Description = "learning-rate schedule: none, step, cosine, warmup-cosine, onecycle", DefaultValueFactory = _ => "none" };
         var seed = new Option<long>("--seed") { Description = "seed for initialisation, shuffling and splits", DefaultValueFactory = _ => 0 };
@@ -34,18 +35,18 @@ internal static class TrainCommand
         var hyper = new HyperparameterOptions();
         var command = new Command("train", "Train a model on a data set (MNIST, the classic tables, or a CSV file)")
         {
-            dataset, label, model, optimizer, batchSize, epochs, schedule, seed, checkpoint, resume, json, swaStart, swaLr, ema,
+            dataset, label, model, optimizer, batchSize, accumulate, epochs, schedule, seed, checkpoint, resume, json, swaStart, swaLr, ema,
         };
         hyper.AddTo(command);
         command.SetAction(r => Cli.Run(() => Run(new Settings(
             r.GetValue(dataset)!, r.GetValue(label), r.GetValue(model)!, r.GetValue(optimizer)!, hyper.Given(r),
-            r.GetValue(batchSize), r.GetValue(epochs), r.GetValue(schedule)!, r.GetValue(seed), r.GetValue(checkpoint),
+            r.GetValue(batchSize), r.GetValue(accumulate), r.GetValue(epochs), r.GetValue(schedule)!, r.GetValue(seed), r.GetValue(checkpoint),
             r.GetValue(resume), r.GetValue(json), new Averaging(r.GetValue(swaStart), r.GetValue(swaLr), r.GetValue(ema))))));
         return command;
     }
 
     internal sealed record Settings(string Dataset, string? Label, string Model, string Optimizer, Dictionary<string, double> Hyper,
-        int BatchSize, int Epochs, string Schedule, long Seed, string? Checkpoint, bool Resume, bool Json, Averaging Averaging);
+        int BatchSize, int Accumulate, int Epochs, string Schedule, long Seed, string? Checkpoint, bool Resume, bool Json, Averaging Averaging);
 
     /// <summary>The weight averaging asked for: SWA from an epoch at a rate, or an EMA with a decay, or none.</summary>
     internal sealed record Averaging(int? SwaStart, double? SwaLr, double? Ema)
@@ -69,6 +70,7 @@ internal static class TrainCommand
     internal static int Run(Settings s)
     {
         if (s.BatchSize < 1) throw new UsageException($"--batch-size must be >= 1, got {s.BatchSize}");
+        if (s.Accumulate < 1) throw new UsageException($"--accumulate must be >= 1, got {s.Accumulate}");
         if (s.Epochs < 1) throw new UsageException($"--epochs must be >= 1, got {s.Epochs}");
         if (s.Resume && s.Checkpoint is null) throw new UsageException("--resume needs --checkpoint DIR");
         var averaging = s.Averaging;
@@ -78,10 +80,16 @@ internal static class TrainCommand
         Tensor.ManualSeed(s.Seed);
         var model = ModelCatalog.Build(s.Model, data);
         var optimizer = entry.Build(model.Parameters(), s.Hyper);
+        if (s.Accumulate > 1 && optimizer is not FirstOrderOptimizer)
+            throw new UsageException($"--accumulate {s.Accumulate} needs a first-order optimizer: {entry.Name} re-evaluates the loss through a closure, one batch at a time");
+        // The loader draws one permutation of all the training samples per epoch and cuts it into batches, so the order
+        // of the samples does not depend on the batch size: --batch-size 30 --accumulate 4 sees the samples of
+        // --batch-size 120 in the same order, and steps as it does.
         var shuffle = new Generator(s.Seed + 1);
         var loader = new DataLoader(new TensorDataset(data.Train.Features, data.Train.Labels), s.BatchSize, shuffle: true, generator: shuffle);
         var test = new DataLoader(new TensorDataset(data.Test.Features, data.Test.Labels), batchSize: 1000);
-        var (scheduler, perBatch) = BuildSchedule(s.Schedule, optimizer, s.Epochs, loader.Count);
+        int stepsPerEpoch = (loader.Count + s.Accumulate - 1) / s.Accumulate; // the last step of an epoch may have fewer batches
+        var (scheduler, perBatch) = BuildSchedule(s.Schedule, optimizer, s.Epochs, stepsPerEpoch);
         string? path = null;
         if (s.Checkpoint is not null)
         {
@@ -95,6 +103,7 @@ internal static class TrainCommand
         {
             Scheduler = scheduler,
             StepSchedulerPerBatch = perBatch,
+            AccumulationSteps = s.Accumulate,
             CheckpointPath = path,
             DataGenerator = shuffle,
             BatchEnded = progress is null ? null : progress.OnBatch,
@@ -106,7 +115,7 @@ internal static class TrainCommand
         };
         if (s.Resume) trainer.ResumeFrom(path!);
         if (!s.Json)
-            AnsiConsole.MarkupLine($"Training [bold]{s.Model}[/] ({model.ParameterCount():N0} parameters) on [bold]{data.Name}[/] ({data.Train.Count:N0} train, {data.Test.Count:N0} test) with [bold]{entry.Name}[/], batch {s.BatchSize}, {s.Epochs} epochs" + (trainer.CompletedEpochs > 0 ? $", resuming after epoch {trainer.CompletedEpochs}" : ""));
+            AnsiConsole.MarkupLine($"Training [bold]{s.Model}[/] ({model.ParameterCount():N0} parameters) on [bold]{data.Name}[/] ({data.Train.Count:N0} train, {data.Test.Count:N0} test) with [bold]{entry.Name}[/], batch {s.BatchSize}{(s.Accumulate > 1 ? $" × {s.Accumulate} accumulated" : "")}, {s.Epochs} epochs" + (trainer.CompletedEpochs > 0 ? $", resuming after epoch {trainer.CompletedEpochs}" : ""));
         var history = trainer.CompletedEpochs >= s.Epochs ? [] : trainer.Fit(loader, s.Epochs, test);
         var (testLoss, testAccuracy) = trainer.Evaluate(test);
         // The averaged weights never ran through the BatchNorm layers: recompute their running statistics over the training
@@ -124,6 +133,8 @@ internal static class TrainCommand
                 ["optimizer"] = entry.Name,
                 ["epochs"] = s.Epochs,
                 ["batch_size"] = s.BatchSize,
+                ["accumulate"] = s.Accumulate,
+                ["final_train_loss"] = history.Count == 0 ? null : history[^1].TrainLoss,
                 ["test_loss"] = testLoss,
                 ["test_accuracy"] = testAccuracy,
                 ["averaging"] = averaging.Ema is not null ? "ema" : averaging.SwaStart is not null ? "swa" : null,
@@ -162,7 +173,8 @@ internal static class TrainCommand
         return (AveragedModel.Swa(model), swa);
     }
 
-    internal static (LRScheduler? Scheduler, bool PerBatch) BuildSchedule(string name, Optimizer optimizer, int epochs, int batchesPerEpoch)
+    /// <summary>The learning-rate schedule by name; the per-step ones span <paramref name="epochs"/> × <paramref name="stepsPerEpoch"/> optimizer steps.</summary>
+    internal static (LRScheduler? Scheduler, bool PerBatch) BuildSchedule(string name, Optimizer optimizer, int epochs, int stepsPerEpoch)
     {
         var known = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
         {
@@ -174,10 +186,10 @@ internal static class TrainCommand
             "none" => (null, false),
             // Divide the rate by 10 at a third and at two thirds of training.
             "step" => (new StepLR(optimizer, stepSize: Math.Max(1, epochs / 3), gamma: 0.1), false),
-            "cosine" => (new CosineAnnealingLR(optimizer, tMax: epochs * batchesPerEpoch), true),
+            "cosine" => (new CosineAnnealingLR(optimizer, tMax: epochs * stepsPerEpoch), true),
             // Linear warm-up over the first tenth of the steps, then cosine decay: the everyday recipe.
-            "warmup-cosine" => WarmupCosine(optimizer, epochs * batchesPerEpoch),
-            _ => (new OneCycleLR(optimizer, maxLr: lr, totalSteps: epochs * batchesPerEpoch), true),
+            "warmup-cosine" => WarmupCosine(optimizer, epochs * stepsPerEpoch),
+            _ => (new OneCycleLR(optimizer, maxLr: lr, totalSteps: epochs * stepsPerEpoch), true),
         };
     }
 
