@@ -17,7 +17,9 @@ namespace Descent.Optim;
 /// <para>The group's scalars, PyTorch's <c>k</c>, <c>lr_max</c>, <c>weight_sum</c> and <c>train_mode</c> (1 or 0), are
 /// kept in <see cref="ParamState.Numbers"/> of the group's first parameter, as LBFGS keeps its counters, so that the
 /// state dict and checkpoints carry them. <c>k</c> counts the group's steps, with or without a gradient for that
-/// parameter, as the reference's group counter does.</para>
+/// parameter, as the reference's group counter does. <see cref="Optimizer.LoadStateDict"/> therefore restores the mode
+/// the state was saved in; the parameters, restored with the model, must be the ones saved beside it (x when saved in
+/// evaluation mode, as the authors advise for checkpoints), and <see cref="Train"/> then gives y back.</para>
 /// </remarks>
 public abstract class ScheduleFreeOptimizer<TOptions> : Optimizer<TOptions>, ITrainEvalOptimizer where TOptions : ScheduleFreeOptions
 {
