@@ -4,8 +4,9 @@ namespace Descent.Plotting;
 
 /// <summary>
 /// One colour per optimizer, the same in every chart and in the report's tables, so a reader learns "Adam is red"
-/// once. Names are matched without regard to case or punctuation ("L-BFGS" is "LBFGS", "SGD" is plain "GD"), and
-/// only the first word counts, so "Adam (lr=0.01)" is still Adam.
+/// once. Names are matched without regard to case or punctuation ("L-BFGS" is "LBFGS", "SGD" is plain "GD"), by the
+/// longest run of leading words that names one, so "Adam (lr=0.01)" and "Adam train" are still Adam, and
+/// "Schedule-free SGD" is not schedule-free AdamW.
 /// </summary>
 public static class OptimizerPalette
 {
@@ -13,9 +14,10 @@ public static class OptimizerPalette
     // heatmaps), in the tutorial's order.
     private static readonly (string Name, string Hex)[] Known = [.. Descent.Optim.OptimizerRegistry.All.Select(e => (e.Name, e.Color))];
 
-    // An entry is found by its name or by the first word of its title ("Gradient descent", "L-BFGS").
+    // An entry is found by its name, its title, or the first word of its title ("Gradient descent", "L-BFGS"); a first
+    // word two titles share ("Schedule-free") keeps the first entry's colour.
     private static readonly Dictionary<string, string> ByKey = Descent.Optim.OptimizerRegistry.All
-        .SelectMany(e => new[] { (Key: Normalize(e.Name), e.Color), (Key: Normalize(e.Title), e.Color) })
+        .SelectMany(e => new[] { (Key: Key(e.Name, 1), e.Color), (Key: Key(e.Title, int.MaxValue), e.Color), (Key: Key(e.Title, 1), e.Color) })
         .DistinctBy(k => k.Key).ToDictionary(k => k.Key, k => k.Color, StringComparer.Ordinal);
 
     private static readonly Dictionary<string, string> Aliases = new(StringComparer.Ordinal)
@@ -40,13 +42,21 @@ public static class OptimizerPalette
     public static string? TryGetHex(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        string key = Normalize(name);
-        if (Aliases.TryGetValue(key, out string? alias))
+        for (int words = Words(name).Length; words >= 1; words--)
         {
-            key = alias;
+            string key = Key(name, words);
+            if (Aliases.TryGetValue(key, out string? alias))
+            {
+                key = alias;
+            }
+
+            if (ByKey.TryGetValue(key, out string? hex))
+            {
+                return hex;
+            }
         }
 
-        return ByKey.GetValueOrDefault(key);
+        return null;
     }
 
     /// <summary>
@@ -61,12 +71,14 @@ public static class OptimizerPalette
         return TryGetHex(name) ?? Others[fallbackIndex % Others.Length];
     }
 
-    /// <summary>Lower-cased letters and digits of the first word ("L-BFGS (m=10)" → "lbfgs").</summary>
-    private static string Normalize(string name)
+    /// <summary>The words of a name before its first '(', ',' or ':' ("L-BFGS (m=10)" → "L-BFGS").</summary>
+    private static string[] Words(string name)
     {
-        string trimmed = name.Trim();
-        int cut = trimmed.IndexOfAny([' ', '(', ',', ':', '\t']);
-        string first = cut > 0 ? trimmed[..cut] : trimmed;
-        return string.Concat(first.Where(char.IsLetterOrDigit)).ToLower(CultureInfo.InvariantCulture);
+        int cut = name.IndexOfAny(['(', ',', ':']);
+        return (cut >= 0 ? name[..cut] : name).Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
     }
+
+    /// <summary>Lower-cased letters and digits of the first <paramref name="words"/> words ("Schedule-free SGD" → "schedulefreesgd").</summary>
+    private static string Key(string name, int words) =>
+        string.Concat(Words(name).Take(words).SelectMany(w => w.Where(char.IsLetterOrDigit))).ToLower(CultureInfo.InvariantCulture);
 }

@@ -22,6 +22,8 @@ public class OptimizerPaletteTests
     [InlineData("SGD", "GD")]
     [InlineData("rmsprop", "RMSprop")]
     [InlineData("AdamW", "AdamW")]
+    [InlineData("Schedule-free SGD (lr=1)", "sfsgd")]
+    [InlineData("schedule-free adamw train", "sfadamw")]
     public void Names_match_without_case_or_punctuation(string name, string canonical)
     {
         Assert.Equal(OptimizerPalette.TryGetHex(canonical), OptimizerPalette.TryGetHex(name));

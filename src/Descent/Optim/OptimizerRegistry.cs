@@ -108,6 +108,20 @@ public static class OptimizerRegistry
                 (o => o with { NsCoefficients = (3.4445, double.NaN, 2.0315) }, "nsCoefficients", "nsCoefficients[1] must be finite"),
                 (o => o with { AdjustLrFn = (MuonLrAdjustment)9 }, "adjustLrFn", "9"), (o => o with { Eps = -1e-7 }, "eps", "-1E-07")],
             matricesOnly: true),
+        // Schedule-free: the parameters hold y while training; Eval() puts the average x in them (ITrainEvalOptimizer).
+        Entry("sfadamw", "Schedule-free AdamW", typeof(ScheduleFreeAdamW), null, "#A6761D", 28, new ScheduleFreeAdamWOptions(), null,
+            (g, o) => new ScheduleFreeAdamW(g, o),
+            valid: [o => o with { WarmupSteps = 5, WeightDecay = 0.01, R = 0.5 }, o => o with { Lr = 0.01, Betas = (0.6, 0.99), Eps = 1e-6, WeightLrPower = 1, WarmupSteps = 2 },
+                o => o with { R = 2, WeightLrPower = 0, WeightDecay = 0.1 }],
+            invalid: [(o => o with { Betas = (0, 0.999) }, "betas", "betas[0] must be in (0, 1) for schedule-free AdamW, got 0"), (o => o with { Betas = (0.9, 1.0) }, "betas", "betas[1]"),
+                (o => o with { WarmupSteps = -1 }, "warmupSteps", "warmupSteps must be >= 0, got -1"), (o => o with { R = -1 }, "r", "r must be >= 0 and finite, got -1"),
+                (o => o with { WeightLrPower = double.NaN }, "weightLrPower", "NaN"), (o => o with { Eps = -1e-8 }, "eps", "-1E-08")]),
+        Entry("sfsgd", "Schedule-free SGD", typeof(ScheduleFreeSGD), null, "#1B7837", 20, new ScheduleFreeSGDOptions(), null,
+            (g, o) => new ScheduleFreeSGD(g, o),
+            valid: [o => o with { Lr = 0.1, WarmupSteps = 5, WeightDecay = 0.01, R = 0.5 }, o => o with { Lr = 0.5, Momentum = 0.5, R = 1, WeightLrPower = 0, WarmupSteps = 1 }],
+            invalid: [(o => o with { Momentum = 0 }, "momentum", "momentum must be in (0, 1) for schedule-free SGD, got 0"), (o => o with { Momentum = 1 }, "momentum", "momentum must be in [0, 1), got 1"),
+                (o => o with { WarmupSteps = -3 }, "warmupSteps", "-3"), (o => o with { WeightDecay = -0.1 }, "weightDecay", "-0.1"),
+                (o => o with { WeightLrPower = double.PositiveInfinity }, "weightLrPower", "weightLrPower must be >= 0 and finite")]),
     ];
 
     private static readonly Dictionary<string, OptimizerInfo> ByName = All.ToDictionary(e => e.Name, StringComparer.OrdinalIgnoreCase);
