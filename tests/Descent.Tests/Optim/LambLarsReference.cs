@@ -6,7 +6,7 @@ namespace Descent.Tests.Optim;
 /// timm's <c>Lamb.step</c> and <c>Lars.step</c> (timm/optim/lamb.py and lars.py, v1.0.28) restated with plain double
 /// loops over arrays, one line per line of timm's code, and the problem the tests run them on: several tensors in two
 /// groups (group 1 has weight decay 0, the exclusion rule), a matrix and vectors, one starting at zero, one whose gradient
-/// is always zero, one whose first gradient comes at step 5, and steps where a tensor or a whole group has none.
+/// is always zero in each group, one whose first gradient comes at step 5, and steps where a tensor or a whole group has none.
 /// </summary>
 internal static class LambLarsReference
 {
@@ -25,7 +25,8 @@ internal static class LambLarsReference
         new(0, [4], 1, Kind.StartsAtZero),       // ‖θ‖ = 0 at the first step: ratio 1
         new(0, [2, 3], 1, Kind.LateFirstGradient),
         new(1, [4], 1, Kind.Random),             // a bias, in the group with weight decay 0
-        new(1, [3], 1, Kind.ZeroGradient),       // ‖g‖ = 0 (and LAMB's ‖u‖ = 0 where λ = 0)
+        new(1, [3], 1, Kind.ZeroGradient),       // LAMB's ‖u‖ = 0 where λ = 0 and alwaysAdapt
+        new(0, [2], 1, Kind.ZeroGradient),       // LARS's ‖g‖ = 0 where λ ≠ 0
     ];
 
     public const int Steps = 12;

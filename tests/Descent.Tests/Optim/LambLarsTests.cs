@@ -4,8 +4,8 @@ using static Descent.Tests.Optim.LambLarsReference;
 namespace Descent.Tests.Optim;
 
 /// <summary>
-/// LAMB and LARS against timm's step restated in <see cref="LambLarsReference"/> (float64 to 1e-12, float32 to about
-/// its precision), and what the trust ratio promises: each layer moves by a fixed fraction of its weight norm, whatever
+/// LAMB and LARS against timm's step restated in <see cref="LambLarsReference"/> (float64 to 1e-12, float32 to 1e-5,
+/// relative), and what the trust ratio promises: each layer moves by a fixed fraction of its weight norm, whatever
 /// its gradient's scale; where it is off, LAMB is Adam and LARS is SGD.
 /// </summary>
 public class LambLarsTests
@@ -31,7 +31,7 @@ public class LambLarsTests
     {
         var a = actual.ToDoubleArray();
         Assert.Equal(expected.Length, a.Length);
-        double tolerance = float32 ? 2e-5 : 1e-12;
+        double tolerance = float32 ? 1e-5 : 1e-12;
         for (int i = 0; i < a.Length; i++)
             Assert.True(Math.Abs(a[i] - expected[i]) <= tolerance * (1 + Math.Abs(expected[i])), $"{what}[{i}]: expected {expected[i]:R}, got {a[i]:R}");
     }
