@@ -68,7 +68,7 @@ public sealed record LambOptions : OptimizerOptions
 /// LAMB: Adam's step rescaled, tensor by tensor, by a trust ratio ‖θ‖ / ‖update‖, as timm's <c>Lamb</c> computes it
 /// (You et al., 2019, "Large Batch Optimization for Deep Learning: Training BERT in 76 minutes"; the reference is
 /// huggingface/pytorch-image-models, <c>timm/optim/lamb.py</c>, class <c>Lamb</c>, v1.0.28, commit 8ef73809, the same
-/// file at main in August 2026).
+/// file at main, aa4b5850, August 2026).
 /// </summary>
 /// <remarks>
 /// <para>Update rule for each tensor θ, with learning rate γ, betas (β₁, β₂), weight decay λ, the group's step count t

@@ -60,7 +60,7 @@ public sealed record LarsOptions : OptimizerOptions
 /// LARS: SGD whose step is rescaled, tensor by tensor, by a trust ratio η‖θ‖ / (‖g‖ + λ‖θ‖ + ε), as timm's <c>Lars</c>
 /// computes it, with LARC's clipping as an option (You, Gitman &amp; Ginsburg, 2017, "Large Batch Training of
 /// Convolutional Networks"; the reference is huggingface/pytorch-image-models, <c>timm/optim/lars.py</c>, class
-/// <c>Lars</c>, v1.0.28, commit 8ef73809, the same file at main in August 2026).
+/// <c>Lars</c>, v1.0.28, commit 8ef73809, the same file at main, aa4b5850, August 2026).
 /// </summary>
 /// <remarks>
 /// <para>Update rule for each tensor θ, with learning rate γ, momentum μ, dampening τ, weight decay λ, trust coefficient

@@ -36,16 +36,19 @@ public class LambLarsTests
             Assert.True(Math.Abs(a[i] - expected[i]) <= tolerance * (1 + Math.Abs(expected[i])), $"{what}[{i}]: expected {expected[i]:R}, got {a[i]:R}");
     }
 
-    public static TheoryData<string, bool> LambCases()
+    /// <summary>Each configuration in float64 and in float32.</summary>
+    private static TheoryData<string, bool> InBothDTypes(IEnumerable<string> configurations)
     {
         var data = new TheoryData<string, bool>();
-        foreach (var name in LambConfigurations.Keys)
+        foreach (var name in configurations)
         {
             data.Add(name, false);
             data.Add(name, true);
         }
         return data;
     }
+
+    public static TheoryData<string, bool> LambCases() => InBothDTypes(LambConfigurations.Keys);
 
     /// <summary>The defaults, and each group's options (group 1 keeps the exclusion rule's λ = 0).</summary>
     private static readonly Dictionary<string, (LambOptions Defaults, Func<LambOptions, LambOptions> Group0)> LambConfigurations = new()
@@ -87,16 +90,7 @@ public class LambLarsTests
         }
     }
 
-    public static TheoryData<string, bool> LarsCases()
-    {
-        var data = new TheoryData<string, bool>();
-        foreach (var name in LarsConfigurations.Keys)
-        {
-            data.Add(name, false);
-            data.Add(name, true);
-        }
-        return data;
-    }
+    public static TheoryData<string, bool> LarsCases() => InBothDTypes(LarsConfigurations.Keys);
 
     private static readonly Dictionary<string, LarsOptions> LarsConfigurations = new()
     {
