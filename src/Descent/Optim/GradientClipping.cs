@@ -107,8 +107,8 @@ public static class GradientClipping
         return m;
     }
 
-    /// <summary>The p-norm of one gradient, summed in fixed chunks.</summary>
-    private static double Norm<T>(Tensor g, double p) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>The p-norm of one contiguous tensor, summed in fixed chunks (also the layer norms of Lamb's and Lars' trust ratios).</summary>
+    internal static double Norm<T>(Tensor g, double p) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var s = g.AsSpan<T>();
         double total = 0;

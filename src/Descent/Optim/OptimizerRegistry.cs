@@ -122,6 +122,25 @@ public static class OptimizerRegistry
             invalid: [(o => o with { Momentum = 0 }, "momentum", "momentum must be in (0, 1) for schedule-free SGD, got 0"), (o => o with { Momentum = 1 }, "momentum", "momentum must be in [0, 1), got 1"),
                 (o => o with { WarmupSteps = -3 }, "warmupSteps", "-3"), (o => o with { WeightDecay = -0.1 }, "weightDecay", "-0.1"),
                 (o => o with { WeightLrPower = double.PositiveInfinity }, "weightLrPower", "weightLrPower must be >= 0 and finite")]),
+        // LAMB and LARS as timm's Lamb and Lars; not elementwise (two norms per tensor), so 0 bytes per parameter.
+        Entry("lamb", "LAMB", typeof(Lamb), null, "#6A3D9A", 0, new LambOptions(), null,
+            (g, o) => new Lamb(g, o),
+            valid: [o => o, o => o with { Lr = 0.01, WeightDecay = 0.1, TrustClip = true, MaxGradNorm = null },
+                o => o with { WeightDecay = 0, AlwaysAdapt = true, BiasCorrection = false, GradAveraging = false, MaxGradNorm = 0.5 },
+                o => o with { Betas = (0.8, 0.95), Eps = 1e-4, WeightDecay = 0.05, DecoupledDecay = true, CorrectedWeightDecay = true }],
+            invalid: [(o => o with { MaxGradNorm = 0 }, "maxGradNorm", "maxGradNorm must be > 0 and finite, got 0"),
+                (o => o with { MaxGradNorm = -1 }, "maxGradNorm", "-1"), (o => o with { Betas = (0.9, 1.0) }, "betas", "betas[1] " + Range01 + ", got 1"),
+                (o => o with { Eps = -1e-6 }, "eps", "-1E-06"), (o => o with { WeightDecay = -0.01 }, "weightDecay", "-0.01")]),
+        // The preset turns the trust ratio on (timm's defaults, λ = 0 and alwaysAdapt off, are plain SGD).
+        Entry("lars", "LARS", typeof(Lars), null, "#B15928", 0, new LarsOptions(), o => o with { Momentum = 0.9, WeightDecay = 1e-4 },
+            (g, o) => new Lars(g, o),
+            valid: [o => o, o => o with { Lr = 0.5, Nesterov = true, WeightDecay = 0, AlwaysAdapt = true, TrustClip = true },
+                o => o with { Momentum = 0.8, Dampening = 0.1, WeightDecay = 5e-4, TrustCoeff = 0.02, Eps = 1e-6, TrustClip = true },
+                o => o with { Momentum = 0, WeightDecay = 0.01 }],
+            invalid: [(o => o with { Momentum = 0, Nesterov = true }, "nesterov", "momentum > 0 and dampening = 0"),
+                (o => o with { Dampening = 0.5, Nesterov = true }, "nesterov", "dampening=0.5"),
+                (o => o with { TrustCoeff = 0 }, "trustCoeff", "trustCoeff must be > 0 and finite, got 0"), (o => o with { Momentum = -0.9 }, "momentum", "-0.9"),
+                (o => o with { Eps = -1 }, "eps", "-1"), (o => o with { WeightDecay = -1e-4 }, "weightDecay", "-0.0001")]),
     ];
 
     private static readonly Dictionary<string, OptimizerInfo> ByName = All.ToDictionary(e => e.Name, StringComparer.OrdinalIgnoreCase);
