@@ -18,10 +18,16 @@ public class AllocationTests
             foreach (var (p, i) in ps.Select((p, i) => (p, i))) p.Grad = OptimizerTable.Gradient(p, 0, i);
             var o = OptimizerTable.Factories[name](ps);
             for (int t = 0; t < 3; t++) o.Step();
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int t = 0; t < 10; t++) o.Step();
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            Assert.True(allocated == 0, $"{name} {dtype.Name()}: 10 steps allocated {allocated} bytes");
+            // A per-step allocation shows in every round; a one-off (a pool or a runtime structure growing once, the
+            // runtime's own lazy objects) in one round only: the quietest of three rounds must allocate nothing.
+            long quietest = long.MaxValue;
+            for (int round = 0; round < 3; round++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int t = 0; t < 10; t++) o.Step();
+                quietest = Math.Min(quietest, GC.GetAllocatedBytesForCurrentThread() - before);
+            }
+            Assert.True(quietest == 0, $"{name} {dtype.Name()}: each of three rounds of 10 steps allocated, the quietest {quietest} bytes");
         }
     }
 
