@@ -227,7 +227,9 @@ public sealed class ParamGroup
         var layers = new OptimizerOptions[_layers.Count];
         for (int i = 0; i < layers.Length; i++)
         {
-            layers[i] = _layers[i].FromStateValues(byLayer[i]);
+            // A wrapper none of whose names the dict holds (the inner optimizer's own dict) keeps its values but the lr.
+            bool saved = i == 0 || byLayer[i].Keys.Any(k => k != "lr");
+            layers[i] = saved ? _layers[i].FromStateValues(byLayer[i]) : _layers[i].WithValues(byLayer[i]);
             layers[i].Validate();
         }
         return (layers, numbers);
