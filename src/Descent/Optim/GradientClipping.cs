@@ -126,7 +126,10 @@ public static class GradientClipping
         {
             int end = Math.Min(start + Chunk, s.Length);
             double partial = 0;
-            for (int k = start; k < end; k++) partial += Power(Math.Abs(double.CreateTruncating(w.IsEmpty ? s[k] : T.Abs(w[k]) * s[k])), p);
+            if (w.IsEmpty)
+                for (int k = start; k < end; k++) partial += Power(Math.Abs(double.CreateTruncating(s[k])), p);
+            else
+                for (int k = start; k < end; k++) partial += Power(Math.Abs(double.CreateTruncating(T.Abs(w[k]) * s[k])), p);
             total += partial;
         }
         return Root(total, p);
