@@ -17,6 +17,9 @@ internal sealed record CliHyperparameter(string Name, double Default, Hyperparam
     private static string Lower(string text) => text.Length > 1 && char.IsUpper(text[0]) && !char.IsUpper(text[1]) ? char.ToLowerInvariant(text[0]) + text[1..] : text;
 }
 
+/// <summary>One command-line option that names something (a wrapper's <c>--base</c>), with its preset value.</summary>
+internal sealed record CliName(string Name, string Default, Hyperparameter Declared);
+
 /// <summary>An optimizer of the registry as the command line builds it: by name, from --options over its preset.</summary>
 internal sealed record OptimizerEntry(OptimizerInfo Info)
 {
@@ -25,20 +28,42 @@ internal sealed record OptimizerEntry(OptimizerInfo Info)
     /// <summary>What it does in a sentence: the principle from the class's documentation (its summary if it has none).</summary>
     public string Summary => Info.Notes.Principle.Length > 0 ? Info.Notes.Principle : Info.Notes.Summary;
 
-    /// <summary>The options the command line accepts for it (choices such as the line search, and options that are unset by default, keep their preset).</summary>
+    /// <summary>The numeric options the command line accepts for it (choices such as the line search, and options that are unset by default, keep their preset).</summary>
     public IReadOnlyList<CliHyperparameter> Parameters { get; } =
     [
-        .. Info.Hyperparameters.Where(h => !h.Type.IsEnum && h.ValueIn(Info.Preset) is not null).SelectMany(h => h.CommandLineNames.Select((name, i) =>
+        .. Info.Hyperparameters.Where(h => !h.Type.IsEnum && !h.IsName && h.ValueIn(Info.Preset) is not null).SelectMany(h => h.CommandLineNames.Select((name, i) =>
             new CliHyperparameter(name, h.NumbersIn(Info.Preset)[i], h, i))),
     ];
 
-    /// <summary>Builds the optimizer; <paramref name="given"/> overrides the preset and may only name this optimizer's options.</summary>
-    public Optimizer Build(IEnumerable<Tensor> parameters, IReadOnlyDictionary<string, double> given)
+    /// <summary>The options that take a name (a wrapper's <c>--base</c>: the registry's optimizer it wraps).</summary>
+    public IReadOnlyList<CliName> Names { get; } =
+    [
+        .. Info.Hyperparameters.Where(h => h.IsName && h.ValueIn(Info.Preset) is string).Select(h => new CliName(h.CommandLineNames[0], (string)h.ValueIn(Info.Preset)!, h)),
+    ];
+
+    /// <summary>
+    /// Builds the optimizer; <paramref name="given"/> overrides the preset and may only name this optimizer's options. The
+    /// names given on the command line (<c>--base adam</c>) travel with the numbers when <paramref name="given"/> is
+    /// what <c>HyperparameterOptions.Given</c> returned.
+    /// </summary>
+    public Optimizer Build(IEnumerable<Tensor> parameters, IReadOnlyDictionary<string, double> given) =>
+        Build(parameters, given, (given as GivenHyperparameters)?.Names ?? new Dictionary<string, string>());
+
+    /// <summary>Builds the optimizer from numbers and names that override its preset; each must be one of this optimizer's options.</summary>
+    public Optimizer Build(IEnumerable<Tensor> parameters, IReadOnlyDictionary<string, double> given, IReadOnlyDictionary<string, string> names)
     {
-        foreach (var name in given.Keys)
-            if (!Parameters.Any(p => p.Name == name))
-                throw new UsageException($"--{name} does not apply to {Name}; it takes {string.Join(", ", Parameters.Select(p => "--" + p.Name))}");
+        foreach (var name in given.Keys.Concat(names.Keys))
+            if (!Parameters.Any(p => p.Name == name) && !Names.Any(n => n.Name == name))
+                throw new UsageException($"--{name} does not apply to {Name}; it takes {string.Join(", ", Parameters.Select(p => "--" + p.Name).Concat(Names.Select(n => "--" + n.Name)))}");
         var values = new Dictionary<string, object>(StringComparer.Ordinal);
+        foreach (var n in Names)
+        {
+            if (!names.TryGetValue(n.Name, out var value)) continue;
+            values[n.Declared.TorchName] = value;
+            // A wrapper over another base runs it at that base's preset rate (L-BFGS's 1), unless --lr says otherwise.
+            if (n.Declared.Range == HyperparameterRange.OptimizerName && !given.ContainsKey("lr") && OptimizerRegistry.Find(value) is { } named)
+                values["lr"] = named.Preset.Lr;
+        }
         foreach (var group in Parameters.GroupBy(p => p.Declared))
         {
             var h = group.Key;
@@ -72,4 +97,20 @@ internal static class OptimizerCatalog
     public static IReadOnlyDictionary<string, OptimizerEntry> ByName { get; } = All.ToDictionary(e => e.Name, StringComparer.OrdinalIgnoreCase);
 
     public static OptimizerEntry Find(string name) => Names.Resolve("optimizer", name, ByName);
+}
+
+/// <summary>
+/// The hyperparameters given on the command line, as <c>HyperparameterOptions.Given</c> reads them: the numbers by
+/// option name (the dictionary itself, which commands pass to
+/// <see cref="OptimizerEntry.Build(IEnumerable{Tensor}, IReadOnlyDictionary{string, double})"/>), and the names given
+/// (<c>--base adam</c>), which travel with them.
+/// </summary>
+internal sealed class GivenHyperparameters : Dictionary<string, double>
+{
+    public GivenHyperparameters() : base(StringComparer.Ordinal)
+    {
+    }
+
+    /// <summary>The options that name something, by option name (<c>base</c> → <c>adam</c>).</summary>
+    public Dictionary<string, string> Names { get; } = new(StringComparer.Ordinal);
 }

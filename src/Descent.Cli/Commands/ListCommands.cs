@@ -40,12 +40,18 @@ internal static class ListCommands
         {
             if (r.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(OptimizerCatalog.All.Select(o => new { name = o.Name, summary = o.Summary, hyperparameters = o.Parameters.ToDictionary(p => p.Name, p => p.IsNone ? (double?)null : p.Default) })));
+                Console.WriteLine(JsonSerializer.Serialize(OptimizerCatalog.All.Select(o => new
+                {
+                    name = o.Name, summary = o.Summary,
+                    hyperparameters = o.Parameters.Select(p => KeyValuePair.Create(p.Name, p.IsNone ? null : (object)p.Default))
+                        .Concat(o.Names.Select(n => KeyValuePair.Create(n.Name, (object?)n.Default))).ToDictionary(),
+                })));
                 return 0;
             }
             var table = new Table().AddColumns("name", "what it does", "hyperparameters (defaults)");
             foreach (var o in OptimizerCatalog.All)
-                table.AddRow(o.Name, Markup.Escape(o.Summary), Markup.Escape(string.Join("  ", o.Parameters.Select(p => $"--{p.Name} {(p.IsNone ? "none" : p.Default.ToString("G", CultureInfo.InvariantCulture))}"))));
+                table.AddRow(o.Name, Markup.Escape(o.Summary), Markup.Escape(string.Join("  ", o.Names.Select(n => $"--{n.Name} {n.Default}")
+                    .Concat(o.Parameters.Select(p => $"--{p.Name} {(p.IsNone ? "none" : p.Default.ToString("G", CultureInfo.InvariantCulture))}")))));
             AnsiConsole.Write(table);
             return 0;
         }));

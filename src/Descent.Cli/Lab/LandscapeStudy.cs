@@ -32,10 +32,10 @@ internal static class LandscapeStudy
         var runs = new List<LandscapeRun>();
         foreach (var entry in optimizers)
         {
-            // LBFGS does up to 20 inner iterations per step and its line search sets the step length: fewer steps, rate 1.
-            bool lbfgs = entry.Name == "lbfgs";
-            int budget = lbfgs ? Math.Max(5, steps / 20) : steps;
-            double lr = fixedLr ?? (lbfgs ? 1.0 : SearchLr(f, entry, budget, LrGrid(quick)));
+            // LBFGS does up to 20 inner iterations per step and its line search sets the step length: fewer steps, its own rate.
+            bool ownStep = entry.Info.ChoosesStepLength;
+            int budget = ownStep ? Math.Max(5, steps / 20) : steps;
+            double lr = fixedLr ?? (ownStep ? entry.DefaultLr : SearchLr(f, entry, budget, LrGrid(quick)));
             runs.Add(Measure(f, entry, lr, budget));
         }
         return new LandscapeResult(f, runs);

@@ -108,15 +108,28 @@ public static class GradientClipping
     }
 
     /// <summary>The p-norm of one contiguous tensor, summed in fixed chunks (also the layer norms of Lamb's and Lars' trust ratios).</summary>
-    internal static double Norm<T>(Tensor g, double p) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static double Norm<T>(Tensor g, double p) where T : unmanaged, IFloatingPointIeee754<T> => Norm<T>(g.AsSpan<T>(), [], p);
+
+    /// <summary>
+    /// The 2-norm of a contiguous gradient <paramref name="g"/>, or of |w|·g (each product rounded in the dtype) when
+    /// <paramref name="w"/> is given, summed as <see cref="ClipGradNorm"/> sums: the per-tensor norms of SAM's global norm.
+    /// </summary>
+    internal static double Norm2(Tensor g, Tensor? w) => g.DType == DType.Float32
+        ? Norm<float>(g.AsSpan<float>(), w is null ? [] : w.AsSpan<float>(), 2)
+        : Norm<double>(g.AsSpan<double>(), w is null ? [] : w.AsSpan<double>(), 2);
+
+    /// <summary>The p-norm of <paramref name="s"/> (of |w|·s when <paramref name="w"/> is not empty), summed in fixed chunks.</summary>
+    private static double Norm<T>(ReadOnlySpan<T> s, ReadOnlySpan<T> w, double p) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var s = g.AsSpan<T>();
         double total = 0;
         for (int start = 0; start < s.Length; start += Chunk)
         {
-            var chunk = s.Slice(start, Math.Min(Chunk, s.Length - start));
+            int end = Math.Min(start + Chunk, s.Length);
             double partial = 0;
-            foreach (var v in chunk) partial += Power(Math.Abs(double.CreateTruncating(v)), p);
+            if (w.IsEmpty)
+                for (int k = start; k < end; k++) partial += Power(Math.Abs(double.CreateTruncating(s[k])), p);
+            else
+                for (int k = start; k < end; k++) partial += Power(Math.Abs(double.CreateTruncating(T.Abs(w[k]) * s[k])), p);
             total += partial;
         }
         return Root(total, p);

@@ -27,6 +27,9 @@ public enum HyperparameterRange
 
     /// <summary>An integer ≥ 1, as counts.</summary>
     AtLeastOne,
+
+    /// <summary>The name of an entry of <see cref="OptimizerRegistry"/> (a wrapper's base optimizer), or none.</summary>
+    OptimizerName,
 }
 
 /// <summary>
@@ -50,6 +53,12 @@ public sealed class HyperparameterAttribute(string torchName) : Attribute
 
     /// <summary>The command-line names of a tuple's elements (<c>beta1</c>, <c>beta2</c>).</summary>
     public string[]? ElementNames { get; set; }
+
+    /// <summary>
+    /// The command-line name when it is not PyTorch's name with dashes: the wrappers' <c>lookahead_base</c> and
+    /// <c>sam_base</c> are both <c>--base</c>.
+    /// </summary>
+    public string? CommandLineName { get; set; }
 }
 
 /// <summary>One declared hyperparameter of an options record, as the listings and the command line see it.</summary>
@@ -68,9 +77,11 @@ public sealed class Hyperparameter
         Type = property.PropertyType;
         if (IsTuple && declared.ElementNames?.Length != TupleLength)
             throw new InvalidOperationException($"{property.DeclaringType?.Name}.{property.Name} is a tuple of {TupleLength} and must name its elements");
-        CommandLineNames = IsTuple ? declared.ElementNames! : [TorchName.Replace('_', '-')];
+        CommandLineNames = IsTuple ? declared.ElementNames! : [declared.CommandLineName ?? TorchName.Replace('_', '-')];
         bool count = Type == typeof(int) || Type == typeof(int?);
         if ((Range == HyperparameterRange.AtLeastOne) != count && !(count && Range == HyperparameterRange.Any))
+            throw new InvalidOperationException($"{property.DeclaringType?.Name}.{property.Name}: range {Range} does not fit a {Type.Name}");
+        if ((Range == HyperparameterRange.OptimizerName) != IsName && !(IsName && Range == HyperparameterRange.Any))
             throw new InvalidOperationException($"{property.DeclaringType?.Name}.{property.Name}: range {Range} does not fit a {Type.Name}");
     }
 
@@ -87,13 +98,16 @@ public sealed class Hyperparameter
     public bool Cycled { get; }
 
     /// <summary>
-    /// Its type: <see cref="double"/>, <see cref="bool"/>, <see cref="int"/>, an enum, or a tuple of doubles: a pair
+    /// Its type: <see cref="double"/>, <see cref="bool"/>, <see cref="int"/>, an enum, a name (<see cref="string"/>), or a tuple of doubles: a pair
     /// <c>(double, double)</c>, a pair whose first element may be none <c>(double?, double)</c>, or a triple.
     /// </summary>
     public Type Type { get; }
 
     /// <summary>True for a flag.</summary>
     public bool IsFlag => Type == typeof(bool);
+
+    /// <summary>True for a name (a string, such as a wrapper's base optimizer); null is none.</summary>
+    public bool IsName => Type == typeof(string);
 
     /// <summary>True for a pair of numbers (<c>betas</c>; Adafactor's <c>eps</c>, whose first element may be none).</summary>
     public bool IsPair => Type == typeof((double, double)) || Type == typeof((double?, double));
@@ -118,14 +132,14 @@ public sealed class Hyperparameter
 
     /// <summary>
     /// Its value in <paramref name="options"/> as numbers: one, or the elements of a tuple (an element that is none is
-    /// NaN); flags are 0 or 1.
+    /// NaN); flags are 0 or 1; a name has none.
     /// </summary>
     public double[] NumbersIn(OptimizerOptions options) => ValueIn(options) switch
     {
         ITuple when IsTuple => [.. ElementsIn(options).Select(e => e ?? double.NaN)],
         bool f => [f ? 1 : 0],
         Enum e => [Convert.ToInt32(e, CultureInfo.InvariantCulture)],
-        null => [],
+        null or string => [],
         var v => [Convert.ToDouble(v, CultureInfo.InvariantCulture)],
     };
 
@@ -179,6 +193,8 @@ public sealed class Hyperparameter
                 break;
             case Enum e when !Enum.IsDefined(e.GetType(), e):
                 throw new ArgumentOutOfRangeException(Name, e, $"{Name} must be one of {string.Join(", ", Enum.GetNames(e.GetType()))}, got {e}");
+            case string s when Range == HyperparameterRange.OptimizerName && OptimizerRegistry.Find(s) is null:
+                throw new ArgumentException($"{Name} must name an optimizer ({string.Join(", ", OptimizerRegistry.All.Select(e => e.Name))}), got '{s}'", Name);
         }
     }
 
@@ -216,6 +232,7 @@ public sealed class Hyperparameter
             _ when Type == typeof(bool) => Convert.ToBoolean(value, CultureInfo.InvariantCulture),
             _ when Type == typeof(int) => checked((int)Convert.ToDouble(value, CultureInfo.InvariantCulture)),
             _ when Type == typeof(int?) => value is null ? null! : checked((int)Convert.ToDouble(value, CultureInfo.InvariantCulture)),
+            _ when IsName => value is null ? null! : Convert.ToString(value, CultureInfo.InvariantCulture)!,
             _ when IsTuple => TupleOf(ElementsOf(value)),
             _ when Type.IsEnum => value is null ? Enum.ToObject(Type, 0) : ParseChoice(value),
             _ => throw new InvalidOperationException($"hyperparameter {TorchName} has an unsupported type {Type.Name}"),

@@ -61,7 +61,7 @@ public sealed partial class LBFGS : Optimizer
     }
 
     /// <summary>The hyperparameters of the one group.</summary>
-    public LBFGSOptions Options => (LBFGSOptions)Groups[0].Options;
+    public LBFGSOptions Options => (LBFGSOptions)Groups[0].RuleOptions;
 
     /// <summary>
     /// Runs up to <c>maxIter</c> L-BFGS iterations; <paramref name="closure"/> zeroes the gradients, computes the loss,

@@ -212,7 +212,7 @@ public sealed class Lamb : Optimizer<LambOptions>
         using var batch = OptimParallel.Batch();
         foreach (var group in Groups)
         {
-            var o = (LambOptions)group.Options;
+            var o = (LambOptions)group.RuleOptions;
             var parameters = group.Parameters;
             for (int i = 0; i < parameters.Count; i++)
             {

@@ -28,6 +28,23 @@ public abstract partial class Optimizer
         ArgumentNullException.ThrowIfNull(inner);
         Groups = inner.Groups;
         StateByParameter = inner.StateByParameter;
+        Wrapped = inner;
+    }
+
+    /// <summary>The optimizer this one wraps (null for a rule of its own).</summary>
+    private protected Optimizer? Wrapped { get; }
+
+    /// <summary>
+    /// Puts this wrapper's options record into each group (<paramref name="layerOf"/> group index, at the group's lr; null
+    /// for a wrapper without hyperparameters) and its counters (<paramref name="numbersOf"/> group index, at 0), so that
+    /// the state dict and schedulers see them. A wrapper's constructor calls it once.
+    /// </summary>
+    /// <exception cref="ArgumentException">A name is already the group's: the inner optimizer is wrapped by one of this kind.</exception>
+    internal void WrapGroups(Func<int, OptimizerOptions?> layerOf, Func<int, IReadOnlyList<string>> numbersOf)
+    {
+        var layers = Groups.Select((_, i) => layerOf(i)).ToList(); // every layer is built (and may throw) before any group changes
+        for (int i = 0; i < Groups.Count; i++) Groups[i].CheckWrap(layers[i], numbersOf(i), "inner");
+        for (int i = 0; i < Groups.Count; i++) Groups[i].Wrap(layers[i], numbersOf(i));
     }
 
     /// <summary>The parameter groups, in order.</summary>
@@ -120,8 +137,12 @@ public abstract partial class Optimizer
     {
     }
 
-    /// <summary>The shape of the state tensor <paramref name="name"/> of <paramref name="parameter"/>: the parameter's, unless the rule keeps smaller state (Adafactor's factors).</summary>
-    private protected virtual int[] StateShape(string name, Tensor parameter) => parameter.ShapeArray;
+    /// <summary>
+    /// The shape of the state tensor <paramref name="name"/> of <paramref name="parameter"/>: the parameter's, unless the
+    /// rule keeps smaller state (Adafactor's factors). A wrapper asks the optimizer it wraps, whose names these are
+    /// (its own buffers have the parameter's shape).
+    /// </summary>
+    private protected virtual int[] StateShape(string name, Tensor parameter) => Wrapped?.StateShapeOf(name, parameter) ?? parameter.ShapeArray;
 
     /// <summary><see cref="StateShape"/> of this optimizer, for a wrapper that forwards to it.</summary>
     internal int[] StateShapeOf(string name, Tensor parameter) => StateShape(name, parameter);
@@ -138,7 +159,7 @@ public abstract partial class Optimizer
         foreach (var group in Groups)
         {
             var g = new ParamGroupState();
-            foreach (var (name, value) in group.Options.ToDictionary()) g.Hyperparameters[name] = value;
+            group.WriteTo(g.Hyperparameters);
             if (group.InitialLr is double initial) g.Hyperparameters["initial_lr"] = initial;
             foreach (var p in group.Parameters)
             {
@@ -163,14 +184,13 @@ public abstract partial class Optimizer
         if (stateDict.ParamGroups.Count != Groups.Count)
             throw new ArgumentException($"the state dict has {stateDict.ParamGroups.Count} parameter groups, the optimizer {Groups.Count}", nameof(stateDict));
         var parameters = Parameters().ToList();
-        var options = new OptimizerOptions[Groups.Count];
+        var options = new (OptimizerOptions[] Layers, Dictionary<string, double> Numbers)[Groups.Count];
         for (int i = 0; i < Groups.Count; i++)
         {
             var saved = stateDict.ParamGroups[i];
             if (saved.Params.Count != Groups[i].Parameters.Count)
                 throw new ArgumentException($"parameter group {i} of the state dict has {saved.Params.Count} parameters, the optimizer's has {Groups[i].Parameters.Count}", nameof(stateDict));
-            options[i] = Groups[i].Options.FromStateValues(saved.Hyperparameters);
-            options[i].Validate();
+            options[i] = Groups[i].FromStateValues(saved.Hyperparameters);
         }
         var states = new Dictionary<Tensor, ParamState>(TensorIdentity.Instance);
         foreach (var (index, saved) in stateDict.State)
@@ -191,7 +211,7 @@ public abstract partial class Optimizer
         }
         for (int i = 0; i < Groups.Count; i++)
         {
-            Groups[i].Options = options[i];
+            Groups[i].Load(options[i].Layers, options[i].Numbers);
             Groups[i].InitialLr = stateDict.ParamGroups[i].Hyperparameters.TryGetValue("initial_lr", out var lr) ? Convert.ToDouble(lr, CultureInfo.InvariantCulture) : null;
         }
         StateByParameter.Clear();
@@ -267,6 +287,8 @@ public abstract class Optimizer<TOptions> : FirstOrderOptimizer where TOptions :
     public void AddParamGroup(ParamGroupSpec<TOptions> group)
     {
         ArgumentNullException.ThrowIfNull(group);
+        if (Groups.Count > 0 && Groups[0].Layers.Count > 1)
+            throw new InvalidOperationException($"{GetType().Name} is wrapped (its groups hold {Groups[0].Options.GetType().Name} too): add its groups before wrapping it");
         AddGroup(group.Parameters, group.Configure is null ? Defaults with { } : group.Configure(Defaults with { }), nameof(group));
     }
 
@@ -322,7 +344,7 @@ public abstract class Optimizer<TOptions> : FirstOrderOptimizer where TOptions :
         for (int gi = 0; gi < Groups.Count; gi++)
         {
             var group = Groups[gi];
-            var options = (TOptions)group.Options;
+            var options = (TOptions)group.RuleOptions; // the group's own options, under any wrapper's
             var parameters = group.Parameters;
             for (int i = 0; i < parameters.Count; i++) // not foreach: its enumerator would be allocated every step
             {

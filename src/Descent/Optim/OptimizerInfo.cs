@@ -53,7 +53,13 @@ public abstract class OptimizerInfo
     /// </summary>
     public bool MatricesOnly { get; internal init; }
 
-    /// <summary>True when a step re-evaluates the model through a closure (L-BFGS).</summary>
+    /// <summary>
+    /// True when a step chooses its own length and runs many iterations (L-BFGS's line search): the lab and the tests run
+    /// it at its preset rate for fewer steps instead of searching a learning rate.
+    /// </summary>
+    public bool ChoosesStepLength { get; internal init; }
+
+    /// <summary>True when a step re-evaluates the model through a closure (L-BFGS, SAM).</summary>
     public bool NeedsClosure => !typeof(FirstOrderOptimizer).IsAssignableFrom(OptimizerType);
 
     /// <summary>The options <c>new X(parameters)</c> uses: PyTorch's defaults (a learning rate where PyTorch requires one).</summary>

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Descent.Optim;
 
 /// <summary>
@@ -57,7 +59,7 @@ public abstract record OptimizerOptions
     /// Keys of PyTorch's parameter groups that choose an implementation, not a result (<c>foreach</c>, <c>fused</c>…):
     /// a state dict exported from PyTorch has them, and they change nothing here.
     /// </summary>
-    private static readonly HashSet<string> ImplementationKeys = new(StringComparer.Ordinal) { "initial_lr", "foreach", "fused", "capturable", "differentiable" };
+    internal static readonly HashSet<string> ImplementationKeys = new(StringComparer.Ordinal) { "initial_lr", "foreach", "fused", "capturable", "differentiable" };
 
     private OptimizerOptions With(IReadOnlyDictionary<string, object> values, bool complete)
     {
@@ -70,7 +72,7 @@ public abstract record OptimizerOptions
         foreach (var h in known.Values)
         {
             if (values.TryGetValue(h.TorchName, out var value)) h.SetFromStateValue(copy, value);
-            else if (complete && (h.Type.IsEnum || Nullable.GetUnderlyingType(h.Type) is not null)) h.SetFromStateValue(copy, null);
+            else if (complete && (h.Type.IsEnum || h.IsName || Nullable.GetUnderlyingType(h.Type) is not null)) h.SetFromStateValue(copy, null);
         }
         return copy;
     }
@@ -112,38 +114,166 @@ public abstract record OptimizerOptions
 public sealed record ParamGroupSpec<TOptions>(IEnumerable<Tensor> Parameters, Func<TOptions, TOptions>? Configure = null)
     where TOptions : OptimizerOptions;
 
-/// <summary>A group of parameters that share hyperparameters, as PyTorch's <c>optimizer.param_groups[i]</c>.</summary>
+/// <summary>
+/// A group of parameters that share hyperparameters, as PyTorch's <c>optimizer.param_groups[i]</c>. A group that a wrapper
+/// (<see cref="Lookahead"/>, <see cref="SAM"/>) steps holds, as PyTorch's dictionary does, the hyperparameters of every
+/// optimizer in the chain: one record per optimizer in <see cref="Layers"/>, and the wrappers' counters in
+/// <see cref="Numbers"/>.
+/// </summary>
 public sealed class ParamGroup
 {
+    // The rule's options first, then one record per wrapper, innermost to outermost; every record has the same lr.
+    private readonly List<OptimizerOptions> _layers;
+    private readonly Dictionary<string, double> _numbers = new(StringComparer.Ordinal);
+
     internal ParamGroup(IReadOnlyList<Tensor> parameters, OptimizerOptions options)
     {
         Parameters = parameters;
-        Options = options;
+        _layers = [options];
     }
 
     /// <summary>The tensors this group updates.</summary>
     public IReadOnlyList<Tensor> Parameters { get; }
 
-    /// <summary>This group's hyperparameters (the optimizer's own immutable options record).</summary>
-    public OptimizerOptions Options { get; internal set; }
+    /// <summary>
+    /// This group's hyperparameters: the outermost optimizer's immutable options record (the optimizer's own, or the
+    /// wrapper's when one wraps it, such as <see cref="LookaheadOptions"/>; the others are in <see cref="Layers"/>).
+    /// </summary>
+    public OptimizerOptions Options => _layers[^1];
 
-    /// <summary>This group's learning rate; setting it (as schedulers do) validates the new value first.</summary>
+    /// <summary>
+    /// The options of each optimizer that steps this group: the rule's (the innermost optimizer's) first, then each
+    /// wrapper's around it, the outermost last. One record when nothing wraps the optimizer.
+    /// </summary>
+    public IReadOnlyList<OptimizerOptions> Layers => _layers;
+
+    /// <summary>The rule's options: what the innermost optimizer updates this group with.</summary>
+    internal OptimizerOptions RuleOptions => _layers[0];
+
+    /// <summary>
+    /// The counters a wrapper keeps for this group (<see cref="Lookahead"/>'s <c>lookahead_step</c>), saved in the state
+    /// dict beside the hyperparameters as PyTorch wrappers keep them in the group's dictionary. Empty for an optimizer
+    /// that nothing wraps.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> Numbers => _numbers;
+
+    /// <summary>The counters, for the wrapper that keeps them (setting a counter that exists allocates nothing).</summary>
+    internal Dictionary<string, double> MutableNumbers => _numbers;
+
+    /// <summary>
+    /// Throws unless a wrapper's options record and counters can be added: their names must be new to the group, since
+    /// the state dict holds every optimizer's names in one dictionary, and the record must be valid.
+    /// </summary>
+    internal void CheckWrap(OptimizerOptions? layer, IReadOnlyList<string> numbers, string argument)
+    {
+        var names = StateNames().ToHashSet(StringComparer.Ordinal);
+        var added = (layer is null ? [] : layer.Hyperparameters().Select(h => h.TorchName).Where(n => n != "lr")).Concat(numbers);
+        if (added.FirstOrDefault(names.Contains) is { } taken)
+            throw new ArgumentException($"the optimizer to wrap already has '{taken}' in its groups (a wrapper of the same kind wraps it); " +
+                "their state dicts could not tell them apart", argument);
+        layer?.Validate();
+    }
+
+    /// <summary>Adds a wrapper's options record (at this group's lr) and its counters (at 0), as <see cref="CheckWrap"/> allowed.</summary>
+    internal void Wrap(OptimizerOptions? layer, IReadOnlyList<string> numbers)
+    {
+        if (layer is not null) _layers.Add(layer with { Lr = Options.Lr });
+        foreach (var n in numbers) _numbers.Add(n, 0);
+    }
+
+    /// <summary>Every name this group writes into a state dict: each layer's hyperparameters and the counters.</summary>
+    private IEnumerable<string> StateNames() => _layers.SelectMany(l => l.Hyperparameters().Select(h => h.TorchName)).Concat(_numbers.Keys);
+
+    /// <summary>The hyperparameters and counters by name, as a state dict's group holds them (<c>lr</c> once).</summary>
+    internal void WriteTo(Dictionary<string, object> values)
+    {
+        foreach (var layer in _layers)
+            foreach (var (name, value) in layer.ToDictionary()) values[name] = value;
+        foreach (var (name, value) in _numbers) values[name] = value;
+    }
+
+    /// <summary>
+    /// The layers and counters a state dict's group gives, each layer from the names it declares (<c>lr</c> to every
+    /// one), validated; nothing changes here. A name no layer declares is refused, as by <see cref="OptimizerOptions.WithValues"/>.
+    /// </summary>
+    internal (OptimizerOptions[] Layers, Dictionary<string, double> Numbers) FromStateValues(IReadOnlyDictionary<string, object> values)
+    {
+        var numbers = new Dictionary<string, double>(_numbers, StringComparer.Ordinal);
+        if (_layers.Count == 1 && numbers.Count == 0)
+        {
+            var only = _layers[0].FromStateValues(values);
+            only.Validate();
+            return ([only], numbers);
+        }
+        var byLayer = _layers.Select(_ => new Dictionary<string, object>(StringComparer.Ordinal)).ToArray();
+        foreach (var (name, value) in values)
+        {
+            if (numbers.ContainsKey(name))
+            {
+                numbers[name] = Convert.ToDouble(value, CultureInfo.InvariantCulture);
+                continue;
+            }
+            bool known = OptimizerOptions.ImplementationKeys.Contains(name);
+            for (int i = 0; i < _layers.Count; i++)
+            {
+                if (!_layers[i].Hyperparameters().Any(h => h.TorchName == name)) continue;
+                byLayer[i][name] = value;
+                known = true;
+            }
+            if (!known)
+                throw new ArgumentException($"{Options.GetType().Name} (over {string.Join(", ", _layers.SkipLast(1).Select(l => l.GetType().Name))}) has no " +
+                    $"hyperparameter or counter '{name}'; it has {string.Join(", ", StateNames().Distinct())}", nameof(values));
+        }
+        var layers = new OptimizerOptions[_layers.Count];
+        for (int i = 0; i < layers.Length; i++)
+        {
+            // A wrapper none of whose names the dict holds (the inner optimizer's own dict) keeps its values but the lr.
+            bool saved = i == 0 || byLayer[i].Keys.Any(k => k != "lr");
+            layers[i] = saved ? _layers[i].FromStateValues(byLayer[i]) : _layers[i].WithValues(byLayer[i]);
+            layers[i].Validate();
+        }
+        return (layers, numbers);
+    }
+
+    /// <summary>Replaces the layers and counters with what <see cref="FromStateValues"/> gave.</summary>
+    internal void Load(OptimizerOptions[] layers, Dictionary<string, double> numbers)
+    {
+        for (int i = 0; i < layers.Length; i++) _layers[i] = layers[i];
+        foreach (var (name, value) in numbers) _numbers[name] = value;
+    }
+
+    /// <summary>This group's learning rate (every layer's); setting it (as schedulers do) validates the new value first.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative, NaN or infinite.</exception>
     public double Lr
     {
         get => Options.Lr;
-        set => Options = Options.WithCheckedLr(value);
+        set
+        {
+            var rule = _layers[0].WithCheckedLr(value); // checked before any layer changes
+            _layers[0] = rule;
+            for (int i = 1; i < _layers.Count; i++) _layers[i] = _layers[i].WithCheckedLr(value);
+        }
     }
 
     /// <summary>
-    /// The coefficient cyclic schedules vary: SGD's and RMSprop's momentum, the Adam family's β₁; null when the optimizer
-    /// has none. Setting it validates the new value first.
+    /// The coefficient cyclic schedules vary: SGD's and RMSprop's momentum, the Adam family's β₁ (the rule's, when a
+    /// wrapper has none); null when the optimizer has none. Setting it validates the new value first.
     /// </summary>
     /// <exception cref="InvalidOperationException">Set on a group whose optimizer has no momentum or β₁.</exception>
     public double? Momentum
     {
-        get => Options.CycledMomentum;
-        set => Options = Options.WithCheckedCycledMomentum(value ?? throw new ArgumentNullException(nameof(value), "momentum cannot be set to null"));
+        get
+        {
+            foreach (var layer in _layers)
+                if (layer.CycledMomentum is double m) return m;
+            return null;
+        }
+        set
+        {
+            double v = value ?? throw new ArgumentNullException(nameof(value), "momentum cannot be set to null");
+            int i = _layers.FindIndex(l => l.CycledMomentum is not null);
+            _layers[Math.Max(i, 0)] = _layers[Math.Max(i, 0)].WithCheckedCycledMomentum(v); // none: the rule's throws, naming it
+        }
     }
 
     /// <summary>The learning rate a scheduler started from (PyTorch's <c>initial_lr</c>); null until a scheduler sets it.</summary>

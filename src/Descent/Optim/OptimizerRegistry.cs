@@ -78,7 +78,8 @@ public static class OptimizerRegistry
                 : throw new ArgumentException($"LBFGS doesn't support parameter groups (there can be only one), got {g.Count}", "groups"),
             valid: [o => o, o => o with { LineSearch = LineSearch.None, HistorySize = 5, MaxIter = 5, MaxEval = 8 }],
             invalid: [(o => o with { MaxIter = 0 }, "maxIter", "maxIter must be >= 1, got 0"), (o => o with { HistorySize = 0 }, "historySize", "0"),
-                (o => o with { LineSearch = (LineSearch)7 }, "lineSearch", "7"), (o => o with { ToleranceGrad = -1 }, "toleranceGrad", "-1")]),
+                (o => o with { LineSearch = (LineSearch)7 }, "lineSearch", "7"), (o => o with { ToleranceGrad = -1 }, "toleranceGrad", "-1")],
+            choosesStepLength: true),
         Entry("asgd", "ASGD (averaged SGD)", typeof(ASGD), "ASGD", "#6B6ECF", 20, new ASGDOptions(), null,
             (g, o) => new ASGD(g, o),
             valid: [o => o with { Lambd = 1e-3, T0 = 2, WeightDecay = 0.01 }, o => o with { Lr = 0.05, Alpha = 0.5, T0 = 0, Maximize = true }],
@@ -141,6 +142,18 @@ public static class OptimizerRegistry
                 (o => o with { Dampening = 0.5, Nesterov = true }, "nesterov", "dampening=0.5"),
                 (o => o with { TrustCoeff = 0 }, "trustCoeff", "trustCoeff must be > 0 and finite, got 0"), (o => o with { Momentum = -0.9 }, "momentum", "-0.9"),
                 (o => o with { Eps = -1 }, "eps", "-1"), (o => o with { WeightDecay = -1e-4 }, "weightDecay", "-0.0001")]),
+        // Wrappers: each builds its base entry (its preset, at the wrapper's lr) and wraps it; --base names another.
+        Entry("lookahead", "Lookahead", typeof(Lookahead), null, "#4B7F52", 0, new LookaheadOptions(), null,
+            (g, o) => Lookahead.FromRegistry(g, o),
+            valid: [o => o with { K = 2, Alpha = 0.8 }, o => o with { Base = "momentum", Lr = 0.01, K = 3 }, o => o with { Base = "adafactor", Lr = 0.01, K = 1, Alpha = 0.3 }],
+            invalid: [(o => o with { K = 0 }, "k", "k must be >= 1, got 0"), (o => o with { Alpha = 1.5 }, "alpha", "alpha must be in [0, 1], got 1.5"),
+                (o => o with { Base = "adamm" }, "base", "base must name an optimizer"), (o => o with { Base = null }, "base", "needs a base optimizer"),
+                (o => o with { Lr = -1 }, "lr", "lr must be >= 0 and finite, got -1")]),
+        Entry("sam", "SAM (sharpness-aware minimisation)", typeof(SAM), null, "#FB9A99", 0, new SAMOptions(), null,
+            (g, o) => SAM.FromRegistry(g, o),
+            valid: [o => o, o => o with { Base = "adam", Lr = 1e-3, Rho = 0.1, Adaptive = true }],
+            invalid: [(o => o with { Rho = -0.05 }, "rho", "rho must be >= 0 and finite, got -0.05"), (o => o with { Rho = double.NaN }, "rho", "NaN"),
+                (o => o with { Base = "lbfgs" }, "base", "must be first-order; LBFGS needs a closure"), (o => o with { Base = "frobnicate" }, "base", "base must name an optimizer")]),
     ];
 
     private static readonly Dictionary<string, OptimizerInfo> ByName = All.ToDictionary(e => e.Name, StringComparer.OrdinalIgnoreCase);
@@ -161,6 +174,7 @@ public static class OptimizerRegistry
 
     private static OptimizerInfo<TOptions> Entry<TOptions>(string name, string title, Type type, string? torchName, string color, int bytes,
         TOptions defaults, Func<TOptions, TOptions>? preset, Func<IReadOnlyList<ParamGroupSpec<TOptions>>, TOptions, Optimizer> create,
-        Func<TOptions, TOptions>[] valid, (Func<TOptions, TOptions>, string, string)[] invalid, bool matricesOnly = false) where TOptions : OptimizerOptions =>
-        new(name, title, type, torchName, color, bytes, defaults, preset, create, valid, invalid) { MatricesOnly = matricesOnly };
+        Func<TOptions, TOptions>[] valid, (Func<TOptions, TOptions>, string, string)[] invalid, bool matricesOnly = false, bool choosesStepLength = false)
+        where TOptions : OptimizerOptions =>
+        new(name, title, type, torchName, color, bytes, defaults, preset, create, valid, invalid) { MatricesOnly = matricesOnly, ChoosesStepLength = choosesStepLength };
 }

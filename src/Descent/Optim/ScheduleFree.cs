@@ -92,7 +92,7 @@ public abstract class ScheduleFreeOptimizer<TOptions> : Optimizer<TOptions>, ITr
     private ScheduleFreeStep Advance(int gi)
     {
         var group = Groups[gi];
-        var o = (TOptions)group.Options;
+        var o = (TOptions)group.RuleOptions;
         var numbers = StateFor(group.Parameters[0]).Numbers;
         long k = (long)numbers.GetValueOrDefault(StepCount);
         double lr = k < o.WarmupSteps ? o.Lr * ((k + 1) / (double)o.WarmupSteps) : o.Lr;
@@ -116,7 +116,7 @@ public abstract class ScheduleFreeOptimizer<TOptions> : Optimizer<TOptions>, ITr
         for (int gi = 0; gi < Groups.Count; gi++)
         {
             if (GroupIsTraining(gi) == training) continue;
-            double beta1 = ((TOptions)Groups[gi].Options).Beta1;
+            double beta1 = ((TOptions)Groups[gi].RuleOptions).Beta1;
             var rule = new ToTheOtherPoint(training ? 1 - beta1 : 1 - 1 / beta1);
             foreach (var p in Groups[gi].Parameters)
                 if (StateOf(p)?.Tensors.GetValueOrDefault("z") is { } z)
