@@ -110,7 +110,7 @@ public static class OptimizerRegistry
             matricesOnly: true),
         // No learning rate to tune: lr multiplies the step size it estimates. Two passes per step (the estimate needs every
         // tensor's sums first), so no single fused pass to count bytes for.
-        Entry("prodigy", "Prodigy", typeof(Prodigy), null, "#B15928", 0, new ProdigyOptions(), null,
+        Entry("prodigy", "Prodigy", typeof(Prodigy), null, "#01665E", 0, new ProdigyOptions(), null,
             (g, o) => new Prodigy(g, o),
             valid: [o => o, o => o with { WeightDecay = 0.01, Decouple = false, UseBiasCorrection = true, SafeguardWarmup = true, GrowthRate = 1.02, Beta3 = 0.95 },
                 o => o with { Lr = 0.5, Betas = (0, 0.99), WeightDecay = 0.1, SliceP = 3, DCoef = 0.5, D0 = 1e-4, Eps = 1e-6 }],
