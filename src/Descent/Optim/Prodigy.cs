@@ -172,7 +172,7 @@ public sealed class Prodigy : Optimizer<ProdigyOptions>
     private readonly record struct Scalars(double D, double DMax, double DNumerator, double K);
 
     /// <summary>What the whole step shares, fixed before any tensor is touched (the reference's locals).</summary>
-    private readonly record struct StepScalars(Scalars Before, double Lr, double Dlr, double Beta1, double Beta2, double Beta3, bool Decouple);
+    private readonly record struct StepScalars(Scalars Before, double Dlr, double Beta1, double Beta2, double Beta3, bool Decouple);
 
     /// <summary>A tensor of this step: what the second pass needs, and where its chunks' partial sums are.</summary>
     private readonly record struct Stepped(Tensor Parameter, Tensor Grad, ParamState State, ProdigyOptions Options,
@@ -254,7 +254,7 @@ public sealed class Prodigy : Optimizer<ProdigyOptions>
         var (beta1, beta2) = first.Betas;
         var before = Estimate();
         double biasCorrection = first.UseBiasCorrection ? Math.Pow(1 - Math.Pow(beta2, before.K + 1), 0.5) / (1 - Math.Pow(beta1, before.K + 1)) : 1;
-        _step = new StepScalars(before, lr, before.D * lr * biasCorrection, beta1, beta2, first.Beta3 ?? Math.Sqrt(beta2), first.Decouple);
+        _step = new StepScalars(before, before.D * lr * biasCorrection, beta1, beta2, first.Beta3 ?? Math.Sqrt(beta2), first.Decouple);
     }
 
     /// <summary>The first pass over one tensor: its state on its first step, then the moments, s and the sums for d.</summary>
