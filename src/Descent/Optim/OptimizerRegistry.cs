@@ -154,6 +154,16 @@ public static class OptimizerRegistry
             valid: [o => o, o => o with { Base = "adam", Lr = 1e-3, Rho = 0.1, Adaptive = true }],
             invalid: [(o => o with { Rho = -0.05 }, "rho", "rho must be >= 0 and finite, got -0.05"), (o => o with { Rho = double.NaN }, "rho", "NaN"),
                 (o => o with { Base = "lbfgs" }, "base", "must be first-order; LBFGS needs a closure"), (o => o with { Base = "frobnicate" }, "base", "base must name an optimizer")]),
+        // No learning rate to tune: lr multiplies the step size it estimates. Two passes per step (the estimate needs every
+        // tensor's sums first), so no single fused pass to count bytes for.
+        Entry("prodigy", "Prodigy", typeof(Prodigy), null, "#01665E", 0, new ProdigyOptions(), null,
+            (g, o) => new Prodigy(g, o),
+            valid: [o => o, o => o with { WeightDecay = 0.01, Decouple = false, UseBiasCorrection = true, SafeguardWarmup = true, GrowthRate = 1.02, Beta3 = 0.95 },
+                o => o with { Lr = 0.5, Betas = (0, 0.99), WeightDecay = 0.1, SliceP = 3, DCoef = 0.5, D0 = 1e-4, Eps = 1e-6 }],
+            invalid: [(o => o with { D0 = 0 }, "d0", "d0 must be > 0 and finite, got 0"), (o => o with { Eps = 0 }, "eps", "eps must be > 0"),
+                (o => o with { GrowthRate = -1 }, "growthRate", "growthRate must be > 0 and finite, got -1"), (o => o with { SliceP = 0 }, "sliceP", "sliceP must be >= 1, got 0"),
+                (o => o with { Beta3 = 1.5 }, "beta3", "beta3 must be in [0, 1], got 1.5"), (o => o with { Betas = (0.9, 1.0) }, "betas", "betas[1]"),
+                (o => o with { DCoef = double.NaN }, "dCoef", "NaN")]),
     ];
 
     private static readonly Dictionary<string, OptimizerInfo> ByName = All.ToDictionary(e => e.Name, StringComparer.OrdinalIgnoreCase);
