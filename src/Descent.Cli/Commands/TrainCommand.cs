@@ -31,22 +31,24 @@ internal static class TrainCommand
         var json = new Option<bool>("--json") { Description = "print the results as JSON only" };
         var swaStart = new Option<int?>("--swa-start") { Description = "stochastic weight averaging from epoch E on: the rate goes to --swa-lr and the weights are averaged at the end of each epoch" };
         var swaLr = new Option<double?>("--swa-lr") { Description = "the learning rate of the averaging epochs (with --swa-start)" };
+        var skipNonFinite = new Option<int?>("--skip-nonfinite") { Description = "skip an optimizer step whose gradients hold NaN or infinity (parameters and state untouched), and stop after N such steps in a row" };
         var ema = new Option<double?>("--ema") { Description = "keep an exponential moving average of the weights with this decay, in (0, 1), updated after each step (e.g. 0.999)" };
         var hyper = new HyperparameterOptions();
         var command = new Command("train", "Train a model on a data set (MNIST, the classic tables, or a CSV file)")
         {
-            dataset, label, model, optimizer, batchSize, accumulate, epochs, schedule, seed, checkpoint, resume, json, swaStart, swaLr, ema,
+            dataset, label, model, optimizer, batchSize, accumulate, epochs, schedule, seed, checkpoint, resume, json, swaStart, swaLr, ema, skipNonFinite,
         };
         hyper.AddTo(command);
         command.SetAction(r => Cli.Run(() => Run(new Settings(
             r.GetValue(dataset)!, r.GetValue(label), r.GetValue(model)!, r.GetValue(optimizer)!, hyper.Given(r),
             r.GetValue(batchSize), r.GetValue(accumulate), r.GetValue(epochs), r.GetValue(schedule)!, r.GetValue(seed), r.GetValue(checkpoint),
-            r.GetValue(resume), r.GetValue(json), new Averaging(r.GetValue(swaStart), r.GetValue(swaLr), r.GetValue(ema))))));
+            r.GetValue(resume), r.GetValue(json), new Averaging(r.GetValue(swaStart), r.GetValue(swaLr), r.GetValue(ema)), r.GetValue(skipNonFinite)))));
         return command;
     }
 
     internal sealed record Settings(string Dataset, string? Label, string Model, string Optimizer, Dictionary<string, double> Hyper,
-        int BatchSize, int Accumulate, int Epochs, string Schedule, long Seed, string? Checkpoint, bool Resume, bool Json, Averaging Averaging);
+        int BatchSize, int Accumulate, int Epochs, string Schedule, long Seed, string? Checkpoint, bool Resume, bool Json, Averaging Averaging,
+        int? SkipNonFinite = null);
 
     /// <summary>The weight averaging asked for: SWA from an epoch at a rate, or an EMA with a decay, or none.</summary>
     internal sealed record Averaging(int? SwaStart, double? SwaLr, double? Ema)
@@ -73,6 +75,7 @@ internal static class TrainCommand
         if (s.Accumulate < 1) throw new UsageException($"--accumulate must be >= 1, got {s.Accumulate}");
         if (s.Epochs < 1) throw new UsageException($"--epochs must be >= 1, got {s.Epochs}");
         if (s.Resume && s.Checkpoint is null) throw new UsageException("--resume needs --checkpoint DIR");
+        if (s.SkipNonFinite is < 0) throw new UsageException($"--skip-nonfinite must be >= 0 (the most steps skipped in a row), got {s.SkipNonFinite}");
         var averaging = s.Averaging;
         averaging.Validate(s.Epochs);
         var entry = OptimizerCatalog.Find(s.Optimizer);
@@ -80,6 +83,9 @@ internal static class TrainCommand
         Tensor.ManualSeed(s.Seed);
         var model = ModelCatalog.Build(s.Model, data);
         var optimizer = entry.Build(model.Parameters(), s.Hyper);
+        if (s.SkipNonFinite is int maxSkips)
+            optimizer = optimizer is FirstOrderOptimizer firstOrder ? new SkipNonFinite(firstOrder, maxSkips)
+                : throw new UsageException($"--skip-nonfinite needs a first-order optimizer: {entry.Name} re-evaluates the loss through a closure");
         if (s.Accumulate > 1 && optimizer is not FirstOrderOptimizer)
             throw new UsageException($"--accumulate {s.Accumulate} needs a first-order optimizer: {entry.Name} re-evaluates the loss through a closure, one batch at a time");
         // The loader draws one permutation of all the training samples per epoch and cuts it into batches, so the order
@@ -135,6 +141,7 @@ internal static class TrainCommand
                 ["batch_size"] = s.BatchSize,
                 ["accumulate"] = s.Accumulate,
                 ["final_train_loss"] = history.Count == 0 ? null : history[^1].TrainLoss,
+                ["skipped_steps"] = (optimizer as SkipNonFinite)?.SkippedSteps,
                 ["test_loss"] = testLoss,
                 ["test_accuracy"] = testAccuracy,
                 ["averaging"] = averaging.Ema is not null ? "ema" : averaging.SwaStart is not null ? "swa" : null,

@@ -10,7 +10,9 @@ namespace Descent.Training;
 /// The training loop: for each epoch, for each batch — zero the gradients, compute the loss, back-propagate, step the
 /// optimizer (and a per-batch scheduler); then evaluate, step a per-epoch scheduler, report and checkpoint. With
 /// <see cref="AccumulationSteps"/> K &gt; 1 the gradients of K batches add up before one step. A NaN or infinite loss
-/// stops training with a <see cref="TrainingDivergedException"/> naming the epoch and batch. An optimizer that evaluates
+/// stops training with a <see cref="TrainingDivergedException"/> naming the epoch and batch, unless the optimizer is a
+/// <see cref="SkipNonFinite"/>: that one skips the step instead (and fails after its limit of skips in a row), and the
+/// epoch's train loss is the mean over the finite batches. An optimizer that evaluates
 /// elsewhere than it trains (<see cref="ITrainEvalOptimizer"/>, the schedule-free ones) is switched to its evaluation
 /// point around every evaluation and left there when <see cref="Fit"/> returns.
 /// </summary>
@@ -176,7 +178,7 @@ public sealed partial class Trainer
         double lossSum = 0;
         long samples = 0, correct = 0;
         bool classification = true;
-        int batch = 0, batches = train.Count;
+        int batch = 0, batches = train.Count, skippedBatches = 0;
         AccumulationWindow window = default; // ends before batch 1
         using var batchesOfEpoch = train.GetEnumerator();
         while (true)
@@ -204,13 +206,18 @@ public sealed partial class Trainer
                 if (AverageEveryStep) Averaged?.UpdateParameters(Model);
                 if (Scheduler is not null && StepSchedulerPerBatch && !AveragingPhase(epoch)) Scheduler.Step();
             }
-            lossSum += value * n;
-            samples += n;
-            if (hits is null) classification = false;
-            else correct += hits.Value;
+            if (double.IsFinite(value)) // a batch SkipNonFinite skipped counts neither in the loss nor in the accuracy
+            {
+                lossSum += value * n;
+                samples += n;
+                if (hits is null) classification = false;
+                else correct += hits.Value;
+            }
+            else skippedBatches++;
             BatchEnded?.Invoke(new BatchProgress(epoch, batch, batches, value));
         }
-        if (samples == 0) throw new InvalidOperationException("the training data loader produced no batches");
+        if (samples == 0 && skippedBatches == 0) throw new InvalidOperationException("the training data loader produced no batches");
+        if (samples == 0) return (double.NaN, null, clock.Elapsed.TotalSeconds); // every batch was skipped
         return (lossSum / samples, classification ? (double)correct / samples : null, clock.Elapsed.TotalSeconds);
     }
 
@@ -225,7 +232,7 @@ public sealed partial class Trainer
         var output = Model.Forward(input);
         var loss = _loss(output, target);
         double value = loss.Item();
-        if (!double.IsFinite(value)) throw new TrainingDivergedException(epoch, batch, value);
+        if (!double.IsFinite(value) && optimizer is not SkipNonFinite) throw new TrainingDivergedException(epoch, batch, value);
         if (window.Batches > 1) loss *= window.WeightOf(input.Size(0), batch);
         loss.Backward();
         if (batch == window.Last) optimizer.Step();

@@ -17,7 +17,7 @@ public class TrainerAccumulationTests
     private const double Tolerance = 1e-12;
 
     /// <summary>Samples of 4 features in 3 classes (the class from a fixed linear map, so that there is something to learn).</summary>
-    private static TensorDataset Data(int n)
+    internal static TensorDataset Data(int n)
     {
         var g = new Generator(7);
         var x = Tensor.Randn([n, 4], DType.Float64, g);
@@ -26,16 +26,16 @@ public class TrainerAccumulationTests
     }
 
     /// <summary>A float64 MLP 4-8-3, the same weights on every call.</summary>
-    private static Module Mlp()
+    internal static Module Mlp()
     {
         var g = new Generator(3);
         return new Sequential(new Linear(4, 8, dtype: DType.Float64, generator: g), new Tanh(), new Linear(8, 3, dtype: DType.Float64, generator: g));
     }
 
-    private static DataLoader Loader(TensorDataset data, int batchSize) =>
+    internal static DataLoader Loader(TensorDataset data, int batchSize) =>
         new(data, batchSize, shuffle: true, generator: new Generator(11));
 
-    private static SGD Sgd(Module model) => new(model.Parameters(), lr: 0.2, momentum: 0.9, weightDecay: 1e-3);
+    internal static SGD Sgd(Module model) => new(model.Parameters(), lr: 0.2, momentum: 0.9, weightDecay: 1e-3);
 
     private sealed record Run(Module Model, IReadOnlyList<EpochMetrics> History, AveragedModel Ema, List<BatchProgress> Batches);
 
