@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
+using Descent.Kernels;
 using Descent.Optim;
 
 namespace Descent.Benchmarks;
 
 /// <summary>
-/// A chain of transforms beside the named optimizer it equals, stepped alternately in the same run on parameters of the
-/// same layout: the step times of each and their ratio. Alternating step by step (and swapping which goes first each
+/// A chain of transforms beside the named optimizer it equals, stepped alternately in the same run on the same
+/// parameters: the step times of each and their ratio. Alternating step by step (and swapping which goes first each
 /// round) puts both under the same load, so the ratio holds on a busy machine where the times themselves do not.
 /// With clipping, the named side is <see cref="GradientClipping.ClipGradNorm"/> then the optimizer's step.
 /// </summary>
@@ -19,6 +20,7 @@ internal static class ChainBench
         long n = args.Length > 0 ? long.Parse(args[0], CultureInfo.InvariantCulture) : 1 << 24;
         int tensors = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1;
         double seconds = args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 3;
+        int threads = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : Environment.ProcessorCount;
         // Below the gradients' 2-norm (about √(n/3) for uniform values in [−1, 1]), so that every step clips.
         double maxNorm = 0.4 * Math.Sqrt(n / 3.0);
         Pair[] pairs =
@@ -31,14 +33,31 @@ internal static class ChainBench
             new("clip + sgd momentum 0.9", p => Clipped(new SGD(p, lr: 0.01, momentum: 0.9), maxNorm),
                 p => Transforms.Chain(Transforms.ClipByGlobalNorm(maxNorm), Transforms.SGD(0.01, momentum: 0.9)).Create(p).Step),
         ];
-        Console.WriteLine($"{n:N0} float32 parameters in {tensors} tensor(s), {Environment.ProcessorCount} cores, ~{seconds:F0} s per pair, steps alternated");
-        Console.WriteLine($"{"optimizer",-24} {"named ms",9} {"chain ms",9} {"chain/named (best)",19} {"chain/named (median of rounds)",31} {"rounds",7}");
-        foreach (var pair in pairs)
+        // On one thread the step runs on this thread, whose CPU time leaves out the time it waited for a core.
+        bool cpu = threads == 1 && ThreadCpuClock.IsAvailable;
+        int saved = Parallelism.MaxThreads;
+        Parallelism.MaxThreads = threads;
+        try
         {
-            var (named, chain) = (pair.Named(Parameters(n, tensors, 1)), pair.Chain(Parameters(n, tensors, 1)));
-            var (a, b, ratios) = Alternate(named, chain, TimeSpan.FromSeconds(seconds));
-            Console.WriteLine($"{pair.Label,-24} {a.Min() * 1e3,9:F2} {b.Min() * 1e3,9:F2} {b.Min() / a.Min(),19:F3} {Median(ratios),31:F3} {ratios.Count,7}");
-            GC.Collect();
+            Console.WriteLine($"{n:N0} float32 parameters in {tensors} tensor(s), {threads} thread(s) of {Environment.ProcessorCount} cores, ~{seconds:F0} s per pair, steps alternated");
+            Console.WriteLine($"{"optimizer",-24} {"named ms",9} {"chain ms",9} {"chain/named: best",18} {"median of rounds",17}{(cpu ? $" {"CPU time, median",17}" : "")} {"rounds",7}");
+            foreach (var pair in pairs)
+            {
+                // Both step the same parameters with the same gradients (each keeps its own state): where the arrays
+                // happen to lie then cannot favour either.
+                var parameters = Parameters(n, tensors, 1);
+                var (named, chain) = (pair.Named(parameters), pair.Chain(parameters));
+                var (a, b) = Alternate(named, chain, TimeSpan.FromSeconds(seconds));
+                double bestA = a.Min(x => x.Wall), bestB = b.Min(x => x.Wall);
+                var wall = a.Zip(b, (x, y) => y.Wall / x.Wall).ToList();
+                var cpuRatio = a.Zip(b, (x, y) => y.Cpu / x.Cpu).ToList();
+                Console.WriteLine($"{pair.Label,-24} {bestA * 1e3,9:F2} {bestB * 1e3,9:F2} {bestB / bestA,18:F3} {Median(wall),17:F3}{(cpu ? $" {Median(cpuRatio),17:F3}" : "")} {a.Count,7}");
+                GC.Collect();
+            }
+        }
+        finally
+        {
+            Parallelism.MaxThreads = saved;
         }
     }
 
@@ -48,8 +67,8 @@ internal static class ChainBench
         optimizer.Step();
     };
 
-    /// <summary>Times each step of <paramref name="a"/> and <paramref name="b"/> taken in turn, after a warm-up; and each round's b/a.</summary>
-    private static (List<double> A, List<double> B, List<double> Ratios) Alternate(Action a, Action b, TimeSpan budget)
+    /// <summary>The wall and CPU times of each step of <paramref name="a"/> and <paramref name="b"/> taken in turn, after a warm-up.</summary>
+    private static (List<(double Wall, double Cpu)> A, List<(double Wall, double Cpu)> B) Alternate(Action a, Action b, TimeSpan budget)
     {
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < 3 || clock.Elapsed < TimeSpan.FromSeconds(0.5); i++)
@@ -57,25 +76,31 @@ internal static class ChainBench
             a();
             b();
         }
-        List<double> ta = [], tb = [], ratios = [];
+        List<(double, double)> ta = [], tb = [];
         clock.Restart();
         for (int round = 0; round < 5 || clock.Elapsed < budget; round++)
         {
-            double x, y;
-            if (round % 2 == 0) (x, y) = (Time(a), Time(b));
-            else (y, x) = (Time(b), Time(a));
-            ta.Add(x);
-            tb.Add(y);
-            ratios.Add(y / x);
+            // Which goes first alternates, so that neither always follows the other's cache and memory traffic.
+            if (round % 2 == 0)
+            {
+                ta.Add(Time(a));
+                tb.Add(Time(b));
+            }
+            else
+            {
+                tb.Add(Time(b));
+                ta.Add(Time(a));
+            }
         }
-        return (ta, tb, ratios);
+        return (ta, tb);
     }
 
-    private static double Time(Action step)
+    private static (double Wall, double Cpu) Time(Action step)
     {
+        double cpu = ThreadCpuClock.IsAvailable ? ThreadCpuClock.Now() : double.NaN;
         long start = Stopwatch.GetTimestamp();
         step();
-        return Stopwatch.GetElapsedTime(start).TotalSeconds;
+        return (Stopwatch.GetElapsedTime(start).TotalSeconds, ThreadCpuClock.IsAvailable ? ThreadCpuClock.Now() - cpu : double.NaN);
     }
 
     /// <summary>

@@ -64,12 +64,7 @@ public class TransformChainTests
             var reference = named(a);
             var chained = chain().Create(b);
             Assert.Equal(reference.ParamGroups[0].Options, chained.ParamGroups[0].Options);
-            for (int t = 0; t < Steps; t++)
-            {
-                GiveGradients(a, b, t);
-                reference.Step();
-                chained.Step();
-            }
+            StepBoth(reference, chained, a, b, 0, Steps);
             AssertSameState(reference, chained, a, b, $"{name} {dtype.Name()}");
         }
     }
@@ -83,12 +78,7 @@ public class TransformChainTests
         var b = OptimizerTable.Parameters(DType.Float32, [5, 3], [4]);
         var reference = named(a);
         var chained = chain().Create(b);
-        for (int t = 0; t < 4; t++)
-        {
-            GiveGradients(a, b, t);
-            reference.Step();
-            chained.Step();
-        }
+        StepBoth(reference, chained, a, b, 0, 4);
         AssertSameStateDict(reference.StateDict(), chained.StateDict(), name);
 
         // The named optimizer's state dict continues in a fresh chain, and the chain's in a fresh named optimizer.
@@ -103,12 +93,7 @@ public class TransformChainTests
         chainFromNamed.LoadStateDict(reference.StateDict());
         var namedFromChain = named(d);
         namedFromChain.LoadStateDict(chained.StateDict());
-        for (int t = 4; t < 10; t++)
-        {
-            GiveGradients(c, d, t);
-            chainFromNamed.Step();
-            namedFromChain.Step();
-        }
+        StepBoth(namedFromChain, chainFromNamed, d, c, 4, 10);
         AssertSameState(namedFromChain, chainFromNamed, d, c, $"{name} after loading");
     }
 
@@ -156,13 +141,7 @@ public class TransformChainTests
         var reference = new AdamW([new ParamGroupSpec<AdamWOptions>([a[0]]), new ParamGroupSpec<AdamWOptions>([a[1]], o => o with { Lr = 0.01, WeightDecay = 0 })]);
         var chained = Transforms.Chain(Transforms.ClipByGlobalNorm(1), Transforms.AdamW())
             .Create<AdamWOptions>([new([b[0]]), new([b[1]], o => o with { Lr = 0.01, WeightDecay = 0 })]);
-        for (int t = 0; t < 8; t++)
-        {
-            GiveGradients(a, b, t);
-            GradientClipping.ClipGradNorm(reference.Parameters(), 1);
-            reference.Step();
-            chained.Step();
-        }
+        StepBoth(reference, chained, a, b, 0, 8, clip: 1);
         AssertSameState(reference, chained, a, b, "two groups");
     }
 
@@ -230,12 +209,7 @@ public class TransformChainTests
         var b = OptimizerTable.Parameters(DType.Float64, [4, 3], [5]);
         var whole = chain.Create(a);
         var first = chain.Create(b);
-        for (int t = 0; t < 4; t++)
-        {
-            GiveGradients(a, b, t);
-            whole.Step();
-            first.Step();
-        }
+        StepBoth(whole, first, a, b, 0, 4);
         var path = Path.Combine(Path.GetTempPath(), $"descent-chain-{Guid.NewGuid():N}.bin");
         var resumed = chain.Create(b);
         try
@@ -247,12 +221,7 @@ public class TransformChainTests
         {
             File.Delete(path);
         }
-        for (int t = 4; t < 10; t++)
-        {
-            GiveGradients(a, b, t);
-            whole.Step();
-            resumed.Step();
-        }
+        StepBoth(whole, resumed, a, b, 4, 10);
         AssertSameState(whole, resumed, a, b, "resumed");
     }
 
@@ -269,6 +238,18 @@ public class TransformChainTests
             for (int t = 0; t < 10; t++) o.Step();
             long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
             Assert.True(allocated == 0, $"{chain}: 10 steps allocated {allocated} bytes");
+        }
+    }
+
+    /// <summary>Steps <paramref name="from"/> to <paramref name="to"/> of both, the expected one's gradients clipped first when asked.</summary>
+    private static void StepBoth(FirstOrderOptimizer expected, FirstOrderOptimizer actual, Tensor[] a, Tensor[] b, int from, int to, double? clip = null)
+    {
+        for (int t = from; t < to; t++)
+        {
+            GiveGradients(a, b, t);
+            if (clip is double maxNorm) GradientClipping.ClipGradNorm(expected.Parameters(), maxNorm);
+            expected.Step();
+            actual.Step();
         }
     }
 
