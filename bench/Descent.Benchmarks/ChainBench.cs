@@ -25,6 +25,8 @@ internal static class ChainBench
         double maxNorm = 0.4 * Math.Sqrt(n / 3.0);
         Pair[] pairs =
         [
+            // Control: AdamW beside AdamW. Its ratio is 1 but for the machine's noise, the yardstick for the rows below.
+            new("adamw | adamw (control)", p => new AdamW(p).Step, p => new AdamW(p).Step),
             new("adamw", p => new AdamW(p).Step, p => Transforms.AdamW().Create(p).Step),
             new("sgd momentum 0.9", p => new SGD(p, lr: 0.01, momentum: 0.9).Step, p => Transforms.SGD(0.01, momentum: 0.9).Create(p).Step),
             new("lion", p => new Lion(p, weightDecay: 0.1).Step, p => Transforms.Lion(weightDecay: 0.1).Create(p).Step),
