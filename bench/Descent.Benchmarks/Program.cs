@@ -4,10 +4,16 @@ using Descent.Benchmarks;
 
 // Optimizer steps are measured by `descent bench optim` (src/Descent.Cli/Bench/OptimizerBench.cs).
 // `quick`: a fast table of GEMM GFLOP/s on 1 and N threads as fractions of the measured FMA peak.
+// `chains [params] [tensors] [seconds]`: transform chains beside the named optimizers they equal, steps alternated.
 // Anything else goes to BenchmarkDotNet (e.g. `--filter *MatMul*`, `--job short`).
 if (args is ["quick", ..])
 {
     QuickBench.Run(args[1..]);
+    return;
+}
+if (args is ["chains", ..])
+{
+    ChainBench.Run(args[1..]);
     return;
 }
 
