@@ -7,7 +7,9 @@ namespace Descent.Functions;
 /// Minimises a function of a tensor with any optimizer, under combinable stopping rules, keeping the trajectory.
 /// Each iteration evaluates f and its gradient at the current point xₖ, checks the rules, then takes one optimizer step
 /// through <see cref="Optimizer.Step(Func{Tensor})"/>, so optimizers that re-evaluate inside a step (LBFGS) work too:
-/// the step's first closure call reuses the evaluation at xₖ, later calls evaluate afresh.
+/// the step's first closure call reuses the evaluation at xₖ, later calls evaluate afresh. An optimizer that evaluates
+/// elsewhere than it trains (<see cref="ITrainEvalOptimizer"/>: schedule-free) is switched to its evaluation point at
+/// the end, so that x and the result hold that point (the average) while the trajectory holds the points it trained at.
 /// </summary>
 /// <example><code>
 /// var f = TestFunctions.Rosenbrock();
@@ -143,8 +145,21 @@ public static class Minimizer
                 (lossTensor, loss, gradNorm) = Evaluate();
                 point = x.Detach().ToDoubleArray();
             }
+            if (reason != StopReason.Diverged && optimizer is ITrainEvalOptimizer { IsTraining: true } switchable)
+                (lastGood, lastLoss, lastNorm) = EvaluationPoint(switchable);
             return new MinimizeResult(lastGood, lastLoss, lastNorm, k, _evaluations, reason, _clock.Elapsed,
                 _trajectory, _losses, _gradientNorms);
+        }
+
+        /// <summary>
+        /// The result of an optimizer that trains at one point and answers with another (schedule-free: y and the
+        /// average x): the trajectory holds the points where the gradients were taken, the result and x the answer.
+        /// </summary>
+        private (double[] Point, double Loss, double GradientNorm) EvaluationPoint(ITrainEvalOptimizer optimizer)
+        {
+            optimizer.Eval();
+            var (_, loss, gradNorm) = Evaluate();
+            return (x.Detach().ToDoubleArray(), loss, gradNorm);
         }
 
         private StopReason? Check(IterationInfo info, double previousLoss)

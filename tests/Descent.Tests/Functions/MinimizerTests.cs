@@ -205,4 +205,30 @@ public class MinimizerTests
         var tolerance = Assert.Throws<ArgumentOutOfRangeException>(() => Minimizer.Minimize(Square, [1.0], gd, new StoppingCriteria { GradientTolerance = double.NaN }));
         Assert.Contains("GradientTolerance", tolerance.Message);
     }
+
+    [Fact]
+    public void A_schedule_free_optimizer_answers_with_its_average_and_trains_along_its_gradient_points()
+    {
+        double[] start = [2.0, -1.0];
+        var x = Tensor.FromArray((double[])start.Clone(), requiresGrad: true);
+        var optimizer = new ScheduleFreeSGD([x], lr: 0.1);
+        var r = Minimizer.Minimize(Square, x, optimizer, new StoppingCriteria { MaxIterations = 20 });
+        Assert.False(optimizer.IsTraining);
+        Assert.Equal(x.Detach().ToDoubleArray(), r.Point); // x holds the evaluation point, the result's point
+        Assert.Equal(r.Point.Sum(v => v * v), r.Loss, 1e-15);
+        Assert.Equal(21, r.FunctionEvaluations - 1); // 21 iterates, and the answer
+        // The same steps by hand: the trajectory's last point is y, the optimizer's training point.
+        var y = Tensor.FromArray((double[])start.Clone(), requiresGrad: true);
+        var same = new ScheduleFreeSGD([y], lr: 0.1);
+        for (int t = 0; t < 20; t++)
+        {
+            same.ZeroGrad();
+            Square(y).Backward();
+            same.Step();
+        }
+        Assert.Equal(y.Detach().ToDoubleArray(), r.Trajectory[^1]);
+        same.Eval();
+        Assert.Equal(y.Detach().ToDoubleArray(), r.Point);
+        Assert.NotEqual(r.Trajectory[^1], r.Point);
+    }
 }
