@@ -73,6 +73,13 @@ internal static class Require
         if (double.IsNaN(value)) throw OutOfRange(name, value, "must be a number", what);
     }
 
+    /// <summary>Nesterov momentum (SGD's rule, also LARS' and Signum's) needs momentum &gt; 0 and no dampening.</summary>
+    public static void NesterovMomentum(bool nesterov, double momentum, double dampening)
+    {
+        if (nesterov && (momentum <= 0 || dampening != 0))
+            throw new ArgumentException($"Nesterov momentum needs momentum > 0 and dampening = 0, got momentum={Format(momentum)}, dampening={Format(dampening)}", "nesterov");
+    }
+
     private static ArgumentOutOfRangeException OutOfRange(string name, double value, string rule, string? what = null) =>
         new(name, value, $"{what ?? name} {rule}, got {Format(value)}");
 }

@@ -49,8 +49,7 @@ public sealed record LarsOptions : OptimizerOptions
     /// <inheritdoc/>
     protected override void ValidateTogether()
     {
-        if (Nesterov && (Momentum <= 0 || Dampening != 0))
-            throw new ArgumentException($"Nesterov momentum needs momentum > 0 and dampening = 0, got momentum={Require.Format(Momentum)}, dampening={Require.Format(Dampening)}", "nesterov");
+        Require.NesterovMomentum(Nesterov, Momentum, Dampening);
         // η = 0 stops every adapted layer, and with trust clipping at γ = 0 would make the ratio 0/0.
         Require.Positive(TrustCoeff, "trustCoeff");
     }

@@ -37,7 +37,6 @@ public sealed record SignOptions : OptimizerOptions
     /// <inheritdoc/>
     protected override void ValidateTogether()
     {
-        if (Nesterov && (Momentum <= 0 || Dampening != 0))
-            throw new ArgumentException($"Nesterov momentum needs momentum > 0 and dampening = 0, got momentum={Require.Format(Momentum)}, dampening={Require.Format(Dampening)}", "nesterov");
+        Require.NesterovMomentum(Nesterov, Momentum, Dampening);
     }
 }
