@@ -140,15 +140,15 @@ internal static class TrainCommand
                 ["epochs"] = s.Epochs,
                 ["batch_size"] = s.BatchSize,
                 ["accumulate"] = s.Accumulate,
-                ["final_train_loss"] = history.Count == 0 ? null : history[^1].TrainLoss,
+                ["final_train_loss"] = history.Count == 0 ? null : Finite(history[^1].TrainLoss),
                 ["skipped_steps"] = (optimizer as SkipNonFinite)?.SkippedSteps,
-                ["test_loss"] = testLoss,
+                ["test_loss"] = Finite(testLoss),
                 ["test_accuracy"] = testAccuracy,
                 ["averaging"] = averaging.Ema is not null ? "ema" : averaging.SwaStart is not null ? "swa" : null,
-                ["averaged_test_loss"] = averagedTest?.Loss,
+                ["averaged_test_loss"] = Finite(averagedTest?.Loss),
                 ["averaged_test_accuracy"] = averagedTest?.Accuracy,
                 ["seconds_per_epoch"] = secondsPerEpoch,
-                ["history"] = history.Select(h => new { epoch = h.Epoch, train_loss = h.TrainLoss, train_accuracy = h.TrainAccuracy, test_loss = h.ValidationLoss, test_accuracy = h.ValidationAccuracy, seconds = h.Seconds, lr = h.LearningRates[0] }),
+                ["history"] = history.Select(h => new { epoch = h.Epoch, train_loss = Finite(h.TrainLoss), train_accuracy = h.TrainAccuracy, test_loss = Finite(h.ValidationLoss), test_accuracy = h.ValidationAccuracy, seconds = h.Seconds, lr = h.LearningRates[0] }),
             }));
         }
         else
@@ -179,6 +179,9 @@ internal static class TrainCommand
         var swa = new SWALR(optimizer, averaging.SwaLr!.Value, annealEpochs: start == 1 ? 0 : 1);
         return (AveragedModel.Swa(model), swa);
     }
+
+    /// <summary>A loss for --json: null when not finite (an epoch whose every batch --skip-nonfinite skipped), which JSON cannot hold.</summary>
+    private static double? Finite(double? value) => value is double v && double.IsFinite(v) ? v : null;
 
     /// <summary>The learning-rate schedule by name; the per-step ones span <paramref name="epochs"/> × <paramref name="stepsPerEpoch"/> optimizer steps.</summary>
     internal static (LRScheduler? Scheduler, bool PerBatch) BuildSchedule(string name, Optimizer optimizer, int epochs, int stepsPerEpoch)

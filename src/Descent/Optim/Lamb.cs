@@ -108,7 +108,6 @@ public sealed record LambOptions : OptimizerOptions
 public sealed class Lamb : Optimizer<LambOptions>
 {
     private readonly Dictionary<Tensor, Tensor> _updates = new(TensorIdentity.Instance);
-    private long[] _stepsWithoutState = [];
     private double _clip = 1;
 
     /// <summary>Creates LAMB over <paramref name="parameters"/> with timm's hyperparameters.</summary>
@@ -157,7 +156,6 @@ public sealed class Lamb : Optimizer<LambOptions>
     private protected override void BeginStep()
     {
         _clip = Defaults.MaxGradNorm is double maxGradNorm ? Math.Max(GlobalGradientNorm() / maxGradNorm, 1) : 1;
-        if (_stepsWithoutState.Length < Groups.Count) Array.Resize(ref _stepsWithoutState, Groups.Count);
         for (int gi = 0; gi < Groups.Count; gi++) AdvanceStep(gi);
     }
 
@@ -180,19 +178,18 @@ public sealed class Lamb : Optimizer<LambOptions>
 
     /// <summary>
     /// Advances group <paramref name="gi"/>'s count and writes it into the Step of each of its parameters with state,
-    /// creating the state of those about to be updated: the count survives the state dict in them. A group none of
-    /// whose parameters has state yet keeps its count here.
+    /// creating the state of those about to be updated and always that of the group's first parameter: the count
+    /// survives the state dict in them, also while no parameter of the group has had a gradient.
     /// </summary>
     private void AdvanceStep(int gi)
     {
         var parameters = Groups[gi].Parameters;
-        long step = -1;
+        long step = 0;
         for (int i = 0; i < parameters.Count; i++)
             if (StateOf(parameters[i]) is { } s) step = Math.Max(step, s.Step);
-        step = (step < 0 ? _stepsWithoutState[gi] : step) + 1;
+        step++;
         for (int i = 0; i < parameters.Count; i++)
-            if ((parameters[i].Grad is null ? StateOf(parameters[i]) : StateFor(parameters[i])) is { } s) s.Step = step;
-        _stepsWithoutState[gi] = step;
+            if ((i > 0 && parameters[i].Grad is null ? StateOf(parameters[i]) : StateFor(parameters[i])) is { } s) s.Step = step;
     }
 
     /// <summary>The first pass: the moments, the update u into its buffer, and a decoupled decay.</summary>

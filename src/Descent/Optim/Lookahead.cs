@@ -71,7 +71,7 @@ public sealed class Lookahead : FirstOrderOptimizer
     {
     }
 
-    internal Lookahead(FirstOrderOptimizer inner, IReadOnlyList<LookaheadOptions> layers) : base(inner)
+    internal Lookahead(FirstOrderOptimizer inner, IReadOnlyList<LookaheadOptions> layers) : base(RefuseTrainEval(inner))
     {
         Inner = inner;
         _sync = new LookaheadSync(this, Groups, StateFor, layers);
@@ -95,6 +95,14 @@ public sealed class Lookahead : FirstOrderOptimizer
         return inner is FirstOrderOptimizer firstOrder ? new Lookahead(firstOrder, layers) : new LookaheadOverClosure(inner, layers);
     }
 
+    /// <summary>
+    /// <paramref name="inner"/>, unless it evaluates elsewhere than it trains (schedule-free): its parameters hold y,
+    /// which a pull-back would move without its z, so that x = (y − (1 − β)z)/β would no longer be its average.
+    /// </summary>
+    internal static Optimizer RefuseTrainEval(Optimizer inner) => inner.Innermost is ITrainEvalOptimizer
+        ? throw new ArgumentException($"Lookahead cannot wrap {inner.Innermost.GetType().Name}: its parameters hold its training point y, and a pull-back would move y without z, so that its average x would be lost; schedule-free optimizers already average their iterates", "inner")
+        : inner;
+
     private static LookaheadOptions[] LayersOf(Optimizer inner, int k, double alpha)
     {
         ArgumentNullException.ThrowIfNull(inner);
@@ -116,7 +124,7 @@ internal sealed class LookaheadOverClosure : Optimizer
     private readonly LookaheadSync _sync;
     private readonly Optimizer _inner;
 
-    internal LookaheadOverClosure(Optimizer inner, IReadOnlyList<LookaheadOptions> layers) : base(inner)
+    internal LookaheadOverClosure(Optimizer inner, IReadOnlyList<LookaheadOptions> layers) : base(Lookahead.RefuseTrainEval(inner))
     {
         _inner = inner;
         _sync = new LookaheadSync(this, Groups, StateFor, layers);

@@ -144,6 +144,12 @@ public abstract partial class Optimizer
     /// </summary>
     private protected virtual int[] StateShape(string name, Tensor parameter) => Wrapped?.StateShapeOf(name, parameter) ?? parameter.ShapeArray;
 
+    /// <summary>The optimizer at the bottom of a chain of wrappers (this one when it wraps none): the one whose rule updates.</summary>
+    internal Optimizer Innermost => Wrapped?.Innermost ?? this;
+
+    /// <summary>True when this optimizer or one it wraps is a <see cref="SkipNonFinite"/>: a non-finite step is then skipped, not fatal.</summary>
+    internal bool SkipsNonFiniteSteps => this is SkipNonFinite || (Wrapped?.SkipsNonFiniteSteps ?? false);
+
     /// <summary><see cref="StateShape"/> of this optimizer, for a wrapper that forwards to it.</summary>
     internal int[] StateShapeOf(string name, Tensor parameter) => StateShape(name, parameter);
 
@@ -287,8 +293,8 @@ public abstract class Optimizer<TOptions> : FirstOrderOptimizer where TOptions :
     public void AddParamGroup(ParamGroupSpec<TOptions> group)
     {
         ArgumentNullException.ThrowIfNull(group);
-        if (Groups.Count > 0 && Groups[0].Layers.Count > 1)
-            throw new InvalidOperationException($"{GetType().Name} is wrapped (its groups hold {Groups[0].Options.GetType().Name} too): add its groups before wrapping it");
+        if (Groups.Count > 0 && (Groups[0].Layers.Count > 1 || Groups[0].Numbers.Count > 0))
+            throw new InvalidOperationException($"{GetType().Name} is wrapped (its groups hold {(Groups[0].Layers.Count > 1 ? Groups[0].Options.GetType().Name : "SkipNonFinite's counters")} too): add its groups before wrapping it");
         AddGroup(group.Parameters, group.Configure is null ? Defaults with { } : group.Configure(Defaults with { }), nameof(group));
     }
 

@@ -114,6 +114,7 @@ public sealed class SAM : Optimizer, ITrainEvalOptimizer
         Tensor loss;
         using (Autograd.EnableGrad()) loss = closure();
         using (Autograd.NoGrad()) Climb();
+        ZeroGrad(setToNone: false); // as the reference's first_step(zero_grad=True): the second gradient alone, whatever the closure does
         try
         {
             using (Autograd.EnableGrad()) closure();

@@ -10,8 +10,8 @@ namespace Descent.Training;
 /// The training loop: for each epoch, for each batch — zero the gradients, compute the loss, back-propagate, step the
 /// optimizer (and a per-batch scheduler); then evaluate, step a per-epoch scheduler, report and checkpoint. With
 /// <see cref="AccumulationSteps"/> K &gt; 1 the gradients of K batches add up before one step. A NaN or infinite loss
-/// stops training with a <see cref="TrainingDivergedException"/> naming the epoch and batch, unless the optimizer is a
-/// <see cref="SkipNonFinite"/>: that one skips the step instead (and fails after its limit of skips in a row), and the
+/// stops training with a <see cref="TrainingDivergedException"/> naming the epoch and batch, unless the optimizer is or
+/// wraps a <see cref="SkipNonFinite"/>: that one skips the step instead (and fails after its limit of skips in a row), and the
 /// epoch's train loss is the mean over the finite batches. An optimizer that evaluates
 /// elsewhere than it trains (<see cref="ITrainEvalOptimizer"/>, the schedule-free ones) is switched to its evaluation
 /// point around every evaluation and left there when <see cref="Fit"/> returns.
@@ -232,7 +232,7 @@ public sealed partial class Trainer
         var output = Model.Forward(input);
         var loss = _loss(output, target);
         double value = loss.Item();
-        if (!double.IsFinite(value) && optimizer is not SkipNonFinite) throw new TrainingDivergedException(epoch, batch, value);
+        if (!double.IsFinite(value) && !optimizer.SkipsNonFiniteSteps) throw new TrainingDivergedException(epoch, batch, value);
         if (window.Batches > 1) loss *= window.WeightOf(input.Size(0), batch);
         loss.Backward();
         if (batch == window.Last) optimizer.Step();
@@ -255,7 +255,7 @@ public sealed partial class Trainer
             loss.Backward();
             return loss;
         }).Item();
-        if (!double.IsFinite(value)) throw new TrainingDivergedException(epoch, batch, value);
+        if (!double.IsFinite(value) && !Optimizer.SkipsNonFiniteSteps) throw new TrainingDivergedException(epoch, batch, value);
         return (first!, value);
     }
 

@@ -259,7 +259,8 @@ public class LambLarsTests
         var (p, q) = (Leaf(Initial(0, false), [3, 4]), Leaf(Initial(0, false), [3, 4]));
         var late = new Lamb([p], weightDecay: 0, maxGradNorm: null);
         for (int t = 0; t < 3; t++) late.Step();
-        Assert.Null(late.StateOf(p));
+        Assert.Equal(3, late.StateOf(p)!.Step); // the group's count, in its first parameter's state before any gradient
+        Assert.Empty(late.StateOf(p)!.Tensors);
         p.Grad = q.Grad = Tensor.FromArray(Gradient(0, 0, false)!, [3, 4]);
         late.Step();
         new Lamb([q], weightDecay: 0, maxGradNorm: null).Step();
