@@ -122,8 +122,8 @@ public class FusedKernelTests
 }
 
 /// <summary>The parallel split does not change any number: one thread and all cores give the same bits.</summary>
-/// <remarks>It changes the parallel threshold, so it shares a collection with the allocation tests and never runs beside them.</remarks>
-[Collection(nameof(AllocationTests))]
+/// <remarks>It changes the process-wide thread count and parallel threshold, so it runs alone with the other thread-count tests.</remarks>
+[Collection(ThreadCountCollection.Name)]
 public class ParallelDeterminismTests
 {
     [Fact]

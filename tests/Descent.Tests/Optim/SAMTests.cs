@@ -236,7 +236,7 @@ public class SAMTests
 }
 
 /// <summary>SAM's global norm and climb run on one thread in fixed chunks: one thread or all cores, every bit is the same.</summary>
-[Collection(nameof(AllocationTests))]
+[Collection(ThreadCountCollection.Name)] // it changes the process-wide thread count
 public class SAMParallelTests
 {
     [Fact]
