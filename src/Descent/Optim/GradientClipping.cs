@@ -107,6 +107,29 @@ public static class GradientClipping
         return m;
     }
 
+    /// <summary>
+    /// The 2-norm of every dense gradient of every group together, summed as <see cref="ClipGradNorm"/> sums it (each
+    /// tensor's norm in fixed chunks, their squares added in order), so it has its bits; allocates nothing. For the
+    /// optimizers that clip inside their step (LAMB's global clip, a chain's <c>ClipByGlobalNorm</c>), whose base has
+    /// already refused row-sparse and mis-shaped gradients.
+    /// </summary>
+    internal static double GlobalNorm(IReadOnlyList<ParamGroup> groups)
+    {
+        double sum = 0;
+        for (int gi = 0; gi < groups.Count; gi++)
+        {
+            var parameters = groups[gi].Parameters;
+            for (int i = 0; i < parameters.Count; i++) // not foreach: its enumerator would be allocated every step
+            {
+                if (parameters[i].Grad is not { } grad) continue;
+                var g = grad.IsContiguous ? grad : grad.Contiguous();
+                double norm = g.DType == DType.Float32 ? Norm<float>(g, 2) : Norm<double>(g, 2);
+                sum += norm * norm;
+            }
+        }
+        return Math.Sqrt(sum);
+    }
+
     /// <summary>The p-norm of one contiguous tensor, summed in fixed chunks (also the layer norms of Lamb's and Lars' trust ratios).</summary>
     internal static double Norm<T>(Tensor g, double p) where T : unmanaged, IFloatingPointIeee754<T> => Norm<T>(g.AsSpan<T>(), [], p);
 

@@ -155,25 +155,8 @@ public sealed class Lamb : Optimizer<LambOptions>
     /// <summary>The global clip, then every group's step count advanced (timm's <c>group['step']</c>).</summary>
     private protected override void BeginStep()
     {
-        _clip = Defaults.MaxGradNorm is double maxGradNorm ? Math.Max(GlobalGradientNorm() / maxGradNorm, 1) : 1;
+        _clip = Defaults.MaxGradNorm is double maxGradNorm ? Math.Max(GradientClipping.GlobalNorm(Groups) / maxGradNorm, 1) : 1; // timm's norm of the stack of the gradients' norms
         for (int gi = 0; gi < Groups.Count; gi++) AdvanceStep(gi);
-    }
-
-    /// <summary>‖(g₁, …, gₙ)‖ over every gradient of every group, as timm's norm of the stack of the gradients' norms.</summary>
-    private double GlobalGradientNorm()
-    {
-        double sumOfSquares = 0;
-        foreach (var group in Groups)
-        {
-            var parameters = group.Parameters;
-            for (int i = 0; i < parameters.Count; i++)
-            {
-                if (parameters[i].Grad is not { } grad) continue;
-                double norm = TrustRatio.Norm(grad.IsContiguous ? grad : grad.Contiguous());
-                sumOfSquares += norm * norm;
-            }
-        }
-        return Math.Sqrt(sumOfSquares);
     }
 
     /// <summary>

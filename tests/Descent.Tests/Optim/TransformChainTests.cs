@@ -228,7 +228,8 @@ public class TransformChainTests
     [Fact]
     public void StepAllocatesNothingAfterWarmUp()
     {
-        foreach (var chain in new[] { Transforms.AdamW(), Transforms.SGD(0.1, momentum: 0.9), Transforms.Chain(Transforms.Trace(0.9), Transforms.ScaleBySign(), Transforms.ScaleByLearningRate(0.01)) })
+        foreach (var chain in new[] { Transforms.AdamW(), Transforms.SGD(0.1, momentum: 0.9), Transforms.Chain(Transforms.Trace(0.9), Transforms.ScaleBySign(), Transforms.ScaleByLearningRate(0.01)),
+            Transforms.Chain(Transforms.ClipByGlobalNorm(0.5), Transforms.AdamW()) })
         {
             var ps = OptimizerTable.Parameters(DType.Float32, [64, 33], [7], [1000]);
             foreach (var (p, i) in ps.Select((p, i) => (p, i))) p.Grad = OptimizerTable.Gradient(p, 0, i);

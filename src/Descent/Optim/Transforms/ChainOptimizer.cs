@@ -20,8 +20,6 @@ namespace Descent.Optim;
 public sealed class ChainOptimizer : Optimizer<OptimizerOptions>
 {
     private readonly ClipByGlobalNormTransform? _clip;
-    private readonly List<Tensor> _clipped = [];
-    private int _clippedGroups;
     private double? _clipFactor;
 
     internal ChainOptimizer(TransformChain chain, IEnumerable<ParamGroupSpec<OptimizerOptions>> groups)
@@ -46,16 +44,11 @@ public sealed class ChainOptimizer : Optimizer<OptimizerOptions>
     private protected override void BeginStep()
     {
         if (_clip is null) return;
-        if (_clippedGroups != Groups.Count)
-        {
-            _clipped.Clear();
-            _clipped.AddRange(Parameters());
-            _clippedGroups = Groups.Count;
-        }
-        // ClipGradNorm's own sum, so the factor has its bits. Told that the limit is double.MaxValue it changes no
-        // gradient whose norm is finite (MaxValue / (norm + 1e-6) ≥ 1); a non-finite norm it scales by 0 or NaN, which is
-        // what it would do with the chain's limit too.
-        double norm = GradientClipping.ClipGradNorm(_clipped, double.MaxValue, errorIfNonfinite: _clip.ErrorIfNonfinite);
+        // ClipGradNorm's own sum, so the factor has its bits, without its list of gradients. A non-finite norm is rare:
+        // ClipGradNorm itself then throws (errorIfNonfinite) or scales the gradients in place by 0 or NaN, as it would
+        // with the chain's limit too (told double.MaxValue, it changes no gradient whose norm is finite).
+        double norm = GradientClipping.GlobalNorm(Groups);
+        if (!double.IsFinite(norm)) norm = GradientClipping.ClipGradNorm(Parameters(), double.MaxValue, errorIfNonfinite: _clip.ErrorIfNonfinite);
         _clipFactor = Math.Min(_clip.MaxNorm / (norm + 1e-6), 1.0);
     }
 
