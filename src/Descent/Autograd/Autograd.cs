@@ -4,6 +4,8 @@ namespace Descent;
 public static class Autograd
 {
     [ThreadStatic] private static int t_noGradDepth;
+    [ThreadStatic] private static List<Action>? t_passEnded;
+    [ThreadStatic] private static int t_passDepth;
 
     /// <summary>True when operations are recorded (outside every <see cref="NoGrad"/> scope).</summary>
     public static bool IsGradEnabled => t_noGradDepth == 0;
@@ -82,15 +84,26 @@ public static class Autograd
         var order = TopologicalOrder(root);
         var grads = new Dictionary<Tensor, Tensor>(TensorIdentity.Instance) { [root] = gradient };
         int saved = t_noGradDepth;
+        var outerPassEnded = t_passEnded;
+        t_passEnded = null;
+        t_passDepth++;
         t_noGradDepth = createGraph ? 0 : 1;
         try
         {
             for (int k = order.Count - 1; k >= 0; k--)
             {
                 var t = order[k];
-                if (!grads.Remove(t, out var g)) continue;
+                if (!grads.Remove(t, out var g))
+                {
+                    if (t.GradFn is null) RunPostAccumulateGradHooks(t); // a leaf no dense gradient reached (maybe a sparse one did)
+                    continue;
+                }
                 if (t.GradFn is null || t.RetainsGrad) Accumulate(t, g, createGraph);
-                if (t.GradFn is null) continue;
+                if (t.GradFn is null)
+                {
+                    RunPostAccumulateGradHooks(t);
+                    continue;
+                }
                 var rule = t.GradFn.Backward
                     ?? throw new InvalidOperationException("Trying to backward through the graph a second time (its saved tensors were released after the first Backward); pass retainGraph: true to the first call");
                 var inputGrads = rule(g);
@@ -109,11 +122,32 @@ public static class Autograd
             // Nodes of the graph that no gradient reached (every input's gradient was null) let go too: the whole graph
             // is done with, as PyTorch frees it.
             if (!retainGraph) foreach (var t in order) t.GradFn?.Release();
+            t_noGradDepth = saved;
+            if (t_passEnded is { } callbacks) foreach (var callback in callbacks) callback();
         }
         finally
         {
             t_noGradDepth = saved;
+            t_passDepth--;
+            t_passEnded = outerPassEnded;
         }
+    }
+
+    private static void RunPostAccumulateGradHooks(Tensor leaf)
+    {
+        if (leaf.PostAccumulateGradHooks is { } hooks) foreach (var hook in hooks) hook(leaf);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="callback"/> once when the backward pass running on this thread has finished (after every
+    /// gradient is accumulated and the graph released), as PyTorch's engine <c>queue_callback</c>: for a hook that
+    /// must act once the whole pass is done. Outside a backward pass it throws.
+    /// </summary>
+    internal static void WhenPassEnds(Action callback)
+    {
+        if (t_passDepth == 0)
+            throw new InvalidOperationException("WhenPassEnds is for hooks running inside a backward pass");
+        (t_passEnded ??= []).Add(callback);
     }
 
     private static void Accumulate(Tensor t, Tensor g, bool createGraph)

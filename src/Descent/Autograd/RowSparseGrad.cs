@@ -141,6 +141,16 @@ public sealed class RowSparseGrad
         else AddRows<double>(dense.AsSpan<double>(), all, Values.AsSpan<double>(), RowLength);
     }
 
+    /// <summary>Adds this gradient into <paramref name="dense"/>, the elements of a dense gradient of <see cref="Shape"/> in row-major order.</summary>
+    internal void AddInto<T>(Span<T> dense) where T : unmanaged, IFloatingPointIeee754<T> =>
+        AddRows(dense, Indices.AsSpan<long>(), Values.AsSpan<T>(), RowLength);
+
+    /// <summary>Sets the entry of every touched row in <paramref name="rows"/> (one per row of the parameter) to one.</summary>
+    internal void MarkRows<T>(Span<T> rows) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        foreach (long row in Indices.AsSpan<long>()) rows[(int)row] = T.One;
+    }
+
     /// <summary>Adds the rows <paramref name="values"/> of <paramref name="rows"/> into <paramref name="target"/>, whose rows are <paramref name="targetRows"/> (a superset).</summary>
     private void ScatterInto(Tensor target, long[] targetRows, ReadOnlySpan<long> rows, Tensor values)
     {

@@ -77,6 +77,29 @@ public sealed partial class Tensor
         }
     }
 
+    internal Action<Tensor>[]? PostAccumulateGradHooks;
+
+    /// <summary>
+    /// Runs <paramref name="hook"/> with this leaf tensor each time a backward pass has finished its gradient: when the
+    /// pass reaches the leaf, every contribution of that pass has been added to <see cref="Grad"/> (or
+    /// <see cref="SparseGrad"/>), and the rest of the pass no longer touches it (PyTorch's
+    /// <c>register_post_accumulate_grad_hook</c>). The hook runs for every pass whose graph holds the leaf, also when
+    /// no gradient reached it; it may read and change the gradient. Data-parallel training starts sending a bucket of
+    /// gradients as soon as their hooks have run, while the pass goes on. Dispose the handle to remove the hook.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The tensor is not a leaf that requires gradients.</exception>
+    public Optim.HookHandle RegisterPostAccumulateGradHook(Action<Tensor> hook)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        if (!IsLeaf || !RequiresGrad)
+            throw new InvalidOperationException("RegisterPostAccumulateGradHook needs a leaf tensor that requires gradients (a parameter)");
+        lock (this) PostAccumulateGradHooks = [.. PostAccumulateGradHooks ?? [], hook];
+        return new Optim.HookHandle(() =>
+        {
+            lock (this) PostAccumulateGradHooks = PostAccumulateGradHooks?.Where(h => h != hook).ToArray() is { Length: > 0 } rest ? rest : null;
+        });
+    }
+
     /// <summary>True when the tensor was created by the user rather than recorded from an operation.</summary>
     public bool IsLeaf => GradFn is null;
 

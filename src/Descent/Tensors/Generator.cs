@@ -8,8 +8,29 @@ public sealed class Generator
 {
     private ulong _s0, _s1, _s2, _s3;
 
-    /// <summary>The generator used when none is given. Seed it with <see cref="Tensor.ManualSeed"/>.</summary>
-    public static Generator Default { get; } = new(0);
+    private static readonly Generator s_default = new(0);
+    [ThreadStatic] private static Generator? t_substitute;
+
+    /// <summary>
+    /// The generator used when none is given. Seed it with <see cref="Tensor.ManualSeed"/>. Data-parallel training
+    /// substitutes a generator of each shard's own for the forward passes of that shard (on the thread running them), so
+    /// that dropout draws the same numbers wherever the shard is computed.
+    /// </summary>
+    public static Generator Default => t_substitute ?? s_default;
+
+    /// <summary>Makes <paramref name="generator"/> this thread's <see cref="Default"/> until the returned scope is disposed.</summary>
+    internal static SubstituteScope Substitute(Generator generator)
+    {
+        var previous = t_substitute;
+        t_substitute = generator;
+        return new SubstituteScope(previous);
+    }
+
+    /// <summary>Ends a <see cref="Substitute"/>: the previous default comes back.</summary>
+    internal readonly struct SubstituteScope(Generator? previous) : IDisposable
+    {
+        public void Dispose() => t_substitute = previous;
+    }
 
     /// <summary>Creates a generator from a seed.</summary>
     public Generator(long seed) => Seed(seed);

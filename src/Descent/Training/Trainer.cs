@@ -150,10 +150,11 @@ public sealed partial class Trainer
         if (AverageFromEpoch < 1) throw new ArgumentOutOfRangeException(nameof(AverageFromEpoch), AverageFromEpoch, $"AverageFromEpoch must be >= 1, got {AverageFromEpoch}");
         if (AveragingScheduler is not null && (Averaged is null || AverageEveryStep))
             throw new InvalidOperationException("AveragingScheduler is the schedule of a per-epoch average: set Averaged, and not AverageEveryStep");
+        if (Sharded) CheckSharding(train);
         while (CompletedEpochs < epochs)
         {
             int epoch = CompletedEpochs + 1;
-            var (trainLoss, trainAccuracy, seconds) = TrainEpoch(train, epoch);
+            var (trainLoss, trainAccuracy, seconds) = Sharded ? TrainShardedEpoch(train, epoch) : TrainEpoch(train, epoch);
             (double Loss, double? Accuracy)? eval = validation is null ? null : Evaluate(validation);
             if (Averaged is not null && !AverageEveryStep && epoch >= AverageFromEpoch) Averaged.UpdateParameters(Model);
             if (AveragingPhase(epoch + 1)) AveragingScheduler!.Step();
@@ -267,10 +268,12 @@ public sealed partial class Trainer
     /// <see cref="ITrainEvalOptimizer"/> is at its training point while it is written (and back where it was after), so
     /// that the model's weights in the file are those a new optimizer, which starts training, expects with the saved
     /// state: <see cref="ResumeFrom"/> continues training from them, and the evaluation point follows from the
-    /// optimizer's state (the next <see cref="Fit"/> or evaluation puts it in the model).
+    /// optimizer's state (the next <see cref="Fit"/> or evaluation puts it in the model). In data-parallel training only
+    /// rank 0 writes (every rank holds the same state).
     /// </summary>
     public void SaveCheckpoint(string path)
     {
+        if (Parallel is { Communicator.IsRoot: false }) return;
         using var trainingPoint = new OptimizerPoint(Optimizer, training: true);
         Checkpoint.Save(path, Model, Optimizer, CompletedEpochs, Scheduler, Plateau, DataGenerator, Averaged, AveragingScheduler);
     }
@@ -294,12 +297,16 @@ public sealed partial class Trainer
         public int Last => First + Batches - 1;
 
         /// <summary>The window of up to <paramref name="steps"/> batches from batch <paramref name="first"/> (from 1) on.</summary>
-        public static AccumulationWindow Starting(DataLoader loader, int first, int steps)
+        public static AccumulationWindow Starting(DataLoader loader, int first, int steps) =>
+            Starting(loader.Count, loader.BatchSize, loader.Dataset.Count, first, steps);
+
+        /// <summary>The window of up to <paramref name="steps"/> batches from batch <paramref name="first"/> on, of <paramref name="batches"/> batches of <paramref name="batchSize"/> over <paramref name="samples"/> samples.</summary>
+        public static AccumulationWindow Starting(int batches, int batchSize, int samples, int first, int steps)
         {
-            int batches = Math.Min(steps, loader.Count - first + 1);
-            long start = (long)(first - 1) * loader.BatchSize;
-            long end = Math.Min(start + (long)batches * loader.BatchSize, loader.Dataset.Count);
-            return new AccumulationWindow(first, batches, loader.BatchSize, (int)(end - start));
+            int count = Math.Min(steps, batches - first + 1);
+            long start = (long)(first - 1) * batchSize;
+            long end = Math.Min(start + (long)count * batchSize, samples);
+            return new AccumulationWindow(first, count, batchSize, (int)(end - start));
         }
 
         /// <summary>The weight n / N of batch <paramref name="batch"/>'s loss, which must hold the samples its place gives it.</summary>

@@ -1,0 +1,231 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace Descent.Parallel;
+
+/// <summary>
+/// A run of parameters (of one dtype) whose gradients are reduced together: every local shard's gradients copied into
+/// one flat buffer (the tree's leaves), reduced over all shards by <see cref="ShardTree"/>, and written back. A
+/// parameter with a row-sparse gradient takes, after its values, one entry per row (set where the gradient touches the
+/// row) and one entry set when a shard's gradient was dense, so that the sum knows which rows the result holds.
+/// </summary>
+internal abstract class GradientBucket
+{
+    /// <summary>A parameter's place in the bucket.</summary>
+    public sealed record Slot(Tensor Parameter, int Offset, bool Sparse)
+    {
+        public int Length => Parameter.NumEl + (Sparse ? Rows + 1 : 0);
+
+        public int Rows => Parameter.ShapeArray[0];
+    }
+
+    protected GradientBucket(IReadOnlyList<Slot> slots)
+    {
+        Slots = slots;
+        Length = slots.Sum(s => s.Length);
+    }
+
+    public IReadOnlyList<Slot> Slots { get; }
+
+    /// <summary>The elements of the flat buffer.</summary>
+    public int Length { get; }
+
+    /// <summary>How many of the bucket's parameters the current final backward pass has finished.</summary>
+    public int Finished { get; set; }
+
+    public bool Complete => Finished == Slots.Count;
+
+    public static GradientBucket Create(DType dtype, IReadOnlyList<Slot> slots, int localShards) => dtype == DType.Float32
+        ? new GradientBucket<float>(slots, localShards)
+        : new GradientBucket<double>(slots, localShards);
+
+    /// <summary>Copies <paramref name="slot"/>'s gradient into local shard <paramref name="shard"/>'s leaf (null counts as zero), and clears it when <paramref name="clear"/>.</summary>
+    public abstract void Gather(Slot slot, int shard, bool clear);
+
+    /// <summary>Sums the leaves of every shard of every rank in the tree's order, into the result.</summary>
+    public abstract void Reduce(ReductionPlan plan);
+
+    /// <summary>Writes the result into the parameters' gradients, multiplied by <paramref name="scale"/> unless it is 1.</summary>
+    public abstract void Scatter(double scale);
+}
+
+/// <summary>Which shards this rank computes, and the nodes of the tree every rank sends.</summary>
+internal sealed class ReductionPlan
+{
+    public ReductionPlan(Communicator communicator, int shards)
+    {
+        Communicator = communicator;
+        Shards = shards;
+        LocalShards = shards / communicator.Size;
+        FirstShard = communicator.Rank * LocalShards;
+        Covers = [.. Enumerable.Range(0, communicator.Size).Select(r => ShardTree.Cover(shards, r * LocalShards, (r + 1) * LocalShards))];
+        for (int r = 0; r < Covers.Length; r++)
+            for (int k = 0; k < Covers[r].Count; k++) Sender[Covers[r][k]] = (r, k);
+    }
+
+    public Communicator Communicator { get; }
+
+    public int Shards { get; }
+
+    public int LocalShards { get; }
+
+    public int FirstShard { get; }
+
+    /// <summary>The nodes each rank sends, left to right.</summary>
+    public List<(int Lo, int Hi)>[] Covers { get; }
+
+    /// <summary>For every node some rank sends: that rank and the node's place among its nodes.</summary>
+    public Dictionary<(int Lo, int Hi), (int Rank, int Index)> Sender { get; } = [];
+
+    /// <summary>The part of a bucket of <paramref name="length"/> elements whose sum rank <paramref name="rank"/> finishes.</summary>
+    public (int Start, int Length) Chunk(int length, int rank)
+    {
+        int size = Communicator.Size, per = (length + size - 1) / size;
+        int start = Math.Min(length, rank * per);
+        return (start, Math.Min(length, start + per) - start);
+    }
+}
+
+internal sealed class GradientBucket<T>(IReadOnlyList<GradientBucket.Slot> slots, int localShards) : GradientBucket(slots)
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T[][] _leaves = [.. Enumerable.Range(0, localShards).Select(_ => new T[slots.Sum(s => s.Length)])];
+    private readonly List<T[]> _scratch = [];
+    private T[] _result = [];
+    private T[] _nodes = [], _received = [], _chunk = [];
+
+    public override void Gather(Slot slot, int shard, bool clear)
+    {
+        var leaf = _leaves[shard].AsSpan(slot.Offset, slot.Length);
+        var p = slot.Parameter;
+        int n = p.NumEl;
+        if (p.Grad is { } dense)
+        {
+            if (dense.RequiresGrad) throw new InvalidOperationException("data-parallel training cannot reduce a gradient that is part of a graph (Backward with createGraph)");
+            // Adding zero copies every value but turns −0 into +0: a shard's gradient is then the same bits whether its
+            // first contribution was copied into a null gradient or added to a zeroed one, which depends on where it ran.
+            TensorPrimitives.Add(dense.Contiguous().AsSpan<T>(), T.Zero, leaf[..n]);
+            if (slot.Sparse)
+            {
+                leaf[n..].Fill(T.One); // every row, and the flag of a dense gradient
+            }
+            if (clear) dense.Zero_();
+        }
+        else
+        {
+            leaf.Clear();
+            if (p.SparseGrad is { } sparse)
+            {
+                if (!slot.Sparse) throw new InvalidOperationException($"a parameter of shape {Shapes.Format(p.ShapeArray)} has a row-sparse gradient, but data-parallel training found no sparse Embedding holding it");
+                sparse.AddInto(leaf[..n]);
+                sparse.MarkRows(leaf.Slice(n, slot.Rows));
+                if (clear) p.SparseGrad = null;
+            }
+        }
+    }
+
+    public override void Reduce(ReductionPlan plan)
+    {
+        if (_result.Length != Length) _result = new T[Length];
+        if (plan.Communicator.Size == 1)
+        {
+            ShardTree.Sum<T>(0, plan.Shards, Leaf(plan), _result, _scratch);
+            return;
+        }
+        var communicator = plan.Communicator;
+        int size = communicator.Size, rank = communicator.Rank;
+        var mine = plan.Covers[rank];
+        // The value of each node this rank holds whole, over the whole bucket.
+        if (_nodes.Length != mine.Count * Length) _nodes = new T[mine.Count * Length];
+        for (int k = 0; k < mine.Count; k++)
+            ShardTree.Sum<T>(mine[k].Lo, mine[k].Hi, Leaf(plan), _nodes.AsSpan(k * Length, Length), _scratch);
+        // Every rank finishes the sum of one chunk: it gets every rank's nodes over that chunk...
+        var send = new T[mine.Count * Length];
+        var sendCounts = new int[size];
+        int at = 0;
+        for (int c = 0; c < size; c++)
+        {
+            var (start, length) = plan.Chunk(Length, c);
+            for (int k = 0; k < mine.Count; k++)
+            {
+                _nodes.AsSpan(k * Length + start, length).CopyTo(send.AsSpan(at));
+                at += length;
+            }
+            sendCounts[c] = mine.Count * length;
+        }
+        var (myStart, myLength) = plan.Chunk(Length, rank);
+        var receiveCounts = new int[size];
+        var receiveOffsets = new int[size];
+        int total = 0;
+        for (int r = 0; r < size; r++)
+        {
+            receiveOffsets[r] = total;
+            receiveCounts[r] = plan.Covers[r].Count * myLength;
+            total += receiveCounts[r];
+        }
+        if (_received.Length != total) _received = new T[total];
+        communicator.AllToAll<T>(send, sendCounts, _received, receiveCounts);
+        // ...adds them up in the tree's order...
+        if (_chunk.Length != myLength) _chunk = new T[myLength];
+        ShardTree.Sum<T>(0, plan.Shards, (lo, hi, destination) =>
+        {
+            if (!plan.Sender.TryGetValue((lo, hi), out var from)) return false;
+            _received.AsSpan(receiveOffsets[from.Rank] + from.Index * myLength, myLength).CopyTo(destination);
+            return true;
+        }, _chunk, _scratch);
+        // ...and every rank gets every chunk.
+        var counts = new int[size];
+        for (int r = 0; r < size; r++) counts[r] = plan.Chunk(Length, r).Length;
+        communicator.AllGather<T>(_chunk, _result, counts);
+    }
+
+    /// <summary>The leaves this rank holds: shard s is local shard s − FirstShard.</summary>
+    private ShardTree.KnownNode<T> Leaf(ReductionPlan plan) => (lo, hi, destination) =>
+    {
+        if (hi - lo != 1) return false;
+        _leaves[lo - plan.FirstShard].CopyTo(destination);
+        return true;
+    };
+
+    public override void Scatter(double scale)
+    {
+        T factor = T.CreateChecked(scale);
+        foreach (var slot in Slots)
+        {
+            var p = slot.Parameter;
+            int n = p.NumEl;
+            var sum = _result.AsSpan(slot.Offset, slot.Length);
+            if (scale != 1) TensorPrimitives.Multiply(sum[..n], factor, sum[..n]);
+            if (slot.Sparse && sum[^1] == T.Zero)
+            {
+                ScatterSparse(p, sum[..n], sum.Slice(n, slot.Rows));
+                continue;
+            }
+            using (TensorScope.Suspend())
+            {
+                if (p.Grad is not { IsContiguous: true } grad) p.Grad = grad = Tensor.Zeros(p.ShapeArray, p.DType);
+                sum[..n].CopyTo(grad.AsSpan<T>());
+            }
+        }
+    }
+
+    /// <summary>A sum of row-sparse gradients: the rows some shard touched, with their summed values (none touched: no gradient).</summary>
+    private static void ScatterSparse(Tensor p, ReadOnlySpan<T> values, ReadOnlySpan<T> touched)
+    {
+        var rows = new List<long>();
+        for (int r = 0; r < touched.Length; r++) if (touched[r] != T.Zero) rows.Add(r);
+        if (rows.Count == 0)
+        {
+            p.Grad = null;
+            return;
+        }
+        int rowLength = p.NumEl / touched.Length;
+        using (TensorScope.Suspend())
+        {
+            var kept = Tensor.Zeros([rows.Count, .. p.ShapeArray[1..]], p.DType);
+            var target = kept.AsSpan<T>();
+            for (int i = 0; i < rows.Count; i++) values.Slice((int)rows[i] * rowLength, rowLength).CopyTo(target.Slice(i * rowLength, rowLength));
+            p.SparseGrad = new RowSparseGrad(Tensor.FromArray(rows.ToArray()), kept, p.ShapeArray);
+        }
+    }
+}

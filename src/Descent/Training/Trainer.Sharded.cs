@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using Descent.Data;
+using Descent.Optim;
+using Descent.Parallel;
+
+namespace Descent.Training;
+
+// Data-parallel training: each global batch cut into the shards of Parallel, this rank computing its own, the gradients
+// summed over all shards in one fixed order; the same bits on any number of ranks.
+public sealed partial class Trainer
+{
+    /// <summary>
+    /// Trains data-parallel (<see cref="DistributedDataParallel"/>): every epoch's order of the samples (the data
+    /// loader's, from its generator, the same on every rank) is dealt out to the S shards as PyTorch's
+    /// <see cref="DistributedSampler"/> deals it to S replicas (shard s takes every S-th sample from the s-th, the order
+    /// padded by repeating its start to a multiple of S, or cut with the loader's dropLast), and a global batch of the
+    /// loader's batch size B takes B / S samples of every shard. Each shard's loss is weighted by its share of the step's
+    /// samples, the shards' gradients are summed in the tree order of <see cref="DistributedDataParallel"/>, and every
+    /// rank steps the same optimizer on the same sum. The epoch's loss and accuracy cover every shard, in shard order.
+    /// Every rank evaluates the whole validation set; only rank 0 writes checkpoints. With one shard in one process it is
+    /// training as without it. The wrapped module must be <see cref="Model"/>, the optimizer first-order.
+    /// </summary>
+    public DistributedDataParallel? Parallel
+    {
+        get;
+        init
+        {
+            if (value is not null && value.Module != Model)
+                throw new ArgumentException("Parallel must wrap the trainer's model", nameof(Parallel));
+            if (value is not null && Optimizer is not FirstOrderOptimizer)
+                throw new ArgumentException($"data-parallel training needs a first-order optimizer: {Optimizer.GetType().Name} re-evaluates the loss through a closure", nameof(Parallel));
+            field = value;
+        }
+    }
+
+    private bool Sharded => Parallel is { IsPassThrough: false };
+
+    /// <summary>The optimizer steps of one epoch over <paramref name="train"/>: ⌈batches / <see cref="AccumulationSteps"/>⌉, with data-parallel batches counted per shard.</summary>
+    public int StepsPerEpoch(DataLoader train)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        int batches = Sharded ? ShardLayout.Of(train, Parallel!).Batches : train.Count;
+        return (batches + AccumulationSteps - 1) / AccumulationSteps;
+    }
+
+    private void CheckSharding(DataLoader train)
+    {
+        if (train.BatchSize % Parallel!.Shards != 0)
+            throw new ArgumentException($"the data loader's batch size {train.BatchSize} must be a multiple of the {Parallel.Shards} shards: every shard takes batch size / shards samples of a batch", nameof(train));
+        if (train.Sampler is not null)
+            throw new ArgumentException("data-parallel training deals the samples to the shards itself: give it a data loader without a sampler", nameof(train));
+        if (ShardLayout.Of(train, Parallel).Batches == 0)
+            throw new ArgumentException($"with dropLast, the {train.Dataset.Count} samples leave no batch of {train.BatchSize} over {Parallel.Shards} shards", nameof(train));
+    }
+
+    private (double Loss, double? Accuracy, double Seconds) TrainShardedEpoch(DataLoader train, int epoch)
+    {
+        var parallel = Parallel!;
+        var optimizer = (FirstOrderOptimizer)Optimizer;
+        Model.Train();
+        (Optimizer as ITrainEvalOptimizer)?.Train();
+        var clock = Stopwatch.StartNew();
+        var layout = ShardLayout.Of(train, parallel);
+        parallel.Steps = (long)(epoch - 1) * ((layout.Batches + AccumulationSteps - 1) / AccumulationSteps);
+        int[] order = train.NextEpochOrder();
+        var shards = new int[parallel.LocalShards][];
+        for (int j = 0; j < shards.Length; j++) shards[j] = DistributedSampler.Split(order, parallel.Shards, parallel.FirstShard + j, train.DropLast);
+        // Per local shard: loss × samples, samples and hits over the finite batches, and whether every batch was classified.
+        var stats = new double[shards.Length * 4];
+        var losses = new double[AccumulationSteps];
+        for (int first = 1; first <= layout.Batches; first += AccumulationSteps)
+        {
+            var window = AccumulationWindow.Starting(layout.Batches, layout.ShardBatch, layout.PerShard, first, AccumulationSteps);
+            Optimizer.ZeroGrad(setToNone: !ZeroGradInPlace);
+            Array.Clear(losses);
+            for (int j = 0; j < shards.Length; j++)
+                for (int batch = window.First; batch <= window.Last; batch++)
+                {
+                    double value = ShardBatch(parallel, optimizer, train.Dataset, shards[j], window, epoch, batch, stats.AsSpan(j * 4, 4));
+                    losses[batch - window.First] += value / shards.Length;
+                }
+            optimizer.Step();
+            if (AverageEveryStep) Averaged?.UpdateParameters(Model);
+            if (Scheduler is not null && StepSchedulerPerBatch && !AveragingPhase(epoch)) Scheduler.Step();
+            for (int batch = window.First; batch <= window.Last; batch++)
+                BatchEnded?.Invoke(new BatchProgress(epoch, batch, layout.Batches, losses[batch - window.First]));
+        }
+        return EpochTotals(parallel, stats, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// One batch of one shard: forward through the wrapper, the loss weighted by the batch's share of the step's samples
+    /// over all shards, and backward (inside NoSync but for the window's last batch, whose backward ends the shard).
+    /// Returns the batch's own mean loss.
+    /// </summary>
+    private double ShardBatch(DistributedDataParallel parallel, FirstOrderOptimizer optimizer, Dataset dataset, int[] shard, AccumulationWindow window, int epoch, int batch, Span<double> stats)
+    {
+        int start = (batch - 1) * window.BatchSize;
+        var indices = shard.AsSpan(start, Math.Min(window.BatchSize, shard.Length - start));
+        using var scope = new TensorScope();
+        var (input, target) = DataLoader.Rows(dataset, indices);
+        using var noSync = batch < window.Last ? parallel.NoSync() : null;
+        var output = parallel.Forward(input);
+        var loss = _loss(output, target);
+        double value = loss.Item();
+        if (!double.IsFinite(value) && !optimizer.SkipsNonFiniteSteps) throw new TrainingDivergedException(epoch, batch, value);
+        // The shards' batches at one place of the window have the same size, so the step's samples are S times a shard's;
+        // averaging in the wrapper divides by S itself.
+        double share = window.WeightOf(indices.Length, batch);
+        double weight = parallel.Average ? share : indices.Length / ((double)window.Samples * parallel.Shards);
+        if (weight != 1) loss *= weight;
+        loss.Backward();
+        if (double.IsFinite(value))
+        {
+            stats[0] += value * indices.Length;
+            stats[1] += indices.Length;
+            if (CountCorrect(output, target) is long hits) stats[2] += hits;
+            else stats[3] = 1;
+        }
+        return value;
+    }
+
+    /// <summary>The epoch's loss and accuracy over every shard of every rank, summed in shard order.</summary>
+    private static (double Loss, double? Accuracy, double Seconds) EpochTotals(DistributedDataParallel parallel, double[] local, double seconds)
+    {
+        var all = new double[parallel.Shards * 4];
+        var counts = Enumerable.Repeat(local.Length, parallel.Communicator.Size).ToArray();
+        parallel.Communicator.AllGather<double>(local, all, counts);
+        double lossSum = 0, samples = 0, correct = 0;
+        bool classification = true;
+        for (int s = 0; s < parallel.Shards; s++)
+        {
+            lossSum += all[s * 4];
+            samples += all[s * 4 + 1];
+            correct += all[s * 4 + 2];
+            classification &= all[s * 4 + 3] == 0;
+        }
+        if (samples == 0) return (double.NaN, null, seconds); // every batch was skipped
+        return (lossSum / samples, classification ? correct / samples : null, seconds);
+    }
+
+    /// <summary>How an epoch of <paramref name="Batches"/> batches of <paramref name="ShardBatch"/> samples per shard falls on the shards of <paramref name="PerShard"/> samples each.</summary>
+    private readonly record struct ShardLayout(int PerShard, int ShardBatch, int Batches)
+    {
+        public static ShardLayout Of(DataLoader train, DistributedDataParallel parallel)
+        {
+            int perShard = DistributedSampler.SamplesPerReplica(train.Dataset.Count, parallel.Shards, train.DropLast);
+            int shardBatch = Math.Max(1, train.BatchSize / parallel.Shards);
+            int batches = train.DropLast ? perShard / shardBatch : (perShard + shardBatch - 1) / shardBatch;
+            return new ShardLayout(perShard, shardBatch, batches);
+        }
+    }
+}
