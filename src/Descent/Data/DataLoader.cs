@@ -16,7 +16,9 @@ namespace Descent.Data;
 /// <example><code>
 /// var loader = new DataLoader(new TensorDataset(x, y), batchSize: 32, shuffle: true, generator: new Generator(42));
 /// foreach (var (input, target) in loader) { ... }
-/// </code></example>
+/// </code>
+/// In a data-parallel run each replica gives its loader a <see cref="DistributedSampler"/> instead of shuffle, and
+/// calls <see cref="DistributedSampler.SetEpoch"/> before each epoch.</example>
 public sealed class DataLoader : IEnumerable<(Tensor Input, Tensor Target)>
 {
     private readonly Generator? _generator;
@@ -26,18 +28,34 @@ public sealed class DataLoader : IEnumerable<(Tensor Input, Tensor Target)>
     /// <param name="batchSize">Samples per batch, at least 1 (PyTorch's default 1); larger than the dataset means one batch.</param>
     /// <param name="shuffle">Draw a new random order of the samples at the start of every epoch.</param>
     /// <param name="dropLast">Skip the last batch when it is smaller than <paramref name="batchSize"/>.</param>
-    /// <param name="generator">The random source for shuffling (seed it for a reproducible order); null uses <see cref="Generator.Default"/>.</param>
-    public DataLoader(Dataset dataset, int batchSize = 1, bool shuffle = false, bool dropLast = false, Generator? generator = null)
+    /// <param name="generator">The random source for shuffling (seed it for a reproducible order); null uses <see cref="Generator.Default"/>.
+    /// Unused with a <paramref name="sampler"/>, whose seed and epoch decide the order.</param>
+    /// <param name="sampler">This replica's share of the dataset in a data-parallel run (PyTorch's DataLoader(sampler=...)):
+    /// each epoch batches the sampler's <see cref="DistributedSampler.Indices"/> for its current epoch. Its count must be
+    /// the dataset's; it replaces <paramref name="shuffle"/>, which must then be false (the sampler shuffles).</param>
+    public DataLoader(Dataset dataset, int batchSize = 1, bool shuffle = false, bool dropLast = false, Generator? generator = null,
+        DistributedSampler? sampler = null)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"batchSize must be >= 1, got {batchSize}");
         if (dataset.Count == 0) throw new ArgumentException("the dataset is empty: a DataLoader needs at least one sample", nameof(dataset));
-        if (dropLast && batchSize > dataset.Count)
-            throw new ArgumentException($"with dropLast, batchSize {batchSize} larger than the dataset's {dataset.Count} samples leaves no batch at all", nameof(batchSize));
+        if (sampler is not null)
+        {
+            if (shuffle)
+                throw new ArgumentException("the sampler option is mutually exclusive with shuffle: the sampler decides the order (give it shuffle instead)", nameof(shuffle));
+            if (sampler.Count != dataset.Count)
+                throw new ArgumentException($"the sampler is for {sampler.Count} samples but the dataset has {dataset.Count}", nameof(sampler));
+        }
+        int perEpoch = sampler?.NumSamples ?? dataset.Count;
+        if (dropLast && batchSize > perEpoch)
+            throw new ArgumentException(sampler is null
+                ? $"with dropLast, batchSize {batchSize} larger than the dataset's {dataset.Count} samples leaves no batch at all"
+                : $"with dropLast, batchSize {batchSize} larger than the sampler's {perEpoch} samples per replica leaves no batch at all", nameof(batchSize));
         Dataset = dataset;
         BatchSize = batchSize;
         Shuffle = shuffle;
         DropLast = dropLast;
+        Sampler = sampler;
         _generator = generator;
     }
 
@@ -53,14 +71,27 @@ public sealed class DataLoader : IEnumerable<(Tensor Input, Tensor Target)>
     /// <summary>Whether a final incomplete batch is skipped.</summary>
     public bool DropLast { get; }
 
-    /// <summary>The number of batches per epoch: ⌈N / batchSize⌉, or ⌊N / batchSize⌋ with <see cref="DropLast"/>.</summary>
-    public int Count => DropLast ? Dataset.Count / BatchSize : (Dataset.Count + BatchSize - 1) / BatchSize;
+    /// <summary>The sampler that gives each epoch's indices, or null when the loader visits the whole dataset.</summary>
+    public DistributedSampler? Sampler { get; }
 
-    /// <summary>One epoch of batches (a new order for each enumeration when shuffling).</summary>
+    /// <summary>
+    /// The number of batches per epoch: ⌈N / batchSize⌉, or ⌊N / batchSize⌋ with <see cref="DropLast"/>, where N is the
+    /// dataset's count, or the sampler's <see cref="DistributedSampler.NumSamples"/> when there is a sampler.
+    /// </summary>
+    public int Count
+    {
+        get
+        {
+            int n = Sampler?.NumSamples ?? Dataset.Count;
+            return DropLast ? n / BatchSize : (n + BatchSize - 1) / BatchSize;
+        }
+    }
+
+    /// <summary>One epoch of batches (a new order for each enumeration when shuffling; the sampler's current epoch with one).</summary>
     public IEnumerator<(Tensor Input, Tensor Target)> GetEnumerator()
     {
-        int n = Dataset.Count;
-        int[] order = Shuffle ? (_generator ?? Generator.Default).Permutation(n) : Enumerable.Range(0, n).ToArray();
+        int[] order = NextEpochOrder();
+        int n = order.Length;
         int batches = Count;
         for (int b = 0; b < batches; b++)
         {
@@ -68,6 +99,18 @@ public sealed class DataLoader : IEnumerable<(Tensor Input, Tensor Target)>
             int size = Math.Min(BatchSize, n - start);
             yield return NextBatch(order.AsSpan(start, size));
         }
+    }
+
+    /// <summary>
+    /// The order of sample indices the next epoch visits, the one place that makes it: the sampler's indices for its
+    /// current epoch, a fresh permutation from the generator when shuffling (drawing from it, as an enumeration does),
+    /// or 0..N−1.
+    /// </summary>
+    internal int[] NextEpochOrder()
+    {
+        if (Sampler is not null) return Sampler.Indices();
+        int n = Dataset.Count;
+        return Shuffle ? (_generator ?? Generator.Default).Permutation(n) : Enumerable.Range(0, n).ToArray();
     }
 
     /// <summary>
