@@ -97,7 +97,7 @@ public sealed class DataLoader : IEnumerable<(Tensor Input, Tensor Target)>
         {
             int start = b * BatchSize;
             int size = Math.Min(BatchSize, n - start);
-            yield return NextBatch(order.AsSpan(start, size));
+            yield return Rows(Dataset, order.AsSpan(start, size));
         }
     }
 
@@ -118,11 +118,11 @@ public sealed class DataLoader : IEnumerable<(Tensor Input, Tensor Target)>
     /// of an enclosing <see cref="TensorScope"/> (the Trainer's per-batch scope); any other dataset's tensors get
     /// ordinary memory, since such a dataset may keep the tensors it makes.
     /// </summary>
-    private (Tensor Input, Tensor Target) NextBatch(ReadOnlySpan<int> indices)
+    internal static (Tensor Input, Tensor Target) Rows(Dataset dataset, ReadOnlySpan<int> indices)
     {
-        if (Dataset is TensorDataset) return Dataset.GetBatch(indices);
+        if (dataset is TensorDataset) return dataset.GetBatch(indices);
         using var ordinaryMemory = TensorScope.Suspend();
-        return Dataset.GetBatch(indices);
+        return dataset.GetBatch(indices);
     }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
