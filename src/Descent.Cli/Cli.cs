@@ -29,5 +29,13 @@ internal static class Cli
         }
     }
 
+    /// <summary>The exit code <see cref="Run"/> gives for <paramref name="e"/>, or null for an exception it lets through.</summary>
+    public static int? ExitCodeOf(Exception e) => e switch
+    {
+        UsageException => UsageError,
+        ArgumentException or InvalidOperationException or InvalidDataException or IOException or UnauthorizedAccessException or FormatException => RunError,
+        _ => null,
+    };
+
     private static void Error(string message) => Console.Error.WriteLine("error: " + message);
 }

@@ -6,6 +6,7 @@ using Descent.Data;
 using Descent.NN;
 using Descent.Optim;
 using Descent.Optim.Schedulers;
+using Descent.Parallel;
 using Descent.Training;
 using Spectre.Console;
 using F = Descent.NN.Functional;
@@ -32,23 +33,27 @@ internal static class TrainCommand
         var swaStart = new Option<int?>("--swa-start") { Description = "stochastic weight averaging from epoch E on: the rate goes to --swa-lr and the weights are averaged at the end of each epoch" };
         var swaLr = new Option<double?>("--swa-lr") { Description = "the learning rate of the averaging epochs (with --swa-start)" };
         var skipNonFinite = new Option<int?>("--skip-nonfinite") { Description = "skip an optimizer step whose gradients hold NaN or infinity (parameters and state untouched), and stop after N such steps in a row" };
+        var shards = new Option<int?>("--shards") { Description = "cut every batch into S shards whose gradients are summed in one fixed order (default: 1, or one per rank with --distributed); the same S gives the same weights on any number of ranks" };
+        var distributed = new Option<bool>("--distributed") { Description = "data-parallel over the ranks of an MPI job: run under mpirun -np N (N dividing --shards); rank 0 prints and writes checkpoints" };
         var ema = new Option<double?>("--ema") { Description = "keep an exponential moving average of the weights with this decay, in (0, 1), updated after each step (e.g. 0.999)" };
         var hyper = new HyperparameterOptions();
         var command = new Command("train", "Train a model on a data set (MNIST, the classic tables, or a CSV file)")
         {
             dataset, label, model, optimizer, batchSize, accumulate, epochs, schedule, seed, checkpoint, resume, json, swaStart, swaLr, ema, skipNonFinite,
+            shards, distributed,
         };
         hyper.AddTo(command);
         command.SetAction(r => Cli.Run(() => Run(new Settings(
             r.GetValue(dataset)!, r.GetValue(label), r.GetValue(model)!, r.GetValue(optimizer)!, hyper.Given(r),
             r.GetValue(batchSize), r.GetValue(accumulate), r.GetValue(epochs), r.GetValue(schedule)!, r.GetValue(seed), r.GetValue(checkpoint),
-            r.GetValue(resume), r.GetValue(json), new Averaging(r.GetValue(swaStart), r.GetValue(swaLr), r.GetValue(ema)), r.GetValue(skipNonFinite)))));
+            r.GetValue(resume), r.GetValue(json), new Averaging(r.GetValue(swaStart), r.GetValue(swaLr), r.GetValue(ema)), r.GetValue(skipNonFinite),
+            r.GetValue(shards), r.GetValue(distributed)))));
         return command;
     }
 
     internal sealed record Settings(string Dataset, string? Label, string Model, string Optimizer, Dictionary<string, double> Hyper,
         int BatchSize, int Accumulate, int Epochs, string Schedule, long Seed, string? Checkpoint, bool Resume, bool Json, Averaging Averaging,
-        int? SkipNonFinite = null);
+        int? SkipNonFinite = null, int? Shards = null, bool Distributed = false);
 
     /// <summary>The weight averaging asked for: SWA from an epoch at a rate, or an EMA with a decay, or none.</summary>
     internal sealed record Averaging(int? SwaStart, double? SwaLr, double? Ema)
@@ -71,6 +76,23 @@ internal static class TrainCommand
 
     internal static int Run(Settings s)
     {
+        if (s.Shards is < 1) throw new UsageException($"--shards must be >= 1, got {s.Shards}");
+        if (!s.Distributed) return Train(s, Communicator.Single);
+        using var communicator = DistributedLaunch.Connect();
+        try
+        {
+            return Train(s, communicator);
+        }
+        catch (Exception e) when (Cli.ExitCodeOf(e) is int code)
+        {
+            // One rank failing alone would leave the others waiting in a collective: end the whole job, saying which rank.
+            communicator.Abort($"error: rank {communicator.Rank} of {communicator.Size}: {e.Message}", code);
+            throw;
+        }
+    }
+
+    private static int Train(Settings s, Communicator communicator)
+    {
         if (s.BatchSize < 1) throw new UsageException($"--batch-size must be >= 1, got {s.BatchSize}");
         if (s.Accumulate < 1) throw new UsageException($"--accumulate must be >= 1, got {s.Accumulate}");
         if (s.Epochs < 1) throw new UsageException($"--epochs must be >= 1, got {s.Epochs}");
@@ -78,6 +100,11 @@ internal static class TrainCommand
         if (s.SkipNonFinite is < 0) throw new UsageException($"--skip-nonfinite must be >= 0 (the most steps skipped in a row), got {s.SkipNonFinite}");
         var averaging = s.Averaging;
         averaging.Validate(s.Epochs);
+        int shards = s.Shards ?? communicator.Size;
+        if (shards % communicator.Size != 0)
+            throw new UsageException($"--shards {shards} must be a multiple of the {communicator.Size} ranks of the job: every rank computes the same number of shards");
+        if (s.BatchSize % shards != 0)
+            throw new UsageException($"--batch-size {s.BatchSize} must be a multiple of --shards {shards}: every shard takes batch-size / shards samples of a batch");
         var entry = OptimizerCatalog.Find(s.Optimizer);
         var data = DataCatalog.Load(s.Dataset, s.Seed, s.Label);
         Tensor.ManualSeed(s.Seed);
@@ -88,13 +115,15 @@ internal static class TrainCommand
                 : throw new UsageException($"--skip-nonfinite needs a first-order optimizer: {entry.Name} re-evaluates the loss through a closure");
         if (s.Accumulate > 1 && optimizer is not FirstOrderOptimizer)
             throw new UsageException($"--accumulate {s.Accumulate} needs a first-order optimizer: {entry.Name} re-evaluates the loss through a closure, one batch at a time");
+        if (shards > 1 && optimizer is not FirstOrderOptimizer)
+            throw new UsageException($"--shards {shards} needs a first-order optimizer: {entry.Name} re-evaluates the loss through a closure, one batch at a time");
         // The loader draws one permutation of all the training samples per epoch and cuts it into batches, so the order
         // of the samples does not depend on the batch size: --batch-size 30 --accumulate 4 sees the samples of
         // --batch-size 120 in the same order, and steps as it does.
         var shuffle = new Generator(s.Seed + 1);
         var loader = new DataLoader(new TensorDataset(data.Train.Features, data.Train.Labels), s.BatchSize, shuffle: true, generator: shuffle);
         var test = new DataLoader(new TensorDataset(data.Test.Features, data.Test.Labels), batchSize: 1000);
-        int stepsPerEpoch = (loader.Count + s.Accumulate - 1) / s.Accumulate; // the last step of an epoch may have fewer batches
+        int stepsPerEpoch = Trainer.StepsPerEpoch(loader, s.Accumulate, shards); // the last step of an epoch may have fewer batches
         var (scheduler, perBatch) = BuildSchedule(s.Schedule, optimizer, s.Epochs, stepsPerEpoch);
         string? path = null;
         if (s.Checkpoint is not null)
@@ -103,7 +132,9 @@ internal static class TrainCommand
             path = Path.Combine(s.Checkpoint, "checkpoint.safetensors");
             if (s.Resume && !File.Exists(path)) throw new UsageException($"--resume: no checkpoint at {path}");
         }
-        var progress = s.Json ? null : new EpochProgress(loader.Count);
+        bool speaks = communicator.IsRoot; // in a job, rank 0 alone prints
+        using var parallel = new DistributedDataParallel(model, communicator, shards, average: false, seed: s.Seed + 2);
+        var progress = s.Json || !speaks ? null : new EpochProgress(Trainer.StepsPerEpoch(loader, 1, shards));
         var (averaged, swaScheduler) = BuildAveraging(averaging, model, optimizer);
         var trainer = new Trainer(model, optimizer, (y, t) => F.CrossEntropy(y, t))
         {
@@ -118,10 +149,11 @@ internal static class TrainCommand
             AverageEveryStep = averaging.Ema is not null,
             AverageFromEpoch = averaging.SwaStart ?? 1,
             AveragingScheduler = swaScheduler,
+            Parallel = parallel,
         };
         if (s.Resume) trainer.ResumeFrom(path!);
-        if (!s.Json)
-            AnsiConsole.MarkupLine($"Training [bold]{s.Model}[/] ({model.ParameterCount():N0} parameters) on [bold]{data.Name}[/] ({data.Train.Count:N0} train, {data.Test.Count:N0} test) with [bold]{entry.Name}[/], batch {s.BatchSize}{(s.Accumulate > 1 ? $" × {s.Accumulate} accumulated" : "")}, {s.Epochs} epochs" + (trainer.CompletedEpochs > 0 ? $", resuming after epoch {trainer.CompletedEpochs}" : ""));
+        if (!s.Json && speaks)
+            AnsiConsole.MarkupLine($"Training [bold]{s.Model}[/] ({model.ParameterCount():N0} parameters) on [bold]{data.Name}[/] ({data.Train.Count:N0} train, {data.Test.Count:N0} test) with [bold]{entry.Name}[/], batch {s.BatchSize}{(s.Accumulate > 1 ? $" × {s.Accumulate} accumulated" : "")}{(shards > 1 ? $" in {shards} shards" : "")}{(communicator.Size > 1 ? $" on {communicator.Size} ranks" : "")}, {s.Epochs} epochs" + (trainer.CompletedEpochs > 0 ? $", resuming after epoch {trainer.CompletedEpochs}" : ""));
         var history = trainer.CompletedEpochs >= s.Epochs ? [] : trainer.Fit(loader, s.Epochs, test);
         var (testLoss, testAccuracy) = trainer.Evaluate(test);
         // The averaged weights never ran through the BatchNorm layers: recompute their running statistics over the training
@@ -130,6 +162,7 @@ internal static class TrainCommand
         (double Loss, double? Accuracy)? averagedTest = averaged is null ? null
             : trainer.EvaluateAveraged(test, prepare: m => SwaUtils.UpdateBn(loader, m));
         double secondsPerEpoch = history.Count == 0 ? 0 : history.Average(h => h.Seconds);
+        if (!speaks) return 0;
         if (s.Json)
         {
             Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
@@ -140,6 +173,9 @@ internal static class TrainCommand
                 ["epochs"] = s.Epochs,
                 ["batch_size"] = s.BatchSize,
                 ["accumulate"] = s.Accumulate,
+                ["shards"] = shards,
+                ["ranks"] = communicator.Size,
+                ["weights_sha256"] = WeightsSha256(model),
                 ["final_train_loss"] = history.Count == 0 ? null : Finite(history[^1].TrainLoss),
                 ["skipped_steps"] = (optimizer as SkipNonFinite)?.SkippedSteps,
                 ["test_loss"] = Finite(testLoss),
@@ -163,6 +199,20 @@ internal static class TrainCommand
                 AnsiConsole.MarkupLine($"Averaged weights ({averaging.Label}, {averaged!.NAveraged} updates): test accuracy [bold]{Pct(a.Accuracy)}[/], loss {F4(a.Loss)}");
         }
         return 0;
+    }
+
+    /// <summary>SHA-256 of every parameter's bytes, little-endian, in NamedParameters order: one line that tells two runs' weights apart.</summary>
+    internal static string WeightsSha256(Module model)
+    {
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var (_, p) in model.NamedParameters())
+        {
+            var t = p.Contiguous();
+            var bytes = t.DType == DType.Float64 ? System.Runtime.InteropServices.MemoryMarshal.AsBytes(t.AsSpan<double>()) : System.Runtime.InteropServices.MemoryMarshal.AsBytes(t.AsSpan<float>());
+            if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("weights_sha256 is defined on little-endian machines");
+            sha.AppendData(bytes);
+        }
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
     private static string F4(double? v) => v is double d ? d.ToString("F4", CultureInfo.InvariantCulture) : "-";

@@ -35,12 +35,18 @@ public sealed partial class Trainer
 
     private bool Sharded => Parallel is { IsPassThrough: false };
 
-    /// <summary>The optimizer steps of one epoch over <paramref name="train"/>: ⌈batches / <see cref="AccumulationSteps"/>⌉, with data-parallel batches counted per shard.</summary>
-    public int StepsPerEpoch(DataLoader train)
+    /// <summary>
+    /// The optimizer steps of one epoch over <paramref name="train"/> with <paramref name="accumulationSteps"/> batches a
+    /// step: ⌈batches / K⌉, the batches counted per shard in data-parallel training over <paramref name="shards"/> shards
+    /// (each shard's samples padded as the sampler pads them): what a per-step schedule needs to know.
+    /// </summary>
+    public static int StepsPerEpoch(DataLoader train, int accumulationSteps = 1, int shards = 1)
     {
         ArgumentNullException.ThrowIfNull(train);
-        int batches = Sharded ? ShardLayout.Of(train, Parallel!).Batches : train.Count;
-        return (batches + AccumulationSteps - 1) / AccumulationSteps;
+        if (accumulationSteps < 1) throw new ArgumentOutOfRangeException(nameof(accumulationSteps), accumulationSteps, $"accumulationSteps must be >= 1, got {accumulationSteps}");
+        if (shards < 1) throw new ArgumentOutOfRangeException(nameof(shards), shards, $"shards must be >= 1, got {shards}");
+        int batches = shards == 1 ? train.Count : ShardLayout.Of(train, shards).Batches;
+        return (batches + accumulationSteps - 1) / accumulationSteps;
     }
 
     private void CheckSharding(DataLoader train)
@@ -49,7 +55,7 @@ public sealed partial class Trainer
             throw new ArgumentException($"the data loader's batch size {train.BatchSize} must be a multiple of the {Parallel.Shards} shards: every shard takes batch size / shards samples of a batch", nameof(train));
         if (train.Sampler is not null)
             throw new ArgumentException("data-parallel training deals the samples to the shards itself: give it a data loader without a sampler", nameof(train));
-        if (ShardLayout.Of(train, Parallel).Batches == 0)
+        if (ShardLayout.Of(train, Parallel.Shards).Batches == 0)
             throw new ArgumentException($"with dropLast, the {train.Dataset.Count} samples leave no batch of {train.BatchSize} over {Parallel.Shards} shards", nameof(train));
     }
 
@@ -60,7 +66,7 @@ public sealed partial class Trainer
         Model.Train();
         (Optimizer as ITrainEvalOptimizer)?.Train();
         var clock = Stopwatch.StartNew();
-        var layout = ShardLayout.Of(train, parallel);
+        var layout = ShardLayout.Of(train, parallel.Shards);
         parallel.Steps = (long)(epoch - 1) * ((layout.Batches + AccumulationSteps - 1) / AccumulationSteps);
         int[] order = train.NextEpochOrder();
         var shards = new int[parallel.LocalShards][];
@@ -142,10 +148,10 @@ public sealed partial class Trainer
     /// <summary>How an epoch of <paramref name="Batches"/> batches of <paramref name="ShardBatch"/> samples per shard falls on the shards of <paramref name="PerShard"/> samples each.</summary>
     private readonly record struct ShardLayout(int PerShard, int ShardBatch, int Batches)
     {
-        public static ShardLayout Of(DataLoader train, DistributedDataParallel parallel)
+        public static ShardLayout Of(DataLoader train, int shards)
         {
-            int perShard = DistributedSampler.SamplesPerReplica(train.Dataset.Count, parallel.Shards, train.DropLast);
-            int shardBatch = Math.Max(1, train.BatchSize / parallel.Shards);
+            int perShard = DistributedSampler.SamplesPerReplica(train.Dataset.Count, shards, train.DropLast);
+            int shardBatch = Math.Max(1, train.BatchSize / shards);
             int batches = train.DropLast ? perShard / shardBatch : (perShard + shardBatch - 1) / shardBatch;
             return new ShardLayout(perShard, shardBatch, batches);
         }
