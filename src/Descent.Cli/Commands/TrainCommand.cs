@@ -83,10 +83,12 @@ internal static class TrainCommand
         {
             return Train(s, communicator);
         }
-        catch (Exception e) when (Cli.ExitCodeOf(e) is int code)
+        catch (Exception e)
         {
-            // One rank failing alone would leave the others waiting in a collective: end the whole job, saying which rank.
-            communicator.Abort($"error: rank {communicator.Rank} of {communicator.Size}: {e.Message}", code);
+            // One rank failing alone would leave the others waiting in a collective: end the whole job, saying which rank
+            // (with the stack trace for a failure that is not the user's to fix).
+            int? code = Cli.ExitCodeOf(e);
+            communicator.Abort($"error: rank {communicator.Rank} of {communicator.Size}: {(code is null ? e.ToString() : e.Message)}", code ?? Cli.RunError);
             throw;
         }
     }

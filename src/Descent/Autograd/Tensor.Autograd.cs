@@ -88,13 +88,13 @@ public sealed partial class Tensor
     /// gradients as soon as their hooks have run, while the pass goes on. Dispose the handle to remove the hook.
     /// </summary>
     /// <exception cref="InvalidOperationException">The tensor is not a leaf that requires gradients.</exception>
-    public Optim.HookHandle RegisterPostAccumulateGradHook(Action<Tensor> hook)
+    public HookHandle RegisterPostAccumulateGradHook(Action<Tensor> hook)
     {
         ArgumentNullException.ThrowIfNull(hook);
         if (!IsLeaf || !RequiresGrad)
             throw new InvalidOperationException("RegisterPostAccumulateGradHook needs a leaf tensor that requires gradients (a parameter)");
         lock (this) PostAccumulateGradHooks = [.. PostAccumulateGradHooks ?? [], hook];
-        return new Optim.HookHandle(() =>
+        return new HookHandle(() =>
         {
             lock (this) PostAccumulateGradHooks = PostAccumulateGradHooks?.Where(h => h != hook).ToArray() is { Length: > 0 } rest ? rest : null;
         });

@@ -104,17 +104,3 @@ internal sealed class HookList<THook> where THook : Delegate
         }
     }
 }
-
-/// <summary>A registered hook; <see cref="Dispose"/> (or <see cref="Remove"/>) removes it. Removing twice does nothing.</summary>
-public sealed class HookHandle : IDisposable
-{
-    private Action? _remove;
-
-    internal HookHandle(Action remove) => _remove = remove;
-
-    /// <summary>Removes the hook.</summary>
-    public void Remove() => Interlocked.Exchange(ref _remove, null)?.Invoke();
-
-    /// <summary>Removes the hook.</summary>
-    public void Dispose() => Remove();
-}

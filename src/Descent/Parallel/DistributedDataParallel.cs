@@ -34,9 +34,9 @@ public sealed class DistributedDataParallel : IDisposable
     private readonly ReductionPlan _plan;
     private readonly GradientBucket[] _buckets = [];
     private readonly Dictionary<Tensor, (GradientBucket Bucket, GradientBucket.Slot Slot)> _slots = new(TensorIdentity.Instance);
-    private readonly List<Optim.HookHandle> _hooks = [];
+    private readonly List<HookHandle> _hooks = [];
     private readonly Tensor[] _buffers;
-    private readonly CommunicationThread? _thread;
+    private readonly Kernels.SerialWorker? _thread;
     private readonly bool _passThrough;
     private int _noSync, _shard, _nextBucket, _forwards;
     private bool _passSeen;
@@ -75,7 +75,7 @@ public sealed class DistributedDataParallel : IDisposable
                 _slots[slot.Parameter] = (bucket, slot);
                 _hooks.Add(slot.Parameter.RegisterPostAccumulateGradHook(OnGradientFinished));
             }
-        if (ranks > 1) _thread = new CommunicationThread(Communicator.Rank);
+        if (ranks > 1) _thread = new Kernels.SerialWorker($"Descent communication (rank {Communicator.Rank})");
     }
 
     /// <summary>The wrapped model.</summary>
@@ -198,6 +198,10 @@ public sealed class DistributedDataParallel : IDisposable
         try
         {
             _thread?.WaitIdle();
+        }
+        catch (AggregateException e)
+        {
+            throw e.InnerException as CommunicationException ?? new CommunicationException($"rank {Communicator.Rank}: a gradient reduction failed: {e.InnerException!.Message}", e.InnerException);
         }
         finally
         {

@@ -18,7 +18,8 @@ public sealed partial class Trainer
     /// samples, the shards' gradients are summed in the tree order of <see cref="DistributedDataParallel"/>, and every
     /// rank steps the same optimizer on the same sum. The epoch's loss and accuracy cover every shard, in shard order.
     /// Every rank evaluates the whole validation set; only rank 0 writes checkpoints. With one shard in one process it is
-    /// training as without it. The wrapped module must be <see cref="Model"/>, the optimizer first-order.
+    /// training as without it (and any optimizer will do); else the optimizer must be first-order. The wrapped module
+    /// must be <see cref="Model"/>.
     /// </summary>
     public DistributedDataParallel? Parallel
     {
@@ -27,7 +28,7 @@ public sealed partial class Trainer
         {
             if (value is not null && value.Module != Model)
                 throw new ArgumentException("Parallel must wrap the trainer's model", nameof(Parallel));
-            if (value is not null && Optimizer is not FirstOrderOptimizer)
+            if (value is { IsPassThrough: false } && Optimizer is not FirstOrderOptimizer)
                 throw new ArgumentException($"data-parallel training needs a first-order optimizer: {Optimizer.GetType().Name} re-evaluates the loss through a closure", nameof(Parallel));
             field = value;
         }

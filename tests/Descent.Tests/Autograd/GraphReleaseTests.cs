@@ -155,8 +155,10 @@ public class GraphMemoryTests(ITestOutputHelper output)
     [Fact]
     public void A_kept_loss_holds_under_a_kilobyte()
     {
-        double plain = BytesPerKeptLoss(retainGraph: false, scoped: false, Kept);
-        double scoped = BytesPerKeptLoss(retainGraph: false, scoped: true, Kept);
+        // The quietest of three readings: an object of another test's that dies between the two heap readings of one (a
+        // finalized thread's buffers, a cache) adds to it, never subtracts.
+        double plain = Enumerable.Range(0, 3).Min(_ => BytesPerKeptLoss(retainGraph: false, scoped: false, Kept));
+        double scoped = Enumerable.Range(0, 3).Min(_ => BytesPerKeptLoss(retainGraph: false, scoped: true, Kept));
         string figures = $"a kept loss holds {plain:F0} bytes, {scoped:F0} bytes when its step ran in a TensorScope";
         output.WriteLine(figures);
         Assert.True(plain <= 1024, figures);

@@ -1,13 +1,15 @@
 using System.Collections.Concurrent;
+
 using System.Diagnostics;
 
-namespace Descent.Parallel;
+namespace Descent.Kernels;
 
 /// <summary>
-/// The thread that runs a rank's collectives while the training thread goes on with the backward pass: work runs in the
-/// order posted, and <see cref="WaitIdle"/> returns once all of it is done, or throws the first failure.
+/// A thread of its own that runs posted work in the order posted, while the posting thread goes on (data-parallel
+/// training's collectives during the backward pass): <see cref="WaitIdle"/> returns once all of it is done, or throws
+/// the first failure. Kernels is where threads live; this one computes nothing itself.
 /// </summary>
-internal sealed class CommunicationThread : IDisposable
+internal sealed class SerialWorker : IDisposable
 {
     private readonly BlockingCollection<Action> _work = [];
     private readonly Thread _thread;
@@ -16,9 +18,9 @@ internal sealed class CommunicationThread : IDisposable
     private int _pending;
     private Exception? _failure;
 
-    public CommunicationThread(int rank)
+    public SerialWorker(string name)
     {
-        _thread = new Thread(Run) { IsBackground = true, Name = $"Descent communication (rank {rank})" };
+        _thread = new Thread(Run) { IsBackground = true, Name = name };
         _thread.Start();
     }
 
@@ -44,7 +46,7 @@ internal sealed class CommunicationThread : IDisposable
         {
             while (_pending > 0 && _failure is null) Monitor.Wait(_gate);
             if (_failure is not null)
-                throw _failure as CommunicationException ?? new CommunicationException($"a gradient reduction failed: {_failure.Message}", _failure);
+                throw new AggregateException(_failure);
         }
     }
 
