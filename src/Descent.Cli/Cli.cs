@@ -33,7 +33,8 @@ internal static class Cli
     public static int? ExitCodeOf(Exception e) => e switch
     {
         UsageException => UsageError,
-        ArgumentException or InvalidOperationException or InvalidDataException or IOException or UnauthorizedAccessException or FormatException => RunError,
+        ArgumentException or InvalidOperationException or InvalidDataException or IOException or UnauthorizedAccessException or FormatException
+            or Parallel.CommunicationException => RunError,
         _ => null,
     };
 

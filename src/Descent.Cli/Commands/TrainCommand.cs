@@ -33,27 +33,28 @@ internal static class TrainCommand
         var swaStart = new Option<int?>("--swa-start") { Description = "stochastic weight averaging from epoch E on: the rate goes to --swa-lr and the weights are averaged at the end of each epoch" };
         var swaLr = new Option<double?>("--swa-lr") { Description = "the learning rate of the averaging epochs (with --swa-start)" };
         var skipNonFinite = new Option<int?>("--skip-nonfinite") { Description = "skip an optimizer step whose gradients hold NaN or infinity (parameters and state untouched), and stop after N such steps in a row" };
-        var shards = new Option<int?>("--shards") { Description = "cut every batch into S shards whose gradients are summed in one fixed order (default: 1, or one per rank with --distributed); the same S gives the same weights on any number of ranks" };
+        var shards = new Option<int?>("--shards") { Description = "cut every batch into S shards whose gradients are summed in one fixed order (default: 1, or one per rank with --distributed); the same S gives the same weights on every number of ranks that divides it" };
+        var timeout = new Option<double>("--timeout") { Description = "with --distributed: seconds a rank waits for the others in one exchange before it ends the job (a rank died or hangs)", DefaultValueFactory = _ => 60 };
         var distributed = new Option<bool>("--distributed") { Description = "data-parallel over the ranks of an MPI job: run under mpirun -np N (N dividing --shards); rank 0 prints and writes checkpoints" };
         var ema = new Option<double?>("--ema") { Description = "keep an exponential moving average of the weights with this decay, in (0, 1), updated after each step (e.g. 0.999)" };
         var hyper = new HyperparameterOptions();
         var command = new Command("train", "Train a model on a data set (MNIST, the classic tables, or a CSV file)")
         {
             dataset, label, model, optimizer, batchSize, accumulate, epochs, schedule, seed, checkpoint, resume, json, swaStart, swaLr, ema, skipNonFinite,
-            shards, distributed,
+            shards, distributed, timeout,
         };
         hyper.AddTo(command);
         command.SetAction(r => Cli.Run(() => Run(new Settings(
             r.GetValue(dataset)!, r.GetValue(label), r.GetValue(model)!, r.GetValue(optimizer)!, hyper.Given(r),
             r.GetValue(batchSize), r.GetValue(accumulate), r.GetValue(epochs), r.GetValue(schedule)!, r.GetValue(seed), r.GetValue(checkpoint),
             r.GetValue(resume), r.GetValue(json), new Averaging(r.GetValue(swaStart), r.GetValue(swaLr), r.GetValue(ema)), r.GetValue(skipNonFinite),
-            r.GetValue(shards), r.GetValue(distributed)))));
+            r.GetValue(shards), r.GetValue(distributed), r.GetValue(timeout)))));
         return command;
     }
 
     internal sealed record Settings(string Dataset, string? Label, string Model, string Optimizer, Dictionary<string, double> Hyper,
         int BatchSize, int Accumulate, int Epochs, string Schedule, long Seed, string? Checkpoint, bool Resume, bool Json, Averaging Averaging,
-        int? SkipNonFinite = null, int? Shards = null, bool Distributed = false);
+        int? SkipNonFinite = null, int? Shards = null, bool Distributed = false, double Timeout = 60);
 
     /// <summary>The weight averaging asked for: SWA from an epoch at a rate, or an EMA with a decay, or none.</summary>
     internal sealed record Averaging(int? SwaStart, double? SwaLr, double? Ema)
@@ -77,8 +78,10 @@ internal static class TrainCommand
     internal static int Run(Settings s)
     {
         if (s.Shards is < 1) throw new UsageException($"--shards must be >= 1, got {s.Shards}");
+        if (!(s.Timeout > 0 && s.Timeout <= TimeSpan.MaxValue.TotalSeconds)) throw new UsageException($"--timeout must be a positive number of seconds, got {s.Timeout.ToString(CultureInfo.InvariantCulture)}");
         if (!s.Distributed) return Train(s, Communicator.Single);
         using var communicator = DistributedLaunch.Connect();
+        communicator.Timeout = TimeSpan.FromSeconds(s.Timeout);
         try
         {
             return Train(s, communicator);

@@ -4,7 +4,7 @@ namespace Descent;
 public static class Autograd
 {
     [ThreadStatic] private static int t_noGradDepth;
-    [ThreadStatic] private static List<Action>? t_passEnded;
+    [ThreadStatic] private static List<Action<bool>>? t_passEnded;
     [ThreadStatic] private static int t_passDepth;
 
     /// <summary>True when operations are recorded (outside every <see cref="NoGrad"/> scope).</summary>
@@ -88,6 +88,7 @@ public static class Autograd
         t_passEnded = null;
         t_passDepth++;
         t_noGradDepth = createGraph ? 0 : 1;
+        bool completed = false;
         try
         {
             for (int k = order.Count - 1; k >= 0; k--)
@@ -122,14 +123,23 @@ public static class Autograd
             // Nodes of the graph that no gradient reached (every input's gradient was null) let go too: the whole graph
             // is done with, as PyTorch frees it.
             if (!retainGraph) foreach (var t in order) t.GradFn?.Release();
-            t_noGradDepth = saved;
-            if (t_passEnded is { } callbacks) foreach (var callback in callbacks) callback();
+            completed = true;
         }
         finally
         {
             t_noGradDepth = saved;
-            t_passDepth--;
-            t_passEnded = outerPassEnded;
+            var callbacks = t_passEnded;
+            t_passEnded = null;
+            try
+            {
+                // A pass that threw tells its callbacks so (false), that they may put their state back; the exception goes on.
+                if (callbacks is not null) foreach (var callback in callbacks) callback(completed);
+            }
+            finally
+            {
+                t_passDepth--;
+                t_passEnded = outerPassEnded;
+            }
         }
     }
 
@@ -141,9 +151,10 @@ public static class Autograd
     /// <summary>
     /// Runs <paramref name="callback"/> once when the backward pass running on this thread has finished (after every
     /// gradient is accumulated and the graph released), as PyTorch's engine <c>queue_callback</c>: for a hook that
-    /// must act once the whole pass is done. Outside a backward pass it throws.
+    /// must act once the whole pass is done. Its argument is true when the pass completed, false when it threw (the
+    /// exception then goes on after the callbacks). Outside a backward pass it throws.
     /// </summary>
-    internal static void WhenPassEnds(Action callback)
+    internal static void WhenPassEnds(Action<bool> callback)
     {
         if (t_passDepth == 0)
             throw new InvalidOperationException("WhenPassEnds is for hooks running inside a backward pass");

@@ -24,7 +24,8 @@ namespace Descent.Parallel;
 /// <para>Buffers (BatchNorm's running statistics) follow shard 0: every shard's forward passes start from the step's
 /// buffers, and after the step every rank holds those shard 0 left. Random numbers drawn through
 /// <see cref="Generator.Default"/> in a forward pass (dropout) come from a generator of the shard's own, seeded from
-/// <see cref="Seed"/>, the step and the shard. A parameter no shard gave a gradient gets a zero one. With one shard in
+/// <see cref="Seed"/>, the step and the shard. A parameter no shard gave a gradient keeps none (as with PyTorch's
+/// <c>find_unused_parameters</c>). Forward passes in evaluation mode or without gradients run the model as it is. With one shard in
 /// one process all of this steps aside and training is exactly as without the wrapper.</para>
 /// </remarks>
 public sealed class DistributedDataParallel : IDisposable
@@ -39,7 +40,8 @@ public sealed class DistributedDataParallel : IDisposable
     private readonly Kernels.SerialWorker? _thread;
     private readonly bool _passThrough;
     private int _noSync, _shard, _nextBucket, _forwards;
-    private bool _passSeen;
+    private bool _passSeen, _disposed;
+    private string? _outOfStep;
     private Tensor[]? _stepBuffers, _shardZeroBuffers;
     private readonly Stopwatch _waiting = new();
     private readonly HashSet<Tensor> _reached = new(TensorIdentity.Instance);
@@ -69,6 +71,7 @@ public sealed class DistributedDataParallel : IDisposable
         _passThrough = shards == 1 && ranks == 1;
         if (_passThrough) return;
         _buckets = BuildBuckets(module, (long)(bucketMegabytes * (1 << 20)));
+        if (ranks > 1) CheckMessageSizes(module);
         foreach (var bucket in _buckets)
             foreach (var slot in bucket.Slots)
             {
@@ -121,7 +124,10 @@ public sealed class DistributedDataParallel : IDisposable
     public Tensor Forward(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        if (_passThrough) return Module.Forward(input);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        // Evaluation is no shard: it neither counts as one of the step's forward passes nor touches the buffers' rule.
+        if (_passThrough || !Module.IsTraining || !Autograd.IsGradEnabled) return Module.Forward(input);
+        ThrowIfOutOfStep();
         PrepareBuffers();
         var generator = new Generator(ShardSeed(Seed, Steps, FirstShard + _shard, _forwards++));
         using (Generator.Substitute(generator)) return Module.Forward(input);
@@ -137,9 +143,47 @@ public sealed class DistributedDataParallel : IDisposable
         return new Scope(() => _noSync--);
     }
 
+    /// <summary>
+    /// Starts a step: what an interrupted step left (an exception between a shard's forward and backward passes, or
+    /// inside a backward pass) is dropped, so that the next backward pass is shard 0's again. A loop need not call it,
+    /// since a step ends with its reduction; the Trainer calls it before every step. Zero the gradients as well.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">On more than one rank, the previous step was interrupted: the other ranks went on, and the job is out of step.</exception>
+    public void BeginStep()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ThrowIfOutOfStep();
+        if (!MidStep) return;
+        if (Communicator.Size > 1)
+        {
+            _outOfStep = $"rank {Communicator.Rank}: a step was interrupted after {_shard} of its {LocalShards} shards, while the other ranks went on: the job's ranks are out of step, end it";
+            ThrowIfOutOfStep();
+        }
+        ResetStep();
+    }
+
+    private bool MidStep => _shard > 0 || _forwards > 0 || _passSeen || _reached.Count > 0;
+
+    private void ResetStep()
+    {
+        _shard = 0;
+        _forwards = 0;
+        _passSeen = false;
+        _reached.Clear();
+        _nextBucket = 0;
+        foreach (var bucket in _buckets) bucket.Finished = 0;
+        _shardZeroBuffers = null;
+    }
+
+    private void ThrowIfOutOfStep()
+    {
+        if (_outOfStep is not null) throw new InvalidOperationException(_outOfStep);
+    }
+
     /// <summary>Stops the communication thread and removes the hooks.</summary>
     public void Dispose()
     {
+        _disposed = true;
         foreach (var hook in _hooks) hook.Dispose();
         _hooks.Clear();
         _thread?.Dispose();
@@ -151,7 +195,11 @@ public sealed class DistributedDataParallel : IDisposable
         if (!_passSeen)
         {
             _passSeen = true;
-            Autograd.WhenPassEnds(OnPassEnded);
+            Autograd.WhenPassEnds(completed =>
+            {
+                if (completed) OnPassEnded();
+                else OnPassFailed();
+            });
         }
         if (_reached.Add(parameter)) Finish(parameter);
     }
@@ -165,6 +213,17 @@ public sealed class DistributedDataParallel : IDisposable
         if (!last) return;
         bucket.Finished++;
         DispatchReadyBuckets();
+    }
+
+    /// <summary>
+    /// A backward pass threw: in one process the step is dropped (the next backward pass is shard 0's); on several ranks
+    /// the others may already wait for this one in a collective, so the wrapper refuses to go on.
+    /// </summary>
+    private void OnPassFailed()
+    {
+        if (Communicator.Size > 1)
+            _outOfStep = $"rank {Communicator.Rank}: a backward pass failed in the middle of a step, while the other ranks went on: the job's ranks are out of step, end it";
+        ResetStep();
     }
 
     /// <summary>Sends the buckets whose gradients are final, in bucket order (every rank sends them in the same order).</summary>
@@ -258,16 +317,36 @@ public sealed class DistributedDataParallel : IDisposable
         return target;
     }
 
+    /// <summary>Copies <paramref name="tensors"/> from rank 0, in pieces of at most 256 MiB (one message counts its bytes in an int).</summary>
     private void BroadcastFromRoot(IEnumerable<Tensor> tensors)
     {
+        const int Piece = 1 << 28;
         foreach (var t in tensors)
         {
-            switch (t.DType)
+            var bytes = t.DType switch
             {
-                case DType.Float32: Communicator.Broadcast(t.AsSpan<float>(), 0); break;
-                case DType.Float64: Communicator.Broadcast(t.AsSpan<double>(), 0); break;
-                default: Communicator.Broadcast(t.AsSpan<long>(), 0); break;
-            }
+                DType.Float32 => System.Runtime.InteropServices.MemoryMarshal.AsBytes(t.AsSpan<float>()),
+                DType.Float64 => System.Runtime.InteropServices.MemoryMarshal.AsBytes(t.AsSpan<double>()),
+                _ => System.Runtime.InteropServices.MemoryMarshal.AsBytes(t.AsSpan<long>()),
+            };
+            for (long at = 0; at < bytes.Length; at += Piece) Communicator.Broadcast(bytes.Slice((int)at, (int)Math.Min(Piece, bytes.Length - at)), 0);
+        }
+    }
+
+    /// <summary>
+    /// A bucket's exchange sends every node a rank holds over the whole bucket in one message, whose bytes MPI counts in
+    /// an int: a parameter too large for that is refused here, by name, rather than failing in the first step.
+    /// </summary>
+    private void CheckMessageSizes(Module module)
+    {
+        int nodes = _plan.Covers.Max(c => c.Count);
+        var names = module.NamedParameters().GroupBy(p => p.Value, TensorIdentity.Instance).ToDictionary(g => g.Key, g => g.First().Key, TensorIdentity.Instance);
+        foreach (var bucket in _buckets)
+        {
+            long bytes = (long)bucket.Length * bucket.Slots[0].Parameter.DType.ElementSize() * nodes;
+            if (bytes <= int.MaxValue) continue;
+            var largest = bucket.Slots.MaxBy(s => s.Length)!.Parameter;
+            throw new ArgumentException($"parameter '{names[largest]}' of shape {Shapes.Format(largest.ShapeArray)} makes a gradient exchange of {bytes:N0} bytes ({nodes} tree nodes a rank over {Shards} shards on {Communicator.Size} ranks), more than the 2 GiB of one MPI message: use fewer shards a rank, or a power of two of them (one node each)", nameof(module));
         }
     }
 

@@ -5,16 +5,17 @@ namespace Descent.Parallel;
 
 /// <summary>
 /// A run of parameters (of one dtype) whose gradients are reduced together: every local shard's gradients copied into
-/// one flat buffer (the tree's leaves), reduced over all shards by <see cref="ShardTree"/>, and written back. A
-/// parameter with a row-sparse gradient takes, after its values, one entry per row (set where the gradient touches the
-/// row) and one entry set when a shard's gradient was dense, so that the sum knows which rows the result holds.
+/// one flat buffer (the tree's leaves), reduced over all shards by <see cref="ShardTree"/>, and written back. After its
+/// values a parameter takes one entry set when the shard gave it a dense gradient, so that a parameter no shard gave a
+/// gradient keeps none; one with a row-sparse gradient takes before that entry one per row (set where the gradient
+/// touches the row), so that the sum knows which rows the result holds.
 /// </summary>
 internal abstract class GradientBucket
 {
     /// <summary>A parameter's place in the bucket.</summary>
     public sealed record Slot(Tensor Parameter, int Offset, bool Sparse)
     {
-        public int Length => Parameter.NumEl + (Sparse ? Rows + 1 : 0);
+        public int Length => Parameter.NumEl + (Sparse ? Rows : 0) + 1;
 
         public int Rows => Parameter.ShapeArray[0];
     }
@@ -105,10 +106,7 @@ internal sealed class GradientBucket<T>(IReadOnlyList<GradientBucket.Slot> slots
             // Adding zero copies every value but turns −0 into +0: a shard's gradient is then the same bits whether its
             // first contribution was copied into a null gradient or added to a zeroed one, which depends on where it ran.
             TensorPrimitives.Add(dense.Contiguous().AsSpan<T>(), T.Zero, leaf[..n]);
-            if (slot.Sparse)
-            {
-                leaf[n..].Fill(T.One); // every row, and the flag of a dense gradient
-            }
+            leaf[n..].Fill(T.One); // every row (when sparse), and the flag of a dense gradient
             if (clear) dense.Zero_();
         }
         else
@@ -196,9 +194,11 @@ internal sealed class GradientBucket<T>(IReadOnlyList<GradientBucket.Slot> slots
             int n = p.NumEl;
             var sum = _result.AsSpan(slot.Offset, slot.Length);
             if (scale != 1) TensorPrimitives.Multiply(sum[..n], factor, sum[..n]);
-            if (slot.Sparse && sum[^1] == T.Zero)
+            if (sum[^1] == T.Zero)
             {
-                ScatterSparse(p, sum[..n], sum.Slice(n, slot.Rows));
+                // No shard gave a dense gradient: a sparse one, or none at all.
+                if (slot.Sparse) ScatterSparse(p, sum[..n], sum.Slice(n, slot.Rows));
+                else p.Grad = null;
                 continue;
             }
             using (TensorScope.Suspend())
@@ -217,6 +217,7 @@ internal sealed class GradientBucket<T>(IReadOnlyList<GradientBucket.Slot> slots
         if (rows.Count == 0)
         {
             p.Grad = null;
+            p.SparseGrad = null;
             return;
         }
         int rowLength = p.NumEl / touched.Length;

@@ -17,7 +17,8 @@ public sealed partial class Trainer
     /// loader's batch size B takes B / S samples of every shard. Each shard's loss is weighted by its share of the step's
     /// samples, the shards' gradients are summed in the tree order of <see cref="DistributedDataParallel"/>, and every
     /// rank steps the same optimizer on the same sum. The epoch's loss and accuracy cover every shard, in shard order.
-    /// Every rank evaluates the whole validation set; only rank 0 writes checkpoints. With one shard in one process it is
+    /// Every rank evaluates the whole validation set; only rank 0 writes checkpoints. <see cref="BatchEnded"/> reports the
+    /// mean loss of this rank's shards (the epoch's figures are every shard's). With one shard in one process it is
     /// training as without it (and any optimizer will do); else the optimizer must be first-order. The wrapped module
     /// must be <see cref="Model"/>.
     /// </summary>
@@ -78,14 +79,18 @@ public sealed partial class Trainer
         for (int first = 1; first <= layout.Batches; first += AccumulationSteps)
         {
             var window = AccumulationWindow.Starting(layout.Batches, layout.ShardBatch, layout.PerShard, first, AccumulationSteps);
+            parallel.BeginStep();
             Optimizer.ZeroGrad(setToNone: !ZeroGradInPlace);
             Array.Clear(losses);
+            long reductions = parallel.Steps;
             for (int j = 0; j < shards.Length; j++)
                 for (int batch = window.First; batch <= window.Last; batch++)
                 {
                     double value = ShardBatch(parallel, optimizer, train.Dataset, shards[j], window, epoch, batch, stats.AsSpan(j * 4, 4));
                     losses[batch - window.First] += value / shards.Length;
                 }
+            if (parallel.Steps != reductions + 1)
+                throw new InvalidOperationException($"epoch {epoch}, batch {window.Last}: the shards' backward passes did not end in one reduction of the gradients (a hook or another Backward in the loss?)");
             optimizer.Step();
             if (AverageEveryStep) Averaged?.UpdateParameters(Model);
             if (Scheduler is not null && StepSchedulerPerBatch && !AveragingPhase(epoch)) Scheduler.Step();

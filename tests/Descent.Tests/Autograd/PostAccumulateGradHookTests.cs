@@ -28,7 +28,7 @@ public class PostAccumulateGradHookTests
         a.RegisterPostAccumulateGradHook(_ =>
         {
             events.Add("a");
-            Descent.Autograd.WhenPassEnds(() => events.Add("end"));
+            Descent.Autograd.WhenPassEnds(completed => events.Add(completed ? "end" : "failed"));
         });
         b.RegisterPostAccumulateGradHook(_ => events.Add("b"));
         // b is used last, so the pass reaches it first.
@@ -42,6 +42,19 @@ public class PostAccumulateGradHookTests
         var leaf = Tensor.FromArray(new[] { 1.0 }).RequiresGrad_();
         Assert.Throws<InvalidOperationException>(() => (leaf * 2).RegisterPostAccumulateGradHook(_ => { }));
         Assert.Throws<InvalidOperationException>(() => Tensor.FromArray(new[] { 1.0 }).RegisterPostAccumulateGradHook(_ => { }));
-        Assert.Throws<InvalidOperationException>(() => Descent.Autograd.WhenPassEnds(() => { }));
+        Assert.Throws<InvalidOperationException>(() => Descent.Autograd.WhenPassEnds(_ => { }));
+    }
+
+    [Fact]
+    public void A_pass_that_throws_tells_its_callbacks_and_the_exception_goes_on()
+    {
+        var a = Tensor.FromArray(new[] { 1.0 }).RequiresGrad_();
+        var b = Tensor.FromArray(new[] { 2.0 }).RequiresGrad_();
+        var events = new List<string>();
+        b.RegisterPostAccumulateGradHook(_ => Descent.Autograd.WhenPassEnds(completed => events.Add(completed ? "end" : "failed")));
+        a.RegisterPostAccumulateGradHook(_ => throw new InvalidDataException("hook"));
+        Assert.Equal("hook", Assert.Throws<InvalidDataException>(() => (a * b).Sum().Backward()).Message);
+        Assert.Equal(["failed"], events);
+        Assert.Throws<InvalidOperationException>(() => Descent.Autograd.WhenPassEnds(_ => { })); // the pass is over
     }
 }

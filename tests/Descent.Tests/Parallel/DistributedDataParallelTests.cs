@@ -52,9 +52,12 @@ public class DistributedDataParallelTests
     }
 
     private static byte[] Bytes(Module model) =>
-        [.. model.StateDict().Values.SelectMany(t => t.DType == DType.Int64
-            ? MemoryMarshal.AsBytes(t.Contiguous().AsSpan<long>()).ToArray()
-            : MemoryMarshal.AsBytes(t.Contiguous().AsSpan<float>()).ToArray())];
+        [.. model.StateDict().Values.SelectMany(t => t.DType switch
+        {
+            DType.Int64 => MemoryMarshal.AsBytes(t.Contiguous().AsSpan<long>()).ToArray(),
+            DType.Float64 => MemoryMarshal.AsBytes(t.Contiguous().AsSpan<double>()).ToArray(),
+            _ => MemoryMarshal.AsBytes(t.Contiguous().AsSpan<float>()).ToArray(),
+        })];
 
     [Theory]
     [InlineData(2, 2)]
@@ -76,15 +79,124 @@ public class DistributedDataParallelTests
     }
 
     [Fact]
-    public void Small_buckets_accumulation_and_Adam_give_the_same_bits_too()
+    public void A_bucket_per_parameter_accumulation_and_Adam_give_the_same_bits_too()
     {
-        var alone = Train(Communicator.Single, 4, batchSize: 16, accumulate: 3, bucketMegabytes: 0.0005, adam: true).State;
-        foreach (var (state, _) in ThreadCommunicator.Run(2, c => Train(c, 4, batchSize: 16, accumulate: 3, bucketMegabytes: 0.0005, adam: true)))
+        using (var split = new DistributedDataParallel(Model(), shards: 2, bucketMegabytes: 1e-6))
+            Assert.Equal(Model().Parameters().Count(), split.BucketCount); // a bucket closes after each parameter: six sent in turn during the pass
+        var alone = Train(Communicator.Single, 4, batchSize: 16, accumulate: 3, bucketMegabytes: 1e-6, adam: true).State;
+        foreach (var (state, _) in ThreadCommunicator.Run(2, c => Train(c, 4, batchSize: 16, accumulate: 3, bucketMegabytes: 1e-6, adam: true)))
             Assert.Equal(alone, state);
+        foreach (var (state, _) in ThreadCommunicator.Run(3, c => Train(c, 6, batchSize: 18, bucketMegabytes: 1e-6)))
+            Assert.Equal(Train(Communicator.Single, 6, batchSize: 18, bucketMegabytes: 1e-6).State, state); // buckets of 3 elements and fewer, on 3 ranks
+    }
+
+    /// <summary>
+    /// A float64 model whose first layer is used twice, and whose extra layer only some shards use: the sum still agrees,
+    /// and a parameter no shard used keeps no gradient.
+    /// </summary>
+    [Fact]
+    public void Float64_shared_and_unused_parameters_agree_across_ranks()
+    {
+        static (byte[] State, bool UnusedHasGradient) Run(Communicator c)
+        {
+            var g = new Generator(4);
+            var shared = new Linear(4, 4, dtype: DType.Float64, generator: g);
+            var sometimes = new Linear(4, 4, dtype: DType.Float64, generator: g);
+            var never = new Linear(4, 4, dtype: DType.Float64, generator: g);
+            var model = new Sequential(shared, sometimes, never);
+            var optimizer = new SGD(model.Parameters(), lr: 0.1, momentum: 0.9);
+            using var parallel = new DistributedDataParallel(model, c, shards: 4, average: false, bucketMegabytes: 1e-6);
+            for (int step = 0; step < 3; step++)
+            {
+                parallel.BeginStep();
+                optimizer.ZeroGrad(); // to none: an unused parameter has no gradient
+                for (int j = 0; j < parallel.LocalShards; j++)
+                {
+                    int shard = parallel.FirstShard + j;
+                    var x = Tensor.Randn([3, 4], DType.Float64, new Generator(100 * step + shard));
+                    var h = shared.Forward(shared.Forward(x).Tanh());
+                    if (shard % 2 == 1) h = sometimes.Forward(h);
+                    (h.Square().Mean() * 0.25).Backward();
+                }
+                optimizer.Step();
+            }
+            return (Bytes(model), never.Weight.Grad is not null);
+        }
+        var alone = Run(Communicator.Single);
+        Assert.False(alone.UnusedHasGradient);
+        foreach (var ranked in ThreadCommunicator.Run(2, Run))
+        {
+            Assert.Equal(alone.State, ranked.State);
+            Assert.False(ranked.UnusedHasGradient);
+        }
     }
 
     [Fact]
-    public void The_shard_count_changes_the_result_and_the_rank_count_does_not()
+    public void An_evaluation_between_steps_changes_nothing()
+    {
+        static byte[] Run(Communicator c, bool evaluate)
+        {
+            var model = Model();
+            var data = Data(32);
+            var optimizer = new SGD(model.Parameters(), lr: 0.1);
+            using var parallel = new DistributedDataParallel(model, c, shards: 2);
+            for (int step = 0; step < 2; step++)
+            {
+                optimizer.ZeroGrad();
+                for (int j = 0; j < parallel.LocalShards; j++)
+                {
+                    var (x, t) = data.GetBatch([.. Enumerable.Range(16 * (parallel.FirstShard + j), 16)]);
+                    F.CrossEntropy(parallel.Forward(x), t).Backward();
+                }
+                optimizer.Step();
+                if (!evaluate) continue;
+                model.Eval();
+                using (Descent.Autograd.NoGrad()) parallel.Forward(data.GetBatch([0, 1, 2]).Input);
+                model.Train();
+            }
+            return Bytes(model);
+        }
+        var plain = Run(Communicator.Single, evaluate: false);
+        Assert.Equal(plain, Run(Communicator.Single, evaluate: true));
+        foreach (var ranked in ThreadCommunicator.Run(2, c => Run(c, evaluate: true))) Assert.Equal(plain, ranked);
+    }
+
+    [Fact]
+    public void A_step_interrupted_in_one_process_is_dropped_and_on_several_ranks_stops_the_wrapper()
+    {
+        var data = Data(16);
+        var (x, t) = data.GetBatch([.. Enumerable.Range(0, 8)]);
+        byte[] Step(DistributedDataParallel parallel, SGD optimizer)
+        {
+            parallel.BeginStep();
+            optimizer.ZeroGrad();
+            F.CrossEntropy(parallel.Forward(x), t).Backward();
+            F.CrossEntropy(parallel.Forward(x), t).Backward();
+            optimizer.Step();
+            return Bytes(parallel.Module);
+        }
+        var cleanModel = Model(batchNorm: false, dropout: false);
+        using var clean = new DistributedDataParallel(cleanModel, shards: 2);
+        var expected = Step(clean, new SGD(cleanModel.Parameters(), lr: 0.1));
+
+        var model = Model(batchNorm: false, dropout: false);
+        using var parallel = new DistributedDataParallel(model, shards: 2);
+        F.CrossEntropy(parallel.Forward(x), t).Backward(); // shard 0
+        parallel.Forward(x); // shard 1's forward; then, say, its loss diverges and the loop gives the step up
+        Assert.Equal(expected, Step(parallel, new SGD(model.Parameters(), lr: 0.1))); // BeginStep dropped the half step
+
+        var messages = ThreadCommunicator.Run(2, c =>
+        {
+            var m = Model(dropout: false);
+            using var p = new DistributedDataParallel(m, c, shards: 2);
+            if (c.Rank == 1) p.Forward(x); // rank 1 gives up between a forward and its backward
+            return c.Rank == 1 ? Assert.Throws<InvalidOperationException>(p.BeginStep).Message : "";
+        });
+        Assert.Contains("out of step", messages[1]);
+    }
+
+    [Fact]
+    public void The_shard_count_is_part_of_the_result()
     {
         var two = Train(Communicator.Single, 2).State;
         var four = Train(Communicator.Single, 4).State;
