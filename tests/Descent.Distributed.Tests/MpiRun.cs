@@ -57,15 +57,42 @@ public static class MpiRun
     public static RunResult Run(int ranks, string program, IEnumerable<string> arguments, TimeSpan? bound = null,
         IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null, IEnumerable<string>? mpirunOptions = null)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(ranks, 1);
-        string[] command = [.. Options(ranks), .. mpirunOptions ?? [], program, .. arguments];
-        return BoundedProcess.Run(Executable, command, bound ?? DefaultBound, environment, workingDirectory);
+        using var job = Start(ranks, program, arguments, environment, workingDirectory, mpirunOptions);
+        return job.WaitForEnd(bound ?? DefaultBound);
     }
 
     /// <summary>Runs a .NET program (<paramref name="dll"/>, with its runtimeconfig beside it) under mpirun, with the dotnet host running the tests.</summary>
     public static RunResult Dotnet(int ranks, string dll, IEnumerable<string> arguments, TimeSpan? bound = null,
         IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null, IEnumerable<string>? mpirunOptions = null) =>
         Run(ranks, BoundedProcess.DotnetHost, [dll, .. arguments], bound, environment, workingDirectory, mpirunOptions);
+
+    /// <summary>
+    /// Starts the job as <see cref="Run"/> does and returns at once, for tests that act on a job while it runs (such as
+    /// killing one of its ranks); <see cref="RunningProcess.WaitForEnd"/> then bounds it.
+    /// </summary>
+    public static RunningProcess Start(int ranks, string program, IEnumerable<string> arguments,
+        IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null, IEnumerable<string>? mpirunOptions = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(ranks, 1);
+        string[] command = [.. Options(ranks), .. mpirunOptions ?? [], program, .. arguments];
+        return BoundedProcess.Start(Executable, command, environment, workingDirectory);
+    }
+
+    /// <summary>
+    /// The process id of rank <paramref name="rank"/> of the job <paramref name="job"/> started, or null while there is
+    /// none: the descendant of mpirun whose environment holds <c>OMPI_COMM_WORLD_RANK</c> = <paramref name="rank"/>
+    /// (read from <c>/proc</c>: Linux only).
+    /// </summary>
+    public static int? RankProcessId(RunningProcess job, int rank)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        string wanted = "OMPI_COMM_WORLD_RANK=" + rank.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (int pid in ProcessTree.Descendants(job.Id))
+        {
+            if (ProcessTree.Environment(pid).Contains(wanted)) return pid;
+        }
+        return null;
+    }
 }
 
 /// <summary>Runs a program to its end or to a bound, capturing its output.</summary>
@@ -84,6 +111,14 @@ public static class BoundedProcess
     public static RunResult Run(string program, IEnumerable<string> arguments, TimeSpan bound,
         IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null)
     {
+        using var process = Start(program, arguments, environment, workingDirectory);
+        return process.WaitForEnd(bound);
+    }
+
+    /// <summary>Starts <paramref name="program"/> as <see cref="Run"/> does, reading its output, and returns at once.</summary>
+    public static RunningProcess Start(string program, IEnumerable<string> arguments,
+        IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null)
+    {
         var start = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
@@ -99,23 +134,8 @@ public static class BoundedProcess
             if (value is null) start.Environment.Remove(name);
             else start.Environment[name] = value;
         }
-
-        var clock = Stopwatch.StartNew();
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {program}");
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-
-        bool exited = process.WaitForExit(bound);
-        if (!exited) process.Kill(entireProcessTree: true);
-        // A process that outlived the job could hold the pipes open: wait for their end a while, not for ever.
-        Task.WaitAll([stdout, stderr], TimeSpan.FromSeconds(30));
-        process.WaitForExit(TimeSpan.FromSeconds(30));
-        clock.Stop();
-        return new RunResult(exited ? process.ExitCode : -1, Finished(stdout), Finished(stderr), clock.Elapsed, !exited);
+        return new RunningProcess(start);
     }
-
-    private static string Finished(Task<string> text) => text.IsCompletedSuccessfully ? text.Result : "(output not closed)\n";
 
     /// <summary>The full path of <paramref name="name"/> in a directory of PATH, or null.</summary>
     public static string? FindOnPath(string name) =>
@@ -123,4 +143,55 @@ public static class BoundedProcess
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(directory => Path.Combine(directory, name))
             .FirstOrDefault(File.Exists);
+}
+
+/// <summary>A process started by <see cref="BoundedProcess.Start"/>, its output read as it comes; disposing of it kills what is left of it.</summary>
+public sealed class RunningProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly Stopwatch _clock;
+    private readonly Task<string> _stdout, _stderr;
+
+    internal RunningProcess(ProcessStartInfo start)
+    {
+        _clock = Stopwatch.StartNew();
+        _process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
+        _process.StandardInput.Close();
+        _stdout = _process.StandardOutput.ReadToEndAsync();
+        _stderr = _process.StandardError.ReadToEndAsync();
+    }
+
+    /// <summary>The process's id.</summary>
+    public int Id => _process.Id;
+
+    /// <summary>Whether it has ended.</summary>
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Waits for its end, or kills it and every process it started after <paramref name="bound"/>.</summary>
+    public RunResult WaitForEnd(TimeSpan bound)
+    {
+        bool exited = _process.WaitForExit(bound);
+        if (!exited) _process.Kill(entireProcessTree: true);
+        // A process that outlived the job could hold the pipes open: wait for their end a while, not for ever.
+        Task.WaitAll([_stdout, _stderr], TimeSpan.FromSeconds(30));
+        _process.WaitForExit(TimeSpan.FromSeconds(30));
+        _clock.Stop();
+        return new RunResult(exited ? _process.ExitCode : -1, Finished(_stdout), Finished(_stderr), _clock.Elapsed, !exited);
+    }
+
+    /// <summary>Kills the process and every process it started if they still run, and lets go of them.</summary>
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // It ended meanwhile.
+        }
+        _process.Dispose();
+    }
+
+    private static string Finished(Task<string> text) => text.IsCompletedSuccessfully ? text.Result : "(output not closed)\n";
 }
