@@ -17,8 +17,10 @@ namespace Descent.Data;
 /// var loader = new DataLoader(new TensorDataset(x, y), batchSize: 32, shuffle: true, generator: new Generator(42));
 /// foreach (var (input, target) in loader) { ... }
 /// </code>
-/// In a data-parallel run each replica gives its loader a <see cref="DistributedSampler"/> instead of shuffle, and
-/// calls <see cref="DistributedSampler.SetEpoch"/> before each epoch.</example>
+/// In a hand-written data-parallel loop each replica gives its loader a <see cref="DistributedSampler"/> instead of
+/// shuffle, and calls <see cref="DistributedSampler.SetEpoch"/> before each epoch, as in PyTorch. The
+/// <see cref="Training.Trainer"/>'s data-parallel training takes a shuffling loader without a sampler instead, the same
+/// on every rank, and deals each epoch's order to the shards itself by the sampler's rule.</example>
 public sealed class DataLoader : IEnumerable<(Tensor Input, Tensor Target)>
 {
     private readonly Generator? _generator;

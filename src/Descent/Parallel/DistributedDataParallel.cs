@@ -43,6 +43,7 @@ public sealed class DistributedDataParallel : IDisposable
     private bool _passSeen, _disposed;
     private string? _outOfStep;
     private Tensor[]? _stepBuffers, _shardZeroBuffers;
+    private bool _shardZeroKept;
     private readonly Stopwatch _waiting = new();
     private readonly HashSet<Tensor> _reached = new(TensorIdentity.Instance);
 
@@ -172,7 +173,7 @@ public sealed class DistributedDataParallel : IDisposable
         _reached.Clear();
         _nextBucket = 0;
         foreach (var bucket in _buckets) bucket.Finished = 0;
-        _shardZeroBuffers = null;
+        _shardZeroKept = false;
     }
 
     private void ThrowIfOutOfStep()
@@ -291,7 +292,11 @@ public sealed class DistributedDataParallel : IDisposable
             return;
         }
         if (_stepBuffers is null) return; // the step's first shard did not run through Forward
-        if (FirstShard + _shard - 1 == 0) _shardZeroBuffers = Copy(_buffers, _shardZeroBuffers);
+        if (FirstShard + _shard - 1 == 0)
+        {
+            _shardZeroBuffers = Copy(_buffers, _shardZeroBuffers);
+            _shardZeroKept = true;
+        }
         for (int i = 0; i < _buffers.Length; i++) _buffers[i].CopyFrom_(_stepBuffers[i]);
     }
 
@@ -300,9 +305,9 @@ public sealed class DistributedDataParallel : IDisposable
     {
         if (_buffers.Length == 0) return;
         using (Autograd.NoGrad())
-            if (_shardZeroBuffers is not null && FirstShard == 0)
-                for (int i = 0; i < _buffers.Length; i++) _buffers[i].CopyFrom_(_shardZeroBuffers[i]);
-        _shardZeroBuffers = null;
+            if (_shardZeroKept && FirstShard == 0)
+                for (int i = 0; i < _buffers.Length; i++) _buffers[i].CopyFrom_(_shardZeroBuffers![i]);
+        _shardZeroKept = false;
         if (Communicator.Size > 1) BroadcastFromRoot(_buffers);
     }
 

@@ -71,6 +71,7 @@ public sealed partial class Trainer
         var layout = ShardLayout.Of(train, parallel.Shards);
         parallel.Steps = (long)(epoch - 1) * ((layout.Batches + AccumulationSteps - 1) / AccumulationSteps);
         int[] order = train.NextEpochOrder();
+        CheckSameOrder(parallel, order, epoch);
         var shards = new int[parallel.LocalShards][];
         for (int j = 0; j < shards.Length; j++) shards[j] = DistributedSampler.Split(order, parallel.Shards, parallel.FirstShard + j, train.DropLast);
         // Per local shard: loss × samples, samples and hits over the finite batches, and whether every batch was classified.
@@ -130,6 +131,28 @@ public sealed partial class Trainer
             else stats[3] = 1;
         }
         return value;
+    }
+
+    /// <summary>
+    /// Every rank must deal the same order to the shards, or samples are silently seen twice or never: a loader seeded
+    /// differently on each rank (a habit from per-rank samplers) is caught here, by a hash of the order on each rank.
+    /// </summary>
+    private static void CheckSameOrder(DistributedDataParallel parallel, int[] order, int epoch)
+    {
+        int ranks = parallel.Communicator.Size;
+        if (ranks == 1) return;
+        var hashes = new long[ranks];
+        parallel.Communicator.AllGather<long>([OrderHash(order)], hashes, Enumerable.Repeat(1, ranks).ToArray());
+        int other = Array.FindIndex(hashes, h => h != hashes[0]);
+        if (other >= 0)
+            throw new InvalidOperationException($"epoch {epoch}: rank {other}'s data loader visits the samples in another order than rank 0's: give every rank's loader the same seed (the shards are dealt from one order)");
+    }
+
+    private static long OrderHash(int[] order)
+    {
+        ulong h = 14695981039346656037UL; // FNV-1a over the indices
+        foreach (int i in order) h = (h ^ (uint)i) * 1099511628211UL;
+        return unchecked((long)h);
     }
 
     /// <summary>The epoch's loss and accuracy over every shard of every rank, summed in shard order.</summary>

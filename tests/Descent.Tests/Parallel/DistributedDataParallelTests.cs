@@ -320,6 +320,20 @@ public class DistributedDataParallelTests
     }
 
     [Fact]
+    public void Ranks_whose_loaders_draw_different_orders_are_stopped()
+    {
+        var errors = ThreadCommunicator.Run(2, c =>
+        {
+            var model = Model();
+            using var parallel = new DistributedDataParallel(model, c, shards: 2);
+            var trainer = new Trainer(model, new SGD(model.Parameters(), lr: 0.1), (y, t) => F.CrossEntropy(y, t)) { Parallel = parallel };
+            var loader = new DataLoader(Data(40), 8, shuffle: true, generator: new Generator(c.Rank)); // seeded per rank
+            return Assert.Throws<InvalidOperationException>(() => trainer.Fit(loader, 1)).Message;
+        });
+        Assert.All(errors, e => Assert.Contains("rank 1's data loader visits the samples in another order", e));
+    }
+
+    [Fact]
     public void Arguments_are_checked()
     {
         var model = Model();
