@@ -93,7 +93,7 @@ internal sealed class GradientBucket<T>(IReadOnlyList<GradientBucket.Slot> slots
     private readonly T[][] _leaves = [.. Enumerable.Range(0, localShards).Select(_ => new T[slots.Sum(s => s.Length)])];
     private readonly List<T[]> _scratch = [];
     private T[] _result = [];
-    private T[] _nodes = [], _received = [], _chunk = [];
+    private T[] _nodes = [], _send = [], _received = [], _chunk = [];
 
     public override void Gather(Slot slot, int shard, bool clear)
     {
@@ -138,19 +138,10 @@ internal sealed class GradientBucket<T>(IReadOnlyList<GradientBucket.Slot> slots
         for (int k = 0; k < mine.Count; k++)
             ShardTree.Sum<T>(mine[k].Lo, mine[k].Hi, Leaf(plan), _nodes.AsSpan(k * Length, Length), _scratch);
         // Every rank finishes the sum of one chunk: it gets every rank's nodes over that chunk...
-        var send = new T[mine.Count * Length];
         var sendCounts = new int[size];
-        int at = 0;
-        for (int c = 0; c < size; c++)
-        {
-            var (start, length) = plan.Chunk(Length, c);
-            for (int k = 0; k < mine.Count; k++)
-            {
-                _nodes.AsSpan(k * Length + start, length).CopyTo(send.AsSpan(at));
-                at += length;
-            }
-            sendCounts[c] = mine.Count * length;
-        }
+        for (int c = 0; c < size; c++) sendCounts[c] = mine.Count * plan.Chunk(Length, c).Length;
+        // One node's values are laid out so already (the chunks tile the bucket in order), and go as they are.
+        var send = mine.Count == 1 ? _nodes : Pack(plan, mine.Count);
         var (myStart, myLength) = plan.Chunk(Length, rank);
         var receiveCounts = new int[size];
         var receiveOffsets = new int[size];
@@ -175,6 +166,27 @@ internal sealed class GradientBucket<T>(IReadOnlyList<GradientBucket.Slot> slots
         var counts = new int[size];
         for (int r = 0; r < size; r++) counts[r] = plan.Chunk(Length, r).Length;
         communicator.AllGather<T>(_chunk, _result, counts);
+    }
+
+    /// <summary>
+    /// The values of this rank's <paramref name="nodes"/> nodes as AllToAll sends them, chunk 0 of every node, then chunk
+    /// 1 of every node, and so on, in a buffer kept from step to step: a bucket's worth of fresh memory on every step cost
+    /// more than the exchange itself (MNIST MLP, 0.9 MB: 0.3–0.4 ms a step, the exchange 0.1 ms).
+    /// </summary>
+    private T[] Pack(ReductionPlan plan, int nodes)
+    {
+        if (_send.Length != _nodes.Length) _send = new T[_nodes.Length];
+        int at = 0;
+        for (int c = 0; c < plan.Communicator.Size; c++)
+        {
+            var (start, length) = plan.Chunk(Length, c);
+            for (int k = 0; k < nodes; k++)
+            {
+                _nodes.AsSpan(k * Length + start, length).CopyTo(_send.AsSpan(at));
+                at += length;
+            }
+        }
+        return _send;
     }
 
     /// <summary>The leaves this rank holds: shard s is local shard s − FirstShard.</summary>
