@@ -96,7 +96,8 @@ internal static class ModelBench
         Tensor.ManualSeed(0);
         var model = ModelCatalog.Build(name, data);
         var optimizer = new Adam(model.Parameters());
-        using var parallel = new DistributedDataParallel(model, world, shards, bucketMegabytes: options.BucketMegabytes);
+        // As descent train: the sum of the shards' gradients, each shard's loss weighted by its share of the batch.
+        using var parallel = new DistributedDataParallel(model, world, shards, average: false, bucketMegabytes: options.BucketMegabytes);
         var batches = Slice(data, parallel, shards, WarmupSteps + options.Steps);
         var clock = new StepClock();
         WarmUp(world, parallel, optimizer, batches, clock);
@@ -137,7 +138,7 @@ internal static class ModelBench
 
     /// <summary>
     /// One optimizer step as the trainer takes it: zero the gradients, then forward and backward each local shard through
-    /// the wrapper (the last backward reduces), then Adam.
+    /// the wrapper (its loss weighted by 1 / S; the last backward reduces), then Adam.
     /// </summary>
     private static void Step(DistributedDataParallel parallel, Optimizer optimizer, (Tensor X, Tensor Y)[] shards, StepClock clock)
     {
@@ -146,6 +147,7 @@ internal static class ModelBench
         foreach (var (x, y) in shards)
         {
             var loss = F.CrossEntropy(parallel.Forward(x), y);
+            if (parallel.Shards > 1) loss *= 1.0 / parallel.Shards;
             long start = Stopwatch.GetTimestamp();
             loss.Backward();
             clock.Backward += Stopwatch.GetElapsedTime(start).TotalSeconds;
