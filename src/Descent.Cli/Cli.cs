@@ -8,7 +8,7 @@ internal static class Cli
     /// <summary>Exit code for a mistake on the command line.</summary>
     public const int UsageError = 2;
 
-    /// <summary>Exit code for a failure while running (bad data, divergence, I/O).</summary>
+    /// <summary>Exit code for a failure while running (bad data, divergence, I/O, a collective that failed or timed out).</summary>
     public const int RunError = 1;
 
     public static int Run(Func<int> body)
@@ -22,7 +22,7 @@ internal static class Cli
             Error(e.Message);
             return UsageError;
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidDataException or IOException or UnauthorizedAccessException or FormatException)
+        catch (Exception e) when (ExitCodeOf(e) == RunError)
         {
             Error(e.Message);
             return RunError;

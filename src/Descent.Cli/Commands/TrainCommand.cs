@@ -91,9 +91,20 @@ internal static class TrainCommand
             // One rank failing alone would leave the others waiting in a collective: end the whole job, saying which rank
             // (with the stack trace for a failure that is not the user's to fix).
             int? code = Cli.ExitCodeOf(e);
-            communicator.Abort($"error: rank {communicator.Rank} of {communicator.Size}: {(code is null ? e.ToString() : e.Message)}", code ?? Cli.RunError);
+            communicator.Abort(AbortMessage(communicator, e, withStackTrace: code is null), code ?? Cli.RunError);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The line a failing rank prints before it ends the job: the error, naming the rank once (a collective's own message
+    /// already names it), and the stack trace when asked.
+    /// </summary>
+    internal static string AbortMessage(Communicator communicator, Exception e, bool withStackTrace = false)
+    {
+        string rank = $"rank {communicator.Rank} of {communicator.Size}";
+        string text = withStackTrace ? e.ToString() : e.Message;
+        return e.Message.StartsWith(rank + ":", StringComparison.Ordinal) && !withStackTrace ? $"error: {text}" : $"error: {rank}: {text}";
     }
 
     private static int Train(Settings s, Communicator communicator)
