@@ -137,12 +137,13 @@ internal static class ModelBench
     }
 
     /// <summary>
-    /// One optimizer step as the trainer takes it: zero the gradients, then forward and backward each local shard through
-    /// the wrapper (its loss weighted by 1 / S; the last backward reduces), then Adam.
+    /// One optimizer step as the trainer takes it: begin the step and zero the gradients, then forward and backward each
+    /// local shard through the wrapper (its loss weighted by 1 / S; the last backward reduces), then Adam.
     /// </summary>
     private static void Step(DistributedDataParallel parallel, Optimizer optimizer, (Tensor X, Tensor Y)[] shards, StepClock clock)
     {
         using var scope = new TensorScope();
+        parallel.BeginStep();
         optimizer.ZeroGrad(setToNone: false);
         foreach (var (x, y) in shards)
         {
