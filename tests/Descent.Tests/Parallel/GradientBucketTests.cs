@@ -27,8 +27,9 @@ public class GradientBucketTests
             return GC.GetAllocatedBytesForCurrentThread() - before - counting.Inside;
         });
 
-        // What is left is a few arrays of one count per rank and the delegates of the tree's sums.
-        foreach (long bytes in allocated) Assert.InRange(bytes, 0, 4096);
+        // What is left is a few arrays of one count per rank and the delegates of the tree's sums, a few KB (more when the
+        // runtime compiles a method anew mid-call on a busy machine): far below the 1 MB a fresh buffer would take.
+        foreach (long bytes in allocated) Assert.InRange(bytes, 0, Elements * sizeof(float) / 16);
     }
 
     [Fact]
