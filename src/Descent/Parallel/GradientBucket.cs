@@ -94,6 +94,7 @@ internal sealed class GradientBucket<T>(IReadOnlyList<GradientBucket.Slot> slots
     private readonly List<T[]> _scratch = [];
     private T[] _result = [];
     private T[] _nodes = [], _send = [], _received = [], _chunk = [];
+    private Exchange? _exchange;
 
     public override void Gather(Slot slot, int shard, bool clear)
     {
@@ -125,47 +126,32 @@ internal sealed class GradientBucket<T>(IReadOnlyList<GradientBucket.Slot> slots
     public override void Reduce(ReductionPlan plan)
     {
         if (_result.Length != Length) _result = new T[Length];
+        var exchange = _exchange ??= new Exchange(this, plan);
         if (plan.Communicator.Size == 1)
         {
-            ShardTree.Sum<T>(0, plan.Shards, Leaf(plan), _result, _scratch);
+            ShardTree.Sum<T>(0, plan.Shards, exchange.Leaf, _result, _scratch);
             return;
         }
         var communicator = plan.Communicator;
-        int size = communicator.Size, rank = communicator.Rank;
-        var mine = plan.Covers[rank];
-        // The value of each node this rank holds whole, over the whole bucket.
-        if (_nodes.Length != mine.Count * Length) _nodes = new T[mine.Count * Length];
-        for (int k = 0; k < mine.Count; k++)
-            ShardTree.Sum<T>(mine[k].Lo, mine[k].Hi, Leaf(plan), _nodes.AsSpan(k * Length, Length), _scratch);
-        // Every rank finishes the sum of one chunk: it gets every rank's nodes over that chunk...
-        var sendCounts = new int[size];
-        for (int c = 0; c < size; c++) sendCounts[c] = mine.Count * plan.Chunk(Length, c).Length;
-        // One node's values are laid out so already (the chunks tile the bucket in order), and go as they are.
-        var send = mine.Count == 1 ? _nodes : Pack(plan, mine.Count);
-        var (myStart, myLength) = plan.Chunk(Length, rank);
-        var receiveCounts = new int[size];
-        var receiveOffsets = new int[size];
-        int total = 0;
-        for (int r = 0; r < size; r++)
-        {
-            receiveOffsets[r] = total;
-            receiveCounts[r] = plan.Covers[r].Count * myLength;
-            total += receiveCounts[r];
-        }
-        if (_received.Length != total) _received = new T[total];
-        communicator.AllToAll<T>(send, sendCounts, _received, receiveCounts);
+        var mine = plan.Covers[communicator.Rank];
+        // Every rank finishes the sum of one chunk: it gets every rank's nodes over that chunk (one node, a leaf or a sum,
+        // goes as it is: the chunks tile the bucket in order)...
+        ReadOnlySpan<T> send = mine.Count == 1 ? NodeValue(plan, exchange, 0) : Pack(plan, exchange, mine.Count);
+        communicator.AllToAll<T>(send, exchange.SendCounts, _received, exchange.ReceiveCounts);
         // ...adds them up in the tree's order...
-        if (_chunk.Length != myLength) _chunk = new T[myLength];
-        ShardTree.Sum<T>(0, plan.Shards, (lo, hi, destination) =>
-        {
-            if (!plan.Sender.TryGetValue((lo, hi), out var from)) return false;
-            _received.AsSpan(receiveOffsets[from.Rank] + from.Index * myLength, myLength).CopyTo(destination);
-            return true;
-        }, _chunk, _scratch);
+        ShardTree.Sum<T>(0, plan.Shards, exchange.Received, _chunk, _scratch);
         // ...and every rank gets every chunk.
-        var counts = new int[size];
-        for (int r = 0; r < size; r++) counts[r] = plan.Chunk(Length, r).Length;
-        communicator.AllGather<T>(_chunk, _result, counts);
+        communicator.AllGather<T>(_chunk, _result, exchange.ChunkLengths);
+    }
+
+    /// <summary>The value of this rank's node <paramref name="k"/> over the whole bucket: its one leaf as it is, or the sum of its leaves.</summary>
+    private ReadOnlySpan<T> NodeValue(ReductionPlan plan, Exchange exchange, int k)
+    {
+        var (lo, hi) = plan.Covers[plan.Communicator.Rank][k];
+        if (hi - lo == 1) return _leaves[lo - plan.FirstShard];
+        if (_nodes.Length != Length) _nodes = new T[Length];
+        ShardTree.Sum<T>(lo, hi, exchange.Leaf, _nodes, _scratch);
+        return _nodes;
     }
 
     /// <summary>
@@ -173,29 +159,70 @@ internal sealed class GradientBucket<T>(IReadOnlyList<GradientBucket.Slot> slots
     /// 1 of every node, and so on, in a buffer kept from step to step: a bucket's worth of fresh memory on every step cost
     /// more than the exchange itself (MNIST MLP, 0.9 MB: 0.3–0.4 ms a step, the exchange 0.1 ms).
     /// </summary>
-    private T[] Pack(ReductionPlan plan, int nodes)
+    private T[] Pack(ReductionPlan plan, Exchange exchange, int nodes)
     {
-        if (_send.Length != _nodes.Length) _send = new T[_nodes.Length];
-        int at = 0;
-        for (int c = 0; c < plan.Communicator.Size; c++)
+        if (_send.Length != nodes * Length) _send = new T[nodes * Length];
+        for (int k = 0; k < nodes; k++)
         {
-            var (start, length) = plan.Chunk(Length, c);
-            for (int k = 0; k < nodes; k++)
+            var value = NodeValue(plan, exchange, k);
+            // Chunk c of node k lands after the chunks before c of every node (all of them whole: only the last are short).
+            for (int c = 0; c < plan.Communicator.Size; c++)
             {
-                _nodes.AsSpan(k * Length + start, length).CopyTo(_send.AsSpan(at));
-                at += length;
+                var (start, length) = plan.Chunk(Length, c);
+                value.Slice(start, length).CopyTo(_send.AsSpan(nodes * start + k * length));
             }
         }
         return _send;
     }
 
-    /// <summary>The leaves this rank holds: shard s is local shard s − FirstShard.</summary>
-    private ShardTree.KnownNode<T> Leaf(ReductionPlan plan) => (lo, hi, destination) =>
+    /// <summary>
+    /// What a bucket's reduction needs on every step that does not change from one to the next, made on the first: the
+    /// message sizes, where each rank's nodes land, and the two ways of knowing a node (a local leaf, a received node).
+    /// </summary>
+    private sealed class Exchange
     {
-        if (hi - lo != 1) return false;
-        _leaves[lo - plan.FirstShard].CopyTo(destination);
-        return true;
-    };
+        public Exchange(GradientBucket<T> bucket, ReductionPlan plan)
+        {
+            int size = plan.Communicator.Size, rank = plan.Communicator.Rank;
+            int mine = plan.Covers[rank].Count;
+            ChunkLengths = [.. Enumerable.Range(0, size).Select(r => plan.Chunk(bucket.Length, r).Length)];
+            int myLength = ChunkLengths[rank];
+            SendCounts = [.. ChunkLengths.Select(length => mine * length)];
+            ReceiveCounts = [.. plan.Covers.Select(cover => cover.Count * myLength)];
+            var offsets = new int[size];
+            for (int r = 1; r < size; r++) offsets[r] = offsets[r - 1] + ReceiveCounts[r - 1];
+            if (size > 1)
+            {
+                bucket._received = new T[ReceiveCounts.Sum()];
+                bucket._chunk = new T[myLength];
+            }
+            Leaf = (int lo, int hi, out ReadOnlySpan<T> value) =>
+            {
+                value = hi - lo == 1 ? bucket._leaves[lo - plan.FirstShard] : default;
+                return hi - lo == 1;
+            };
+            Received = (int lo, int hi, out ReadOnlySpan<T> value) =>
+            {
+                value = default;
+                if (!plan.Sender.TryGetValue((lo, hi), out var from)) return false;
+                value = bucket._received.AsSpan(offsets[from.Rank] + from.Index * myLength, myLength);
+                return true;
+            };
+        }
+
+        /// <summary>The elements each rank finishes the sum of.</summary>
+        public int[] ChunkLengths { get; }
+
+        public int[] SendCounts { get; }
+
+        public int[] ReceiveCounts { get; }
+
+        /// <summary>The leaves this rank holds: shard s is local shard s − FirstShard.</summary>
+        public ShardTree.KnownNode<T> Leaf { get; }
+
+        /// <summary>The nodes every rank sent over this rank's chunk.</summary>
+        public ShardTree.KnownNode<T> Received { get; }
+    }
 
     public override void Scatter(double scale)
     {
@@ -205,10 +232,10 @@ internal sealed class GradientBucket<T>(IReadOnlyList<GradientBucket.Slot> slots
             var p = slot.Parameter;
             int n = p.NumEl;
             var sum = _result.AsSpan(slot.Offset, slot.Length);
-            if (scale != 1) TensorPrimitives.Multiply(sum[..n], factor, sum[..n]);
             if (sum[^1] == T.Zero)
             {
                 // No shard gave a dense gradient: a sparse one, or none at all.
+                if (scale != 1) TensorPrimitives.Multiply(sum[..n], factor, sum[..n]);
                 if (slot.Sparse) ScatterSparse(p, sum[..n], sum.Slice(n, slot.Rows));
                 else p.Grad = null;
                 continue;
@@ -216,7 +243,9 @@ internal sealed class GradientBucket<T>(IReadOnlyList<GradientBucket.Slot> slots
             using (TensorScope.Suspend())
             {
                 if (p.Grad is not { IsContiguous: true } grad) p.Grad = grad = Tensor.Zeros(p.ShapeArray, p.DType);
-                sum[..n].CopyTo(grad.AsSpan<T>());
+                // The average's division and the copy back, in one pass.
+                if (scale != 1) TensorPrimitives.Multiply(sum[..n], factor, grad.AsSpan<T>());
+                else sum[..n].CopyTo(grad.AsSpan<T>());
             }
         }
     }

@@ -44,22 +44,32 @@ internal static class ShardTree
     /// <summary>
     /// Writes the value of node [lo, hi) into <paramref name="destination"/>: the value <paramref name="known"/> gives for
     /// the node when it knows one (a leaf, or a node another rank summed), else left + right. Every node on the way
-    /// must end in known ones. <paramref name="scratch"/> holds a buffer per tree level below this one (grown when short).
+    /// must end in known ones. Known values are read where they are, not copied first, so that two known halves cost one
+    /// pass over memory. <paramref name="scratch"/> holds a buffer per tree level (grown when short).
     /// </summary>
-    public static void Sum<T>(int lo, int hi, KnownNode<T> known, Span<T> destination, List<T[]> scratch, int level = 0)
+    public static void Sum<T>(int lo, int hi, KnownNode<T> known, Span<T> destination, List<T[]> scratch)
         where T : unmanaged, IAdditionOperators<T, T, T>, IAdditiveIdentity<T, T>
     {
-        if (known(lo, hi, destination)) return;
-        if (hi - lo == 1) throw new InvalidOperationException($"internal error: no value for shard {lo}");
-        int mid = Middle(lo, hi);
-        Sum(lo, mid, known, destination, scratch, level + 1);
-        while (scratch.Count <= level) scratch.Add([]);
-        if (scratch[level].Length < destination.Length) scratch[level] = new T[destination.Length];
-        var right = scratch[level].AsSpan(0, destination.Length);
-        Sum(mid, hi, known, right, scratch, level + 1);
-        TensorPrimitives.Add<T>(destination, right, destination);
+        var value = Value(lo, hi, known, destination, scratch, 0);
+        if (!value.Overlaps(destination)) value.CopyTo(destination);
     }
 
-    /// <summary>Copies the value of node [lo, hi) into <paramref name="destination"/> and returns true, or returns false when it is not known.</summary>
-    public delegate bool KnownNode<T>(int lo, int hi, Span<T> destination);
+    /// <summary>The value of node [lo, hi): the known one as it is, or the sum written into <paramref name="buffer"/>.</summary>
+    private static ReadOnlySpan<T> Value<T>(int lo, int hi, KnownNode<T> known, Span<T> buffer, List<T[]> scratch, int level)
+        where T : unmanaged, IAdditionOperators<T, T, T>, IAdditiveIdentity<T, T>
+    {
+        if (known(lo, hi, out var value)) return value;
+        if (hi - lo == 1) throw new InvalidOperationException($"internal error: no value for shard {lo}");
+        int mid = Middle(lo, hi);
+        // The left half may be summed into the buffer itself: the right half's sum, in this level's scratch, does not touch it.
+        var left = Value(lo, mid, known, buffer, scratch, level + 1);
+        while (scratch.Count <= level) scratch.Add([]);
+        if (scratch[level].Length < buffer.Length) scratch[level] = new T[buffer.Length];
+        var right = Value(mid, hi, known, scratch[level].AsSpan(0, buffer.Length), scratch, level + 1);
+        TensorPrimitives.Add<T>(left, right, buffer);
+        return buffer;
+    }
+
+    /// <summary>Gives the value of node [lo, hi) and returns true, or returns false when it is not known.</summary>
+    public delegate bool KnownNode<T>(int lo, int hi, out ReadOnlySpan<T> value);
 }

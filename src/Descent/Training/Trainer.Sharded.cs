@@ -93,8 +93,7 @@ public sealed partial class Trainer
             if (parallel.Steps != reductions + 1)
                 throw new InvalidOperationException($"epoch {epoch}, batch {window.Last}: the shards' backward passes did not end in one reduction of the gradients (a hook or another Backward in the loss?)");
             optimizer.Step();
-            if (AverageEveryStep) Averaged?.UpdateParameters(Model);
-            if (Scheduler is not null && StepSchedulerPerBatch && !AveragingPhase(epoch)) Scheduler.Step();
+            AfterStep(epoch);
             for (int batch = window.First; batch <= window.Last; batch++)
                 BatchEnded?.Invoke(new BatchProgress(epoch, batch, layout.Batches, losses[batch - window.First]));
         }

@@ -202,11 +202,7 @@ public sealed partial class Trainer
                 else (output, value) = ClosureBatch(input, target, epoch, batch);
                 hits = CountCorrect(output, target);
             }
-            if (batch == window.Last)
-            {
-                if (AverageEveryStep) Averaged?.UpdateParameters(Model);
-                if (Scheduler is not null && StepSchedulerPerBatch && !AveragingPhase(epoch)) Scheduler.Step();
-            }
+            if (batch == window.Last) AfterStep(epoch);
             if (double.IsFinite(value)) // a batch SkipNonFinite skipped counts neither in the loss nor in the accuracy
             {
                 lossSum += value * n;
@@ -258,6 +254,13 @@ public sealed partial class Trainer
         }).Item();
         if (!double.IsFinite(value) && !Optimizer.SkipsNonFiniteSteps) throw new TrainingDivergedException(epoch, batch, value);
         return (first!, value);
+    }
+
+    /// <summary>What follows every optimizer step: the average of every step (an EMA) and a per-step schedule.</summary>
+    private void AfterStep(int epoch)
+    {
+        if (AverageEveryStep) Averaged?.UpdateParameters(Model);
+        if (Scheduler is not null && StepSchedulerPerBatch && !AveragingPhase(epoch)) Scheduler.Step();
     }
 
     /// <summary>True when <paramref name="epoch"/> trains on <see cref="AveragingScheduler"/>'s rates.</summary>
