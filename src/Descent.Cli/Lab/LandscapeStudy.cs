@@ -15,8 +15,8 @@ internal sealed record LandscapeResult(TestFunction Function, IReadOnlyList<Land
 /// <summary>
 /// Runs each optimizer on a 2-D test function from its recommended start. Unless the user fixes the learning rate, each
 /// optimizer's rate is picked by a log-spaced search: every rate of the grid runs the full budget, a run that diverges
-/// (a non-finite loss, or a point further than ten box-widths from the box) is discarded, and the rate with the best
-/// score wins (see <see cref="Score"/>), or rather the smallest rate scoring nearly as well, whose path is calmer. Well-known optimizer visualisations tune the same way.
+/// (a non-finite loss, or a point further than ten box-widths from the box) is discarded, and the calm default wins:
+/// the smallest rate that reaches the tolerance without leaving the picture (see <see cref="SearchLr"/>).
 /// </summary>
 internal static class LandscapeStudy
 {
@@ -41,20 +41,39 @@ internal static class LandscapeStudy
         return new LandscapeResult(f, runs);
     }
 
-    private static double SearchLr(TestFunction f, OptimizerEntry entry, int steps, double[] grid)
+    /// <summary>
+    /// The calm default: among the rates whose whole path stays in the plotted box, the smallest one that reaches the
+    /// tolerance within the budget; when none reaches it, the smallest rate scoring nearly as well as the best one in
+    /// the box. Only when every path leaves the box does the search fall back to the best score overall. So no path
+    /// leaves the picture at its default rate, and none is more aggressive than it needs to be.
+    /// </summary>
+    internal static double SearchLr(TestFunction f, OptimizerEntry entry, int steps, double[] grid)
     {
-        var scores = new List<(double Lr, double Score)>();
+        var scores = new List<(double Lr, double Score, bool Reached, bool InBox)>();
         foreach (double lr in grid)
         {
-            var result = Minimize(f, entry, lr, steps, record: false);
+            var result = Minimize(f, entry, lr, steps, record: true);
             if (result is null || Escaped(f, result.Point)) continue;
-            scores.Add((lr, Score(f, result)));
+            bool reached = f.MinimumValue is double min && result.Losses.Any(l => l - min <= Tolerance);
+            scores.Add((lr, Score(f, result), reached, result.Trajectory.All(p => InBox(f, p))));
         }
         if (scores.Count == 0) return grid[0];
+        var inBox = scores.Where(s => s.InBox).ToList();
+        if (inBox.Any(s => s.Reached)) return inBox.Where(s => s.Reached).Min(s => s.Lr);
+        var candidates = inBox.Count > 0 ? inBox : scores;
         // Among the rates that do nearly as well as the best, the smallest: it draws the calmest path.
-        double best = scores.Min(s => s.Score);
+        double best = candidates.Min(s => s.Score);
         double slack = f.MinimumValue is null ? 1e-9 * Math.Abs(best) : NearlyAsGood;
-        return scores.Where(s => s.Score <= best + slack).Min(s => s.Lr);
+        return candidates.Where(s => s.Score <= best + slack).Min(s => s.Lr);
+    }
+
+    /// <summary>True when a point lies in the plotting box (the picture).</summary>
+    public static bool InBox(TestFunction f, double[] p)
+    {
+        double[] lower = f.Lower, upper = f.Upper;
+        for (int i = 0; i < p.Length; i++)
+            if (!(p[i] >= lower[i] && p[i] <= upper[i])) return false;
+        return true;
     }
 
     /// <summary>How far (in decades of mean loss gap) a rate may trail the best one and still be picked.</summary>
