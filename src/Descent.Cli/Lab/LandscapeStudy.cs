@@ -50,12 +50,13 @@ internal static class LandscapeStudy
     internal static double SearchLr(TestFunction f, OptimizerEntry entry, int steps, double[] grid)
     {
         var scores = new List<(double Lr, double Score, bool Reached, bool InBox)>();
+        double[] lower = f.Lower, upper = f.Upper;
         foreach (double lr in grid)
         {
-            var result = Minimize(f, entry, lr, steps, record: true);
+            bool stayed = true; // checked as the run goes, so that no trajectory is kept
+            var result = Minimize(f, entry, lr, steps, info => stayed &= InBox(lower, upper, info.Point));
             if (result is null || Escaped(f, result.Point)) continue;
-            bool reached = f.MinimumValue is double min && result.Losses.Any(l => l - min <= Tolerance);
-            scores.Add((lr, Score(f, result), reached, result.Trajectory.All(p => InBox(f, p))));
+            scores.Add((lr, Score(f, result), IterationsToTolerance(f, result.Losses) is not null, stayed));
         }
         if (scores.Count == 0) return grid[0];
         var inBox = scores.Where(s => s.InBox).ToList();
@@ -68,9 +69,10 @@ internal static class LandscapeStudy
     }
 
     /// <summary>True when a point lies in the plotting box (the picture).</summary>
-    public static bool InBox(TestFunction f, double[] p)
+    public static bool InBox(TestFunction f, double[] p) => InBox(f.Lower, f.Upper, p);
+
+    private static bool InBox(double[] lower, double[] upper, double[] p)
     {
-        double[] lower = f.Lower, upper = f.Upper;
         for (int i = 0; i < p.Length; i++)
             if (!(p[i] >= lower[i] && p[i] <= upper[i])) return false;
         return true;
@@ -88,22 +90,39 @@ internal static class LandscapeStudy
         ? result.Losses.Average(l => Math.Log10(Math.Max(l - min, 1e-12)))
         : result.Loss;
 
-    private static MinimizeResult? Minimize(TestFunction f, OptimizerEntry entry, double lr, int steps, bool record)
+    /// <summary>The run of a search: null when it diverged.</summary>
+    private static MinimizeResult? Minimize(TestFunction f, OptimizerEntry entry, double lr, int steps, Action<IterationInfo> callback)
+    {
+        var result = Run(f, entry, lr, steps, callback, record: false);
+        return result.StopReason == StopReason.Diverged || !double.IsFinite(result.Loss) ? null : result;
+    }
+
+    /// <summary>One optimizer at one rate from the function's start, stopped after the budget or once it escapes.</summary>
+    internal static MinimizeResult Run(TestFunction f, OptimizerEntry entry, double lr, int steps, Action<IterationInfo>? callback = null, bool record = true)
     {
         var stop = new StoppingCriteria { MaxIterations = steps, StopWhen = info => Escaped(f, info.Point) };
         var (x, fx) = Minimizer.StartFor(f.Value, f.Start, entry.Info); // a row matrix for an optimizer of matrices
         var optimizer = entry.Build([x], new Dictionary<string, double> { ["lr"] = lr });
-        var result = Minimizer.Minimize(fx, x, optimizer, stop, recordTrajectory: record);
-        return result.StopReason == StopReason.Diverged || !double.IsFinite(result.Loss) ? null : result;
+        return Minimizer.Minimize(fx, x, optimizer, stop, callback, record);
+    }
+
+    /// <summary>The first iteration whose loss is within <see cref="Tolerance"/> of the known minimum, or null (none reached, or no known minimum).</summary>
+    internal static int? IterationsToTolerance(TestFunction f, IReadOnlyList<double> losses)
+    {
+        if (f.MinimumValue is not double min) return null;
+        for (int i = 0; i < losses.Count; i++)
+            if (losses[i] - min <= Tolerance) return i;
+        return null;
     }
 
     /// <summary>True when a point has left the plotting box by more than ten box-widths: the run is heading to infinity.</summary>
     public static bool Escaped(TestFunction f, double[] p)
     {
+        double[] lower = f.Lower, upper = f.Upper; // copies: taken once, not per coordinate
         for (int i = 0; i < p.Length; i++)
         {
-            double width = f.Upper[i] - f.Lower[i];
-            if (!double.IsFinite(p[i]) || p[i] < f.Lower[i] - 10 * width || p[i] > f.Upper[i] + 10 * width) return true;
+            double width = upper[i] - lower[i];
+            if (!double.IsFinite(p[i]) || p[i] < lower[i] - 10 * width || p[i] > upper[i] + 10 * width) return true;
         }
         return false;
     }
@@ -111,21 +130,13 @@ internal static class LandscapeStudy
     private static LandscapeRun Measure(TestFunction f, OptimizerEntry entry, double lr, int steps)
     {
         var clock = Stopwatch.StartNew();
-        var stop = new StoppingCriteria { MaxIterations = steps, StopWhen = info => Escaped(f, info.Point) };
-        var (x, fx) = Minimizer.StartFor(f.Value, f.Start, entry.Info); // a row matrix for an optimizer of matrices
-        var optimizer = entry.Build([x], new Dictionary<string, double> { ["lr"] = lr });
-        var result = Minimizer.Minimize(fx, x, optimizer, stop);
+        var result = Run(f, entry, lr, steps);
         double seconds = clock.Elapsed.TotalSeconds;
         var xs = result.Trajectory.Select(p => p[0]).ToArray();
         var ys = result.Trajectory.Select(p => p[1]).ToArray();
         double? distance = f.GlobalMinima.Count == 0 ? null
             : f.GlobalMinima.Min(m => Math.Sqrt(m.Zip(result.Point, (a, b) => (a - b) * (a - b)).Sum()));
-        int? reached = null;
-        if (f.MinimumValue is double min)
-        {
-            int i = result.Losses.ToList().FindIndex(l => l - min <= Tolerance);
-            reached = i >= 0 ? i : null;
-        }
+        int? reached = IterationsToTolerance(f, result.Losses);
         string reason = result.StopReason == StopReason.Custom ? "escaped" : result.StopReason.ToString();
         return new LandscapeRun(entry.Name, lr, xs, ys, [.. result.Losses], [.. result.GradientNorms], result.Loss, distance, reached, seconds, reason);
     }
