@@ -10,7 +10,7 @@ internal sealed record LandscapeRun(
     double FinalLoss, double? DistanceToMinimum, int? IterationsToTolerance, double Seconds, string StopReason);
 
 /// <summary>Every optimizer's run on one landscape.</summary>
-internal sealed record LandscapeResult(TestFunction Function, IReadOnlyList<LandscapeRun> Runs);
+internal sealed record LandscapeResult(TestFunction Function, IReadOnlyList<LandscapeRun> Runs, IReadOnlyList<OptimizerGrid> Grids);
 
 /// <summary>
 /// Runs each optimizer on a 2-D test function from its recommended start. Unless the user fixes the learning rate, each
@@ -30,40 +30,41 @@ internal static class LandscapeStudy
     public static LandscapeResult Run(TestFunction f, IReadOnlyList<OptimizerEntry> optimizers, int steps, bool quick, double? fixedLr)
     {
         var runs = new List<LandscapeRun>();
+        var grids = new List<OptimizerGrid>();
         foreach (var entry in optimizers)
         {
             // LBFGS does up to 20 inner iterations per step and its line search sets the step length: fewer steps, its own rate.
             bool ownStep = entry.Info.ChoosesStepLength;
             int budget = ownStep ? Math.Max(5, steps / 20) : steps;
-            double lr = fixedLr ?? (ownStep ? entry.DefaultLr : SearchLr(f, entry, budget, LrGrid(quick)));
+            double[] lrs = fixedLr is double given ? [given] : ownStep ? [entry.DefaultLr] : LrGrid(quick);
+            var grid = LandscapeGrid.Run(f, entry, lrs, budget);
+            double lr = lrs.Length == 1 ? lrs[0] : PickCalm(f, [.. grid.AtPresetMomentum]);
             runs.Add(Measure(f, entry, lr, budget));
+            grids.Add(grid);
         }
-        return new LandscapeResult(f, runs);
+        return new LandscapeResult(f, runs, grids);
     }
+
+    /// <summary>The calm default rate of <paramref name="entry"/> on <paramref name="f"/> over <paramref name="grid"/>, at its own momentum (see <see cref="PickCalm"/>).</summary>
+    internal static double SearchLr(TestFunction f, OptimizerEntry entry, int steps, double[] grid) =>
+        PickCalm(f, [.. LandscapeGrid.Run(f, entry, grid, steps, presetMomentumOnly: true).Runs]);
 
     /// <summary>
     /// The calm default: among the rates whose whole path stays in the plotted box, the smallest one that reaches the
     /// tolerance within the budget; when none reaches it, the smallest rate scoring nearly as well as the best one in
-    /// the box. Only when every path leaves the box does the search fall back to the best score overall. So no path
-    /// leaves the picture at its default rate, and none is more aggressive than it needs to be.
+    /// the box. Only when every path leaves the box does the search fall back to the best score overall (and when every
+    /// run diverges, to the smallest rate). So no path leaves the picture at its default rate, and none is more
+    /// aggressive than it needs to be.
     /// </summary>
-    internal static double SearchLr(TestFunction f, OptimizerEntry entry, int steps, double[] grid)
+    internal static double PickCalm(TestFunction f, IReadOnlyList<GridRun> runs)
     {
-        var scores = new List<(double Lr, double Score, bool Reached, bool InBox)>();
-        double[] lower = f.Lower, upper = f.Upper;
-        foreach (double lr in grid)
-        {
-            bool stayed = true; // checked as the run goes, so that no trajectory is kept
-            var result = Minimize(f, entry, lr, steps, info => stayed &= InBox(lower, upper, info.Point));
-            if (result is null || Escaped(f, result.Point)) continue;
-            scores.Add((lr, Score(f, result), IterationsToTolerance(f, result.Losses) is not null, stayed));
-        }
-        if (scores.Count == 0) return grid[0];
-        var inBox = scores.Where(s => s.InBox).ToList();
-        if (inBox.Any(s => s.Reached)) return inBox.Where(s => s.Reached).Min(s => s.Lr);
-        var candidates = inBox.Count > 0 ? inBox : scores;
+        var scored = runs.Where(r => r.Score is not null).ToList();
+        if (scored.Count == 0) return runs.Min(r => r.Lr);
+        var inBox = scored.Where(s => s.InBox).ToList();
+        if (inBox.Any(s => s.Status == GridStatus.Reached)) return inBox.Where(s => s.Status == GridStatus.Reached).Min(s => s.Lr);
+        var candidates = inBox.Count > 0 ? inBox : scored;
         // Among the rates that do nearly as well as the best, the smallest: it draws the calmest path.
-        double best = candidates.Min(s => s.Score);
+        double best = candidates.Min(s => s.Score!.Value);
         double slack = f.MinimumValue is null ? 1e-9 * Math.Abs(best) : NearlyAsGood;
         return candidates.Where(s => s.Score <= best + slack).Min(s => s.Lr);
     }
@@ -86,16 +87,9 @@ internal static class LandscapeStudy
     /// under the loss curve on a log scale, which rewards getting close early and staying close, not a lucky last
     /// jump; without one (saddles), the final loss.
     /// </summary>
-    private static double Score(TestFunction f, MinimizeResult result) => f.MinimumValue is double min
+    internal static double Score(TestFunction f, MinimizeResult result) => f.MinimumValue is double min
         ? result.Losses.Average(l => Math.Log10(Math.Max(l - min, 1e-12)))
         : result.Loss;
-
-    /// <summary>The run of a search: null when it diverged.</summary>
-    private static MinimizeResult? Minimize(TestFunction f, OptimizerEntry entry, double lr, int steps, Action<IterationInfo> callback)
-    {
-        var result = Run(f, entry, lr, steps, callback, record: false);
-        return result.StopReason == StopReason.Diverged || !double.IsFinite(result.Loss) ? null : result;
-    }
 
     /// <summary>One optimizer at one rate from the function's start, stopped after the budget or once it escapes.</summary>
     internal static MinimizeResult Run(TestFunction f, OptimizerEntry entry, double lr, int steps, Action<IterationInfo>? callback = null, bool record = true)
