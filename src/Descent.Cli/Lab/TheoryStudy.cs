@@ -1,0 +1,200 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Descent.Functions;
+using Descent.Optim;
+
+namespace Descent.Cli.Lab;
+
+/// <summary>One run of momentum on the quadratic: Descent's iterates beside the closed form's, points flattened (x₀, y₀, x₁, y₁, …).</summary>
+internal sealed record TheoryRun(double Lr, double Momentum, double[] Practice, double[] Theory, double[] Rates, double Gap)
+{
+    /// <summary>The spectral radius of the whole run: its slowest direction's rate.</summary>
+    public double Radius => Rates.Max();
+
+    /// <summary>Every direction's rate is below 1.</summary>
+    public bool Converges => Radius < 1;
+
+    /// <summary>The recorded points (steps 0 … Points − 1).</summary>
+    public int Points => Practice.Length / Rates.Length;
+}
+
+/// <summary>
+/// Theory drawn over practice: on Descent's ill-conditioned quadratic, SGD with momentum μ (μ = 0: gradient descent) is
+/// run by the library and predicted by <see cref="QuadraticTheory"/> over a grid of learning rates and momenta, and
+/// the two are written as the lab page's "Theory JSON".
+/// </summary>
+internal static class TheoryStudy
+{
+    /// <summary>The quadratic studied: the registry's own, so that the iterates are Descent's.</summary>
+    public static TestFunction Function() => TestFunctions.ByName("ill-conditioned-quadratic");
+
+    /// <summary>A run stops being recorded once the point is this many times further from the minimum than the start.</summary>
+    public const double EscapeFactor = 1e3;
+
+    /// <summary>A diverging run keeps at least this many steps, so that the way it leaves shows.</summary>
+    public const int MinSteps = 4;
+
+    /// <summary>
+    /// Goh's optimal heavy ball for curvatures in [a_min, a_max]: α = (2 / (√a_min + √a_max))², μ = ((√κ − 1)/(√κ + 1))²,
+    /// where both extreme directions sit on a double root and converge at the same rate √μ.
+    /// </summary>
+    public static (double Lr, double Momentum) Optimum(double aMin, double aMax)
+    {
+        double sMin = Math.Sqrt(aMin), sMax = Math.Sqrt(aMax);
+        double lr = 4 / ((sMin + sMax) * (sMin + sMax));
+        double q = (sMax - sMin) / (sMax + sMin); // (√κ − 1)/(√κ + 1)
+        return (lr, q * q);
+    }
+
+    /// <summary>
+    /// The learning rates: from calm to past the stability edge 2(1 + μ)/a_max of every momentum (so a slider goes from
+    /// converging through oscillating to diverging), with the optimum's rate among them.
+    /// </summary>
+    public static double[] Lrs(double aMax, double optimumLr)
+    {
+        double edge = 2 / aMax; // plain gradient descent's edge; momentum μ moves it to (1 + μ) times this
+        double[] fractions = [0.05, 0.1, 0.25, 0.5, 0.75, 1.25, 2.25];
+        return [.. fractions.Select(k => Round(k * edge, 3)).Append(optimumLr).Distinct().Order()];
+    }
+
+    /// <summary>The momenta: the usual ones and the optimum's.</summary>
+    public static double[] Momenta(double optimumMomentum) => [.. new[] { 0, 0.5, optimumMomentum, 0.8, 0.9, 0.99 }.Distinct().Order()];
+
+    /// <summary>The lab page's "Theory JSON" (see the page contract): surface, grid, default and every run.</summary>
+    public static JsonObject Data(bool quick)
+    {
+        var f = Function();
+        double[] a = QuadraticTheory.Curvatures(f);
+        double aMin = a.Min(), aMax = a.Max();
+        var (lr0, mu0) = Optimum(aMin, aMax);
+        double[] lrs = Lrs(aMax, lr0), momenta = Momenta(mu0);
+        int steps = quick ? 60 : 100;
+        var runs = new JsonArray();
+        foreach (double mu in momenta)
+            foreach (double lr in lrs)
+                runs.Add(RunJson(Run(f, a, lr, mu, steps)));
+        double[] lower = f.Lower, upper = f.Upper;
+        return new JsonObject
+        {
+            ["title"] = "Momentum on an ill-conditioned quadratic: theory over practice",
+            ["formula"] = Formula(a),
+            ["a"] = Numbers(a),
+            ["kappa"] = aMax / aMin,
+            ["start"] = Numbers(f.Start),
+            ["box"] = Numbers([lower[0], upper[0], lower[1], upper[1]]),
+            ["steps"] = steps,
+            ["surface"] = Surface(f, quick ? 80 : 160),
+            ["lrs"] = Numbers(lrs),
+            ["momenta"] = Numbers(momenta),
+            ["default"] = new JsonObject { ["lr"] = lr0, ["momentum"] = mu0 },
+            ["runs"] = runs,
+        };
+    }
+
+    /// <summary>
+    /// SGD on <paramref name="f"/> from its start for up to <paramref name="steps"/> steps (recording stops once the point
+    /// has gone <see cref="EscapeFactor"/> times further out than the start, after at least <see cref="MinSteps"/>), and
+    /// the closed form at the same steps, direction by direction with curvatures <paramref name="a"/>.
+    /// </summary>
+    public static TheoryRun Run(TestFunction f, double[] a, double lr, double momentum, int steps)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        ArgumentNullException.ThrowIfNull(a);
+        double[] start = f.Start;
+        double limit = EscapeFactor * Norm(start);
+        var stop = new StoppingCriteria { MaxIterations = steps, StopWhen = info => info.Iteration >= MinSteps && Norm(info.Point) > limit };
+        var result = Minimizer.Minimize(f.Value, start, x => new SGD([x], lr, momentum), stop);
+        int n = result.Trajectory.Count, d = start.Length;
+        var practice = new double[n * d];
+        var theory = new double[n * d];
+        for (int i = 0; i < d; i++)
+        {
+            double[] closed = QuadraticTheory.Iterates(a[i], lr, momentum, start[i], n - 1);
+            for (int t = 0; t < n; t++)
+            {
+                practice[t * d + i] = result.Trajectory[t][i];
+                theory[t * d + i] = closed[t];
+            }
+        }
+        double[] rates = [.. a.Select(ai => QuadraticTheory.Rate(ai, lr, momentum))];
+        return new TheoryRun(lr, momentum, practice, theory, rates, Gap(practice, theory, d) / Norm(start));
+    }
+
+    /// <summary>The largest distance between the two paths' points at the same step.</summary>
+    private static double Gap(double[] practice, double[] theory, int d)
+    {
+        double gap = 0;
+        for (int t = 0; t < practice.Length; t += d)
+            gap = Math.Max(gap, Norm(practice.AsSpan(t, d), theory.AsSpan(t, d)));
+        return gap;
+    }
+
+    private static JsonObject RunJson(TheoryRun run) => new()
+    {
+        ["lr"] = run.Lr,
+        ["momentum"] = run.Momentum,
+        ["practice"] = Numbers(run.Practice, 9),
+        ["theory"] = Numbers(run.Theory, 9),
+        ["rates"] = Numbers(run.Rates),
+        ["radius"] = run.Radius,
+        ["gap"] = Round(run.Gap, 3),
+        ["status"] = run.Converges ? "converges" : "diverges",
+    };
+
+    /// <summary>
+    /// log10(f − f* + 1e-12) on an n×n grid over the box (corners included, row 0 at y_min, column 0 at x_min), quantised
+    /// to 0…255 between its least and greatest value, as the landscape surfaces are.
+    /// </summary>
+    private static JsonObject Surface(TestFunction f, int n)
+    {
+        double[] lower = f.Lower, upper = f.Upper;
+        double fmin = f.MinimumValue ?? 0;
+        var t = new double[n * n];
+        for (int i = 0; i < n; i++)
+        {
+            double y = lower[1] + i * (upper[1] - lower[1]) / (n - 1);
+            for (int j = 0; j < n; j++)
+            {
+                double x = lower[0] + j * (upper[0] - lower[0]) / (n - 1);
+                t[i * n + j] = Math.Log10(f.Value([x, y]) - fmin + 1e-12);
+            }
+        }
+        double zmin = t.Min(), zmax = t.Max();
+        double scale = zmax > zmin ? 255 / (zmax - zmin) : 0;
+        var z = new JsonArray();
+        foreach (double v in t) z.Add((int)Math.Round((v - zmin) * scale));
+        return new JsonObject { ["nx"] = n, ["ny"] = n, ["log"] = true, ["z"] = z, ["zmin"] = zmin, ["zmax"] = zmax };
+    }
+
+    /// <summary>"f(x, y) = ½ (x² + 100 y²)" for curvatures [1, 100].</summary>
+    private static string Formula(double[] a)
+    {
+        static string Term(double ai, string v) => (ai == 1 ? "" : ai.ToString("G6", CultureInfo.InvariantCulture) + " ") + v + "²";
+        return $"f(x, y) = ½ ({Term(a[0], "x")} + {Term(a[1], "y")})";
+    }
+
+    private static JsonArray Numbers(IEnumerable<double> values, int? digits = null)
+    {
+        var array = new JsonArray();
+        foreach (double v in values) array.Add(digits is int d ? Round(v, d) : v);
+        return array;
+    }
+
+    /// <summary><paramref name="v"/> to <paramref name="digits"/> significant digits (JSON then writes it in as few).</summary>
+    private static double Round(double v, int digits) =>
+        double.Parse(v.ToString("G" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+
+    private static double Norm(ReadOnlySpan<double> p)
+    {
+        double sum = 0;
+        foreach (double v in p) sum += v * v;
+        return Math.Sqrt(sum);
+    }
+
+    private static double Norm(ReadOnlySpan<double> p, ReadOnlySpan<double> q)
+    {
+        double sum = 0;
+        for (int i = 0; i < p.Length; i++) sum += (p[i] - q[i]) * (p[i] - q[i]);
+        return Math.Sqrt(sum);
+    }
+}
