@@ -16,11 +16,16 @@
     const el = document.getElementById(id);
     if (!el) throw new Error("the page has no data element #" + id);
     if (el.getAttribute("data-encoding") !== "gzip+base64") return JSON.parse(el.textContent);
-    const text = atob(el.textContent.trim());
-    const bytes = new Uint8Array(text.length);
-    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    const bytes = base64Bytes(el.textContent.trim());
     const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
     return new Response(stream).json();
+  }
+
+  function base64Bytes(text) {
+    if (Uint8Array.fromBase64) return Uint8Array.fromBase64(text);
+    const binary = atob(text), bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return bytes;
   }
 
   /** Decoded landscapes by id, each decoded once, when first shown. */
@@ -153,24 +158,28 @@
     return canvas;
   }
 
+  const CORNERS = [[0, 0], [1, 0], [1, 1], [0, 1]];
+
   /** Contour segments [xa, ya, xb, yb, ...] of the quantised surface at `levels` evenly spaced levels (marching squares). */
   function contourSegments(surface, rect, levels) {
     const { nx, ny, z } = surface, [x0, x1, y0, y1] = rect;
     const X = (i) => x0 + i / (nx - 1) * (x1 - x0), Y = (j) => y0 + j / (ny - 1) * (y1 - y0);
-    const out = [];
-    for (let l = 1; l <= levels; l++) {
-      const L = l * 255 / (levels + 1);
-      for (let j = 0; j < ny - 1; j++) {
-        for (let i = 0; i < nx - 1; i++) {
-          // Corners counter-clockwise from the bottom left; each edge crossing found by linear interpolation.
-          const v = [z[j * nx + i], z[j * nx + i + 1], z[(j + 1) * nx + i + 1], z[(j + 1) * nx + i]];
-          const c = [[i, j], [i + 1, j], [i + 1, j + 1], [i, j + 1]];
-          const hits = [];
+    const out = [], v = [0, 0, 0, 0], hits = [];
+    for (let j = 0; j < ny - 1; j++) {
+      for (let i = 0; i < nx - 1; i++) {
+        // Corners counter-clockwise from the bottom left; each edge crossing found by linear interpolation.
+        v[0] = z[j * nx + i]; v[1] = z[j * nx + i + 1]; v[2] = z[(j + 1) * nx + i + 1]; v[3] = z[(j + 1) * nx + i];
+        const lo = Math.min(v[0], v[1], v[2], v[3]), hi = Math.max(v[0], v[1], v[2], v[3]);
+        if (lo === hi) continue;
+        for (let l = 1; l <= levels; l++) {
+          const L = l * 255 / (levels + 1);
+          if (L <= lo || L > hi) continue;
+          hits.length = 0;
           for (let e = 0; e < 4; e++) {
             const a = v[e], b = v[(e + 1) % 4];
             if ((a < L) !== (b < L)) {
-              const f = (L - a) / (b - a), p = c[e], q = c[(e + 1) % 4];
-              hits.push(X(p[0] + (q[0] - p[0]) * f), Y(p[1] + (q[1] - p[1]) * f));
+              const f = (L - a) / (b - a), p = CORNERS[e], q = CORNERS[(e + 1) % 4];
+              hits.push(X(i + p[0] + (q[0] - p[0]) * f), Y(j + p[1] + (q[1] - p[1]) * f));
             }
           }
           for (let h = 0; h + 3 < hits.length; h += 4) out.push(hits[h], hits[h + 1], hits[h + 2], hits[h + 3]);
@@ -202,6 +211,26 @@
     }
     ctx.strokeStyle = "#9aa0a6"; ctx.lineWidth = 1;
     ctx.strokeRect(v.left, v.top, v.width, v.height);
+  }
+
+  /**
+   * The surface, contours, box and axes of a view, painted once per size into an offscreen canvas (at the screen's
+   * pixel ratio) and copied on every redraw: a slider then redraws only the paths.
+   */
+  function drawBackdrop(ctx, owner, key, width, height, paint) {
+    const dpr = window.devicePixelRatio || 1;
+    owner.backdrops = owner.backdrops || new Map();
+    key += "@" + width + "x" + height + "x" + dpr;
+    let image = owner.backdrops.get(key);
+    if (!image) {
+      image = document.createElement("canvas");
+      image.width = Math.round(width * dpr); image.height = Math.round(height * dpr);
+      const c = image.getContext("2d");
+      c.setTransform(dpr, 0, 0, dpr, 0, 0);
+      paint(c);
+      owner.backdrops.set(key, image);
+    }
+    ctx.drawImage(image, 0, 0, width, height);
   }
 
   function drawMarks(ctx, v, land) {
@@ -281,7 +310,17 @@
     const { width, height } = plotSize(canvas, rect, maxWidth);
     const ctx = setup(canvas, width, height);
     const v = view(rect, MARGIN.left, MARGIN.top, width - MARGIN.left - MARGIN.right, height - MARGIN.top - MARGIN.bottom, logY);
-    return { ctx, v };
+    return { ctx, v, width, height };
+  }
+
+  /** A landscape's view with its backdrop (surface, contours, box, axes) and marks. */
+  function landscapeView(canvas, land, maxWidth) {
+    const f = framedView(canvas, land.frame, maxWidth);
+    drawBackdrop(f.ctx, land, "framed", f.width, f.height, (c) => {
+      drawSurface(c, f.v, land.heat, land.contours, land.box);
+      drawAxes(c, f.v);
+    });
+    return f;
   }
 
   // ---------------------------------------------------------------- explorer
@@ -387,9 +426,7 @@
       const land = s.land, opt = s.opt, r = run(), k = s.step;
       step.value = k;
       stepLabel.textContent = "step " + k + " of " + (r.n - 1);
-      const { ctx, v } = framedView(focus, land.frame, 560);
-      drawSurface(ctx, v, land.heat, land.contours, land.box);
-      drawAxes(ctx, v);
+      const { ctx, v } = landscapeView(focus, land, 560);
       drawPath(ctx, v, r.pts, r.n - 1, opt.color, 1.5, 0.25);
       drawPath(ctx, v, r.pts, k, opt.color, 2, 1);
       drawMarks(ctx, v, land);
@@ -440,7 +477,7 @@
         const canvas = figure.firstChild, size = plotSize(canvas, s.land.frame, 150);
         const w = Math.min(150, size.width), h = Math.round(w * size.height / size.width);
         const ctx = setup(canvas, w, h), v = view(s.land.frame, 0, 0, w, h);
-        drawSurface(ctx, v, s.land.heat, s.land.contours, s.land.box);
+        drawBackdrop(ctx, s.land, "small", w, h, (c) => drawSurface(c, v, s.land.heat, s.land.contours, s.land.box));
         drawPath(ctx, v, r.pts, r.n - 1, opt.color, 1.6, 1);
         drawMarks(ctx, v, s.land);
         dot(ctx, v.px(r.pts[2 * r.n - 2]), v.py(r.pts[2 * r.n - 1]), 3, opt.color);
@@ -463,9 +500,7 @@
     }
 
     function drawOverlay() {
-      const land = s.land, { ctx, v } = framedView(overlay, land.frame, 560);
-      drawSurface(ctx, v, land.heat, land.contours, land.box);
-      drawAxes(ctx, v);
+      const land = s.land, { ctx, v } = landscapeView(overlay, land, 560);
       for (const opt of land.optimizers.filter((o) => s.picks.has(o.name))) {
         const d = defaults(opt), r = path(land, runOf(opt, d.li, d.mi));
         drawPath(ctx, v, r.pts, r.n - 1, opt.color, 2, 0.95);
@@ -546,10 +581,10 @@
     const errors = el("canvas", { class: "lab-theory-errors", role: "img", "aria-label": "distance to the minimum per direction" });
     const gap = el("p", { class: "lab-theory-gap", "aria-live": "polite" });
     const legend = el("div", { class: "lab-legend" },
-      el("span", { class: "lab-key" }, el("b", { class: "lab-dot", style: "background:#1f5fa8" }), "Descent's iterates (x)"),
-      el("span", { class: "lab-key" }, el("b", { class: "lab-dot", style: "background:#c0392b" }), "(y)"),
-      el("span", { class: "lab-key" }, el("i", { style: "background:#1d1d1f" }), "closed form"),
-      el("span", { class: "lab-key" }, el("i", { class: "lab-dashed" }), "rate envelope rᵢᵗ·|x₀ᵢ|"));
+      el("span", { class: "lab-key" }, el("b", { class: "lab-dot", style: "background:#1f5fa8" }), "Descent's iterates (dots)"),
+      el("span", { class: "lab-key" }, el("i", { style: "background:#1d1d1f" }), "the closed form (lines)"),
+      el("span", { class: "lab-key" }, el("i", { class: "lab-dashed" }), "rate envelopes rᵢᵗ·|x₀ᵢ|"),
+      el("span", { class: "lab-key", text: "right: |x_t| in blue, |y_t| in red, log scale, against t" }));
     root.append(
       el("p", { class: "lab-formula", text: [th.title, th.formula].filter(Boolean).join(": ") }),
       el("div", { class: "lab-controls lab-row" },
@@ -570,9 +605,8 @@
     }
 
     function drawPathView(r) {
-      const { ctx, v } = framedView(pathCanvas, th.box, 460);
-      drawSurface(ctx, v, heat, contours, null);
-      drawAxes(ctx, v);
+      const { ctx, v, width, height } = framedView(pathCanvas, th.box, 460);
+      drawBackdrop(ctx, th, "framed", width, height, (c) => { drawSurface(c, v, heat, contours, null); drawAxes(c, v); });
       ctx.save(); ctx.beginPath(); ctx.rect(v.left, v.top, v.width, v.height); ctx.clip();
       ctx.strokeStyle = "#1d1d1f"; ctx.lineWidth = 1.2; ctx.beginPath();
       for (let t = 0; 2 * t + 1 < r.theory.length; t++) ctx.lineTo(v.px(r.theory[2 * t]), v.py(r.theory[2 * t + 1]));
@@ -609,8 +643,6 @@
         d.practice.forEach((value, t) => { if (value > 0 && isFinite(value)) dot(ctx, v.px(t), y(value), 2, colours[i]); });
       });
       ctx.restore();
-      ctx.fillStyle = "#5f6368"; ctx.font = "11px sans-serif"; ctx.textAlign = "left"; ctx.textBaseline = "top";
-      ctx.fillText("|x_t| (blue), |y_t| (red), log scale, against t", v.left + 6, v.top + 4);
     }
 
     draw();
