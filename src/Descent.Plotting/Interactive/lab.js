@@ -380,9 +380,8 @@
       const land = await landscape(entry);
       s.entry = entry; s.land = land;
       for (const b of tabs.children) b.classList.toggle("selected", b.dataset.landscape === entry.id);
-      head.replaceChildren(
-        el("p", { class: "lab-formula", text: [land.title, land.formula].filter(Boolean).join(": ") }),
-        land.remarks ? el("p", { class: "lab-note", text: land.remarks }) : null);
+      head.replaceChildren(el("p", { class: "lab-formula", text: [land.title, land.formula].filter(Boolean).join(": ") }));
+      if (land.remarks) head.append(el("p", { class: "lab-note", text: land.remarks }));
       select.replaceChildren(...land.optimizers.map((o) => el("option", { value: o.name, text: o.title || o.name })));
       if (!s.picks) s.picks = defaultPicks(land.optimizers);
       const keep = s.opt && land.optimizers.find((o) => o.name === s.opt.name);
@@ -520,7 +519,7 @@
       const lo = Math.min(...scores), hi = Math.max(...scores);
       stability.style.gridTemplateColumns = "auto repeat(" + opt.lrs.length + ", minmax(1.9rem, 1fr))";
       const cells = [el("span", { class: "lab-axis", text: opt.momentum ? opt.momentum.label + " \\ lr" : "lr" })];
-      for (const v of opt.lrs) cells.push(el("span", { class: "lab-axis", text: fmt(v, 2) }));
+      for (const v of opt.lrs) cells.push(el("span", { class: "lab-axis lab-lr-axis", text: fmt(v, 1), title: "lr " + fmt(v) }));
       rows.forEach((m, mi) => {
         cells.push(el("span", { class: "lab-axis", text: m === null ? "" : fmt(m) }));
         opt.lrs.forEach((lrv, li) => {
