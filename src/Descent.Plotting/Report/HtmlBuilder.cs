@@ -15,9 +15,16 @@ internal sealed class HtmlBuilder(string folder, ReportImages images)
     {
         ArgumentNullException.ThrowIfNull(report.Title, nameof(report));
         string title = ReportWriter.Escape(report.Title);
+        bool interactive = ReserveWidgetAndDataIds(report);
         sb.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n")
           .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\" />\n")
-          .Append("<title>").Append(title).Append("</title>\n<style>\n").Append(ReportStyle.Css).Append("</style>\n</head>\n<body>\n")
+          .Append("<title>").Append(title).Append("</title>\n<style>\n").Append(ReportStyle.Css);
+        if (interactive)
+        {
+            sb.Append('\n').Append(LabAssets.Css);
+        }
+
+        sb.Append("</style>\n</head>\n<body>\n")
           .Append("<header>\n<h1>").Append(title).Append("</h1>\n");
         if (report.Introduction is not null)
         {
@@ -50,7 +57,99 @@ internal sealed class HtmlBuilder(string folder, ReportImages images)
             sb.Append("<footer>").Append(ReportWriter.Escape(report.Footer)).Append("</footer>\n");
         }
 
+        foreach (ReportData data in report.Data)
+        {
+            Data(data);
+        }
+
+        if (interactive)
+        {
+            // CDATA keeps the page well-formed XML; the "//" hides the markers from the JavaScript parser.
+            sb.Append("<script>//<![CDATA[\n").Append(LabAssets.Script).Append("\n//]]></script>\n");
+        }
+
         sb.Append("</body>\n</html>\n");
+    }
+
+    /// <summary>
+    /// Claims the ids of widgets and data elements before any section anchor is made (a section "Explorer" then
+    /// gets "explorer-2"), rejects duplicates, and tells whether the page has a widget.
+    /// </summary>
+    private bool ReserveWidgetAndDataIds(Report report)
+    {
+        ArgumentNullException.ThrowIfNull(report.Data, nameof(report));
+        bool anyWidget = false;
+        foreach (ReportWidget widget in Widgets(report.Sections))
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(widget.Id, nameof(report));
+            ArgumentNullException.ThrowIfNull(widget.Kind, nameof(report));
+            Reserve(widget.Id, "widget");
+            anyWidget = true;
+        }
+
+        for (int i = 0; i < report.Data.Count; i++)
+        {
+            ReportData data = report.Data[i] ?? throw new ArgumentException($"data {i} is null", nameof(report));
+            ArgumentException.ThrowIfNullOrWhiteSpace(data.Id, nameof(report));
+            Reserve(data.Id, $"data {i}");
+        }
+
+        return anyWidget;
+    }
+
+    private void Reserve(string id, string what)
+    {
+        if (!ids.Add(id))
+        {
+            throw new ArgumentException($"{what} id '{id}' is used twice in the report", "report");
+        }
+    }
+
+    private static IEnumerable<ReportWidget> Widgets(IEnumerable<ReportSection?> sections)
+    {
+        foreach (ReportSection? section in sections)
+        {
+            foreach (ReportWidget widget in Widgets(section?.Blocks ?? []).Concat(Widgets(section?.Subsections ?? [])))
+            {
+                yield return widget;
+            }
+        }
+    }
+
+    private static IEnumerable<ReportWidget> Widgets(IEnumerable<ReportBlock?> blocks)
+    {
+        foreach (ReportBlock? block in blocks)
+        {
+            if (block is ReportWidget widget)
+            {
+                yield return widget;
+            }
+            else if (block is ReportSideBySide side)
+            {
+                foreach (ReportWidget inner in Widgets(side.Blocks ?? []))
+                {
+                    yield return inner;
+                }
+            }
+        }
+    }
+
+    /// <summary>A data element; its text never holds '&lt;', '&gt;' or '&amp;', so it can close neither the script
+    /// nor break the XML.</summary>
+    private void Data(ReportData data)
+    {
+        string id = ReportWriter.Escape(data.Id);
+        string json = ReportDataEncoding.Check(data);
+        if (data.Compressed)
+        {
+            sb.Append("<script type=\"application/octet-stream\" id=\"").Append(id).Append("\" data-encoding=\"gzip+base64\">")
+              .Append(ReportDataEncoding.GzipBase64(json)).Append("</script>\n");
+        }
+        else
+        {
+            sb.Append("<script type=\"application/json\" id=\"").Append(id).Append("\">")
+              .Append(ReportDataEncoding.EscapeForScript(json)).Append("</script>\n");
+        }
     }
 
     private void Section(ReportSection section, string id, int level)
@@ -106,6 +205,22 @@ internal sealed class HtmlBuilder(string folder, ReportImages images)
                 break;
             case ReportCode code:
                 sb.Append("<pre><code>").Append(ReportWriter.Escape(code.Text ?? "")).Append("</code></pre>\n");
+                break;
+            case ReportWidget widget:
+                sb.Append("<div class=\"lab-widget\" id=\"").Append(ReportWriter.Escape(widget.Id))
+                  .Append("\" data-kind=\"").Append(ReportWriter.Escape(widget.Kind)).Append("\"></div>\n");
+                break;
+            case ReportSideBySide side:
+                ArgumentNullException.ThrowIfNull(side.Blocks, nameof(block));
+                sb.Append("<div class=\"side\">\n");
+                foreach (ReportBlock inner in side.Blocks)
+                {
+                    sb.Append("<div>\n");
+                    Block(inner);
+                    sb.Append("</div>\n");
+                }
+
+                sb.Append("</div>\n");
                 break;
             case null:
                 throw new ArgumentException("a section holds a null block", nameof(block));

@@ -13,7 +13,20 @@ public sealed record Report(string Title, IReadOnlyList<ReportSection> Sections)
 
     /// <summary>Small print at the bottom (e.g. how the report was made), or <see langword="null"/>.</summary>
     public string? Footer { get; init; }
+
+    /// <summary>Data for the page's widgets, written as non-executed script elements at the end of the body (empty by default).</summary>
+    public IReadOnlyList<ReportData> Data { get; init; } = [];
 }
+
+/// <summary>
+/// A piece of JSON carried inside the page for its script (never fetched): a
+/// <c>&lt;script type="application/json"&gt;</c> element, or, when <paramref name="Compressed"/>, a
+/// <c>&lt;script type="application/octet-stream" data-encoding="gzip+base64"&gt;</c> holding base64(gzip(UTF-8 JSON)).
+/// </summary>
+/// <param name="Id">The element's id, unique in the page.</param>
+/// <param name="Json">Valid JSON text (checked when written).</param>
+/// <param name="Compressed">Gzip and base64 the JSON (large data), or write it as it is.</param>
+public sealed record ReportData(string Id, string Json, bool Compressed);
 
 /// <summary>A section: a heading, its blocks in order, then its subsections (drawn one heading level lower).</summary>
 /// <param name="Heading">The heading text.</param>
@@ -25,8 +38,22 @@ public sealed record ReportSection(string Heading, IReadOnlyList<ReportBlock> Bl
 }
 
 /// <summary>One block of a section: <see cref="ReportParagraph"/>, <see cref="ReportImage"/>,
-/// <see cref="ReportImageRow"/>, <see cref="ReportTable"/>, <see cref="ReportList"/> or <see cref="ReportCode"/>.</summary>
+/// <see cref="ReportImageRow"/>, <see cref="ReportTable"/>, <see cref="ReportList"/>, <see cref="ReportCode"/>,
+/// <see cref="ReportSideBySide"/> or <see cref="ReportWidget"/>.</summary>
 public abstract record ReportBlock;
+
+/// <summary>
+/// An empty container that the page's interactive script (the lab viewer, <c>lab.js</c>) fills:
+/// <c>&lt;div class="lab-widget" id="Id" data-kind="Kind"&gt;&lt;/div&gt;</c>. A report with a widget carries the
+/// script and its style sheet inline.
+/// </summary>
+/// <param name="Id">The element's id, unique in the page (e.g. "explorer").</param>
+/// <param name="Kind">What the script draws in it (e.g. "explorer", "theory").</param>
+public sealed record ReportWidget(string Id, string Kind) : ReportBlock;
+
+/// <summary>Blocks next to each other (they wrap below one another on a narrow screen), e.g. a table beside its chart.</summary>
+/// <param name="Blocks">The blocks, left to right.</param>
+public sealed record ReportSideBySide(IReadOnlyList<ReportBlock> Blocks) : ReportBlock;
 
 /// <summary>A paragraph of plain text.</summary>
 /// <param name="Text">The text (escaped when written).</param>

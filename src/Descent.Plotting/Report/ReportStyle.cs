@@ -25,6 +25,8 @@ internal static class ReportStyle
         figcaption a.svg { font-size: .8rem; margin-left: .4rem; }
         .row { display: flex; flex-wrap: wrap; gap: 1rem; }
         .row figure { flex: 1 1 420px; min-width: 0; }
+        .side { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; }
+        .side > div { flex: 1 1 360px; min-width: 0; }
         .table { overflow-x: auto; margin: 1rem 0; }
         table { border-collapse: collapse; width: 100%; font-size: .95rem; }
         caption { text-align: left; color: var(--muted); padding-bottom: .4rem; }

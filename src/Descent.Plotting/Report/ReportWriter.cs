@@ -5,8 +5,11 @@ using System.Text;
 namespace Descent.Plotting;
 
 /// <summary>
-/// Writes a <see cref="Report"/> as one self-contained <c>index.html</c>: inline CSS, no script, no network. The
-/// markup is also well-formed XML (every element closed, every attribute quoted), which the tests rely on.
+/// Writes a <see cref="Report"/> as one self-contained <c>index.html</c>: inline CSS, no network. A report without a
+/// <see cref="ReportWidget"/> has no script; one with widgets carries the lab viewer (lab.js and lab.css, embedded in
+/// this assembly) inline, and its <see cref="Report.Data"/> as non-executed script elements. The markup is also
+/// well-formed XML (every element closed, every attribute quoted, the script in a CDATA section), which the tests
+/// rely on.
 /// </summary>
 public static class ReportWriter
 {
@@ -17,7 +20,8 @@ public static class ReportWriter
     /// <returns>The full path of the written <c>index.html</c>.</returns>
     /// <exception cref="FileNotFoundException">An image file does not exist.</exception>
     /// <exception cref="ArgumentException">A linked image lies outside <paramref name="folder"/>, a table row has the
-    /// wrong number of cells, or an image has no alt text.</exception>
+    /// wrong number of cells, an image has no alt text, a widget or data id is used twice, or data is not valid
+    /// JSON.</exception>
     public static string Write(Report report, string folder, ReportImages images = ReportImages.Linked)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
