@@ -19,11 +19,14 @@ internal static class LandscapePage
     /// <summary>Position quanta across the frame: 14 bits, a fortieth of a pixel on the page's largest canvas.</summary>
     public const int PositionQuanta = 16383;
 
-    /// <summary>Arrow quanta across the frame: 12 bits, finer than a pixel; arrows need no more.</summary>
-    public const int ArrowQuanta = 4095;
+    /// <summary>Arrow quanta across the frame: 10 bits, about a pixel on the page's largest canvas; arrows need no more.</summary>
+    public const int ArrowQuanta = 1023;
 
-    /// <summary>The most points a run shows on the page: the full lab's 500-step runs would double the page for paths that rarely move after 300.</summary>
-    public const int MostPoints = 301;
+    /// <summary>
+    /// The most points a run shows on the page: the first 200 steps. The full lab's 500-step runs would more than double
+    /// the page (and its 10 MB budget) for paths that have mostly settled by then; their status still counts every step.
+    /// </summary>
+    public const int MostPoints = 201;
 
     /// <summary>An arrow longer than this many frames is drawn clipped anyway; capping it keeps the numbers short.</summary>
     private const double LongestArrow = 16 * ArrowQuanta;

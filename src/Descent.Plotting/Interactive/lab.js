@@ -6,7 +6,6 @@
 (function () {
   "use strict";
 
-  const QUANTA = 65535;
   const ARROWS = { g: "#c0392b", m: "#7d3c98", step: "#1d1d1f" };
 
   // ---------------------------------------------------------------- data
@@ -41,19 +40,26 @@
     return land;
   }
 
+  /** Pairs delta-coded as [a0, b0, a1 - a0, b1 - b0, ...], scaled by (sx, sy) and shifted by (ox, oy). */
+  function undelta(q, sx, sy, ox, oy) {
+    if (!q) return null;
+    const out = new Float64Array(q.length);
+    let a = 0, b = 0;
+    for (let t = 0; t + 1 < q.length; t += 2) {
+      a += q[t]; b += q[t + 1];
+      out[t] = ox + a * sx; out[t + 1] = oy + b * sy;
+    }
+    return out;
+  }
+
   /** A run's points and arrows in function coordinates (decoded from quanta once). */
   function path(land, run) {
     if (run.pts) return run;
     const [x0, x1, y0, y1] = land.frame;
-    const sx = (x1 - x0) / QUANTA, sy = (y1 - y0) / QUANTA;
-    const n = run.n, pts = new Float64Array(2 * n);
-    let qx = 0, qy = 0;
-    for (let t = 0; t < n; t++) {
-      qx += run.xy[2 * t]; qy += run.xy[2 * t + 1];
-      pts[2 * t] = x0 + qx * sx; pts[2 * t + 1] = y0 + qy * sy;
-    }
-    const lengths = (q) => q ? Float64Array.from(q, (v, i) => v * (i % 2 ? sy : sx)) : null;
-    run.pts = pts; run.gv = lengths(run.g); run.mv = lengths(run.m);
+    const w = x1 - x0, h = y1 - y0, q = land.quanta;
+    run.pts = undelta(run.xy, w / q.xy, h / q.xy, x0, y0);
+    run.gv = undelta(run.g, w / q.arrow, h / q.arrow, 0, 0);
+    run.mv = undelta(run.m, w / q.arrow, h / q.arrow, 0, 0);
     return run;
   }
 
