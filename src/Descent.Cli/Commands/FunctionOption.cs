@@ -30,12 +30,12 @@ internal static class FunctionOption
     /// <summary>The box of a formula without <c>--box</c>: xmin, xmax, ymin, ymax.</summary>
     public static IReadOnlyList<double> DefaultBox { get; } = [-2, 2, -2, 2];
 
-    public const string FunctionHelp = "a test function (see 'descent functions') or a formula in x and y, e.g. \"x^2 + 10*y^2\" " +
-                                       "(+ - * / ^, pi, e, abs cos exp ln log max min pow relu sigmoid sin softplus sqrt tanh)";
+    public static string FunctionHelp { get; } = "a test function (see 'descent functions') or a formula in x and y, e.g. \"x^2 + 10*y^2\" " +
+                                                 $"(+ - * / ^, pi, e, {string.Join(" ", FunctionExpression.FunctionNames)})";
 
     public const string StartHelp = "starting point x,y, e.g. --start -1.5,2 (default: a test function's own, -1.5,1.5 for a formula)";
 
-    public const string BoxHelp = "box xmin,xmax,ymin,ymax to plot in and keep the lab's paths in (default: a test function's own, -2,2,-2,2 for a formula)";
+    public const string BoxHelp = "box xmin,xmax,ymin,ymax to draw (and, in the lab, to keep the paths in) (default: a test function's own, -2,2,-2,2 for a formula)";
 
     /// <summary>
     /// The function <paramref name="text"/> names or writes, with the start and the box from <paramref name="start"/>
