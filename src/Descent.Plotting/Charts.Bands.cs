@@ -1,5 +1,4 @@
 using ScottPlot;
-using ScottPlot.TickGenerators;
 
 namespace Descent.Plotting;
 
@@ -28,10 +27,7 @@ public static partial class Charts
         ChartSize? size = null)
     {
         ArgumentNullException.ThrowIfNull(bands);
-        ArgumentNullException.ThrowIfNull(yLabel);
-        ChartSize pixels = size ?? ChartSize.Line;
-        ChartCanvas.Validate(pixels);
-        Plot plot = ChartCanvas.NewPlot(title, xLabel, logY ? yLabel + " (log scale)" : yLabel);
+        (Plot plot, ChartSize pixels) = NewLineLike(title, xLabel, yLabel, logY, size);
         double low = double.PositiveInfinity, high = double.NegativeInfinity;
         for (int i = 0; i < bands.Count; i++)
         {
@@ -58,19 +54,7 @@ public static partial class Charts
             }
         }
 
-        if (logY && low <= high)
-        {
-            UseLogTicks(plot, high - low);
-        }
-
-        if (bands.All(b => b.Xs is null || b.Xs.All(x => !double.IsFinite(x) || x == Math.Round(x))))
-        {
-            plot.Axes.Bottom.TickGenerator = new NumericAutomatic { IntegerTicksOnly = true };
-        }
-
-        plot.Axes.Margins(horizontal: 0.02, vertical: 0.08);
-        ChartCanvas.ShowLegend(plot, bands.Count > 6 ? Edge.Right : Edge.Bottom);
-        return ChartCanvas.Save(plot, path, pixels);
+        return SaveLineLike(plot, path, pixels, logY ? high - low : double.NaN, bands.Select(b => b.Xs), bands.Count);
     }
 
     /// <summary>The runs of consecutive points of a band where low, middle and high are all drawable (log10 of them on a log axis).</summary>
