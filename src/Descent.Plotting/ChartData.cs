@@ -66,3 +66,15 @@ public sealed record ChartSize(int Width, int Height)
 /// <param name="Xs">The iterates; those outside the drawn range or non-finite are not drawn.</param>
 /// <param name="Color">A <c>#RRGGBB</c> colour that overrides the palette, or <see langword="null"/>.</param>
 public sealed record Walk(string Name, double[] Xs, string? Color = null);
+
+/// <summary>
+/// One series of a band chart: a shaded range from <c>Low[k]</c> to <c>High[k]</c> and a line through <c>Middle[k]</c>,
+/// at <c>Xs[k]</c> (or at k), e.g. the min, median and max of a loss over several seeds.
+/// </summary>
+/// <param name="Name">Legend text; an optimizer name picks that optimizer's colour.</param>
+/// <param name="Low">The lower edge of the band.</param>
+/// <param name="Middle">The line, e.g. the median; as many values as <paramref name="Low"/>.</param>
+/// <param name="High">The upper edge of the band; as many values as <paramref name="Low"/>.</param>
+/// <param name="Xs">The x values, as many as <paramref name="Middle"/>, or <see langword="null"/> for 0, 1, 2, …</param>
+/// <param name="Color">A <c>#RRGGBB</c> colour that overrides the palette, or <see langword="null"/>.</param>
+public sealed record Band(string Name, double[] Low, double[] Middle, double[] High, double[]? Xs = null, string? Color = null);

@@ -28,10 +28,7 @@ public static partial class Charts
         ChartSize? size = null)
     {
         ArgumentNullException.ThrowIfNull(series);
-        ArgumentNullException.ThrowIfNull(yLabel);
-        ChartSize pixels = size ?? ChartSize.Line;
-        ChartCanvas.Validate(pixels);
-        Plot plot = ChartCanvas.NewPlot(title, xLabel, logY ? yLabel + " (log scale)" : yLabel);
+        (Plot plot, ChartSize pixels) = NewLineLike(title, xLabel, yLabel, logY, size);
         double low = double.PositiveInfinity, high = double.NegativeInfinity;
         for (int i = 0; i < series.Count; i++)
         {
@@ -56,20 +53,38 @@ public static partial class Charts
             }
         }
 
-        if (logY && low <= high)
+        return SaveLineLike(plot, path, pixels, logY ? high - low : double.NaN, series.Select(s => s.Xs), series.Count);
+    }
+
+    /// <summary>A plot for a line or band chart: " (log scale)" appended to the y label when <paramref name="logY"/>, the size checked.</summary>
+    private static (Plot Plot, ChartSize Pixels) NewLineLike(string title, string xLabel, string yLabel, bool logY, ChartSize? size)
+    {
+        ArgumentNullException.ThrowIfNull(yLabel);
+        ChartSize pixels = size ?? ChartSize.Line;
+        ChartCanvas.Validate(pixels);
+        return (ChartCanvas.NewPlot(title, xLabel, logY ? yLabel + " (log scale)" : yLabel), pixels);
+    }
+
+    /// <summary>
+    /// What a line chart and a band chart share once their data is drawn: log ticks over <paramref name="decades"/>
+    /// (NaN on a linear axis, or when nothing was drawn), whole-number x ticks when every x is whole, margins, the
+    /// legend (to the right beyond six items), and the files.
+    /// </summary>
+    private static ChartFiles SaveLineLike(Plot plot, string path, ChartSize pixels, double decades, IEnumerable<double[]?> xs, int items)
+    {
+        if (decades >= 0)
         {
-            UseLogTicks(plot, high - low);
+            UseLogTicks(plot, decades);
         }
 
         // Iterations and epochs are whole numbers: no ticks at 2.5 epochs.
-        if (series.All(s => s.Xs is null || s.Xs.All(x => !double.IsFinite(x) || x == Math.Round(x))))
+        if (xs.All(x => x is null || x.All(v => !double.IsFinite(v) || v == Math.Round(v))))
         {
             plot.Axes.Bottom.TickGenerator = new NumericAutomatic { IntegerTicksOnly = true };
         }
 
         plot.Axes.Margins(horizontal: 0.02, vertical: 0.08);
-        ChartCanvas.ShowLegend(plot, series.Count > 6 ? Edge.Right : Edge.Bottom);
-
+        ChartCanvas.ShowLegend(plot, items > 6 ? Edge.Right : Edge.Bottom);
         return ChartCanvas.Save(plot, path, pixels);
     }
 

@@ -54,21 +54,39 @@ internal sealed class LabReport(string folder)
 
     private ReportSection GradientSection()
     {
-        var xs = Walkthrough.SquareIterates(0.1, 12);
+        var xs = Walkthrough.SquareIterates(SquareLr, SquareSteps);
         var him = TestFunctions.ByName("himmelblau");
         var path = Walkthrough.PlainDescent(him, 0.01, 200);
         return new("The gradient, and one step against it",
         [
-            new ReportParagraph("For a function of one variable the gradient is the derivative f'(x): the slope of the tangent. Gradient descent moves against it, x ← x − α·f'(x). " +
-                                "On f(x) = x² from x₀ = 2 with α = 0.1 each step multiplies x by 1 − 2α = 0.8, so the points slide down the curve and the tangents flatten as they approach the minimum."),
+            new ReportParagraph("In one variable the derivative f'(x) is the slope of the tangent to the curve at x: positive where f rises, negative where it falls, zero at a minimum. " +
+                                "It is a single number, the gradient of a function of one variable, and gradient descent moves against it, x ← x − α·f'(x). " +
+                                "On f(x) = x² from x₀ = 2 with α = 0.1, f'(x) = 2x and each step multiplies x by 1 − 2α = 0.8, so the points slide down the curve and the tangents flatten as they approach the minimum."),
             Chart("square-walk", "Gradient descent on x squared with tangents", p => Charts.TangentWalk(p, "Gradient descent on f(x) = x², α = 0.1", x => x * x, x => 2 * x, xs, -2.5, 2.5, "f(x) = x²")),
-            new ReportParagraph("For a function of several variables the gradient is the vector of partial derivatives. It points where the function grows fastest and is perpendicular to the level set through its point. " +
+            SquareWalkTable(xs),
+            new ReportParagraph("In several variables the gradient ∇f = (∂f/∂x₁, …, ∂f/∂xₙ) is the vector of the partial derivatives, one slope per coordinate. " +
+                                "It points in the direction of steepest ascent, its length is that steepest slope, and it is perpendicular to the level set (the contour line) through its point; " +
+                                "−∇f is the direction of steepest descent, and the rule becomes x ← x − α·∇f(x). " +
                                 "Below, the arrows show ∇f over the contour lines of Himmelblau's function; plain gradient descent (α = 0.01) runs against them to a minimum."),
             Chart("gradient-field", "Gradient arrows over Himmelblau's contours with a descent path", p => Charts.GradientField(p, "∇f points uphill, across the level sets (Himmelblau)",
                 (x, y) => him.Value([x, y]), Box(him), (x, y) => { var g = him.Gradient([x, y]); return (g[0], g[1]); },
                 new Trajectory("gd", path.Trajectory.Select(q => q[0]).ToArray(), path.Trajectory.Select(q => q[1]).ToArray()),
                 Minima(him), logLevels: true)),
         ]);
+    }
+
+    private const double SquareLr = 0.1;
+    private const int SquareSteps = 12;
+
+    /// <summary>The x² walk-through by the numbers: each iterate, its slope, the step it takes and its value (the points of the chart).</summary>
+    internal static ReportTable SquareWalkTable(IReadOnlyList<double> xs)
+    {
+        var rows = xs.Select((x, t) => (IReadOnlyList<string>)new[]
+        {
+            t.ToString(CultureInfo.InvariantCulture), N(x, "F4"), N(2 * x, "F4"), N(-SquareLr * 2 * x, "F4"), N(x * x, "F4"),
+        }).ToList();
+        return new ReportTable(["t", "xₜ", "f'(xₜ) = 2xₜ", "step −α·f'(xₜ)", "f(xₜ) = xₜ²"], rows,
+            string.Create(CultureInfo.InvariantCulture, $"Gradient descent on f(x) = x² from x₀ = 2 with α = {SquareLr}: xₜ₊₁ = xₜ − α·f'(xₜ) = {1 - 2 * SquareLr}·xₜ."));
     }
 
     private ReportSection LearningRateSection()
@@ -108,15 +126,28 @@ internal sealed class LabReport(string folder)
 
     private ReportSection BatchSection()
     {
-        var curves = Walkthrough.BatchModes(20, 7);
-        var series = curves.Select((c, i) => new Series(c.Name, c.Losses, Color: new[] { "#1f77b4", "#d62728", "#2ca02c" }[i])).ToList();
+        string[] colors = ["#1f77b4", "#d62728", "#2ca02c"];
+        var bands = Walkthrough.BatchModeBands(BatchEpochs, BatchSeeds)
+            .Select((b, i) => new Band(b.Name, b.Min, b.Median, b.Max, Color: colors[i])).ToList();
+        string minimum = N(Walkthrough.RegressionMinimum(), "F4");
         return new("Batch, stochastic and mini-batch descent",
         [
             new ReportParagraph("The gradient can be computed over all the data (batch: one exact, expensive step per epoch), over one sample (stochastic: many cheap, noisy steps), " +
-                                "or over a few (mini-batch: the usual compromise). In Descent it is one API: DataLoader's batch size N, 1 or k. A linear regression on 512 samples, loss on all the data after each epoch:"),
-            Chart("batch-modes", "Loss per epoch for batch, stochastic and mini-batch descent", p => Charts.Lines(p, "Linear regression: loss per epoch", series, "epoch", "mean squared error", logY: true)),
+                                "or over a few (mini-batch: the usual compromise). In Descent it is one API: DataLoader's batch size N, 1 or k. " +
+                                $"A linear regression on 512 samples, the same data for every run; after each epoch the loss on all the data, less the least-squares minimum ({minimum}, from the normal equations)."),
+            Chart("batch-modes", "Excess loss per epoch for batch, stochastic and mini-batch descent, over several shuffling seeds", p => Charts.Bands(p,
+                $"Linear regression: loss − minimum per epoch, {BatchSeeds} shuffling seeds", bands, "epoch", "mean squared error − minimum")),
+            new ReportParagraph($"Each run visits the samples in the order drawn from its seed; only that order changes from one run to the next. The shaded band spans the min to the max over {BatchSeeds} seeds, the line is the median. " +
+                                "An epoch is 1 step of batch descent, 16 of mini-batch and 512 of stochastic descent. " +
+                                "Batch descent is a single line: every step sums the gradient over all the samples, and the order of a sum changes only its last bits (the runs agree to about 14 significant digits). " +
+                                "It is the slowest per epoch here, but it goes on down to the minimum. " +
+                                "Stochastic descent gets close within one epoch, then stalls on a noise floor set by its learning rate: one sample's gradient does not vanish at the minimum, so the iterate keeps jittering around it, and where it is after an epoch depends on the order of the samples. " +
+                                "Mini-batch descent is in between: averaging 32 samples cuts the noise, and its floor is far lower than the stochastic one."),
         ]);
     }
+
+    private const int BatchEpochs = 30;
+    private const int BatchSeeds = 8;
 
     private ReportSection LandscapeSection(LandscapeResult r)
     {
@@ -186,19 +217,27 @@ internal sealed class LabReport(string folder)
         ]);
     }
 
-    private static ReportSection NotesSection(IReadOnlyList<OptimizerEntry> optimizers)
+    /// <summary>
+    /// One subsection per optimizer, in the order given (the tutorial's): its principle, its update rule, its strengths,
+    /// weaknesses and the problems it suits, from the class's documentation. None is left out: an optimizer whose notes
+    /// cannot be read says so, and a part its documentation lacks is left out of its list.
+    /// </summary>
+    internal static ReportSection NotesSection(IReadOnlyList<OptimizerEntry> optimizers)
     {
-        var subsections = optimizers.Where(o => o.Info.Notes.IsAvailable).Select(o =>
-        {
-            var n = o.Info.Notes;
-            return new ReportSection(o.Info.Title,
-            [
-                new ReportParagraph(n.Principle),
-                new ReportCode(n.Rule),
-                new ReportList([$"Strengths: {n.Strengths}", $"Weaknesses: {n.Weaknesses}", $"Suits: {n.Suits}"]),
-            ]);
-        }).ToList();
-        return new("The optimizers", [new ReportParagraph("Each optimizer in a few lines: its principle, its update rule, and what the pictures above show of it.")]) { Subsections = subsections };
+        var subsections = optimizers.Select(o => new ReportSection(o.Info.Title, NoteBlocks(o))).ToList();
+        return new("The optimizers", [new ReportParagraph("Each optimizer in a few lines, in the tutorial's order: its principle, its update rule, its strengths and weaknesses, and the problems it suits.")]) { Subsections = subsections };
+    }
+
+    private static List<ReportBlock> NoteBlocks(OptimizerEntry o)
+    {
+        var n = o.Info.Notes;
+        if (!n.IsAvailable)
+            return [new ReportParagraph($"The notes on {o.Name} are read from Descent.xml, the documentation file beside Descent.dll, which was not found.")];
+        var blocks = new List<ReportBlock> { new ReportParagraph("Principle: " + o.Summary) };
+        if (n.Rule.Length > 0) blocks.Add(new ReportCode(n.Rule));
+        var parts = new[] { ("Strengths", n.Strengths), ("Weaknesses", n.Weaknesses), ("Suits", n.Suits) }.Where(p => p.Item2.Length > 0).Select(p => $"{p.Item1}: {p.Item2}").ToList();
+        if (parts.Count > 0) blocks.Add(new ReportList(parts));
+        return blocks;
     }
 
     private static PlotBox Box(TestFunction f) => new(f.Lower[0], f.Upper[0], f.Lower[1], f.Upper[1]);

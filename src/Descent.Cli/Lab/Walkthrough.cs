@@ -1,11 +1,10 @@
-using Descent.Data;
 using Descent.Functions;
 using Descent.Optim;
 
 namespace Descent.Cli.Lab;
 
 /// <summary>The tutorial's first lessons as numbers to draw: the x² walk-through, the learning-rate dilemma, a local minimum, and batch sizes.</summary>
-internal static class Walkthrough
+internal static partial class Walkthrough
 {
     /// <summary>Gradient descent by hand on f(x) = x² from x₀ = 2: x ← x − α·2x.</summary>
     public static double[] SquareIterates(double lr, int iterations, double x0 = 2)
@@ -37,43 +36,6 @@ internal static class Walkthrough
             xs.Add(x.Item<double>());
         }
         return [.. xs];
-    }
-
-    /// <summary>
-    /// Full-data mean squared error per epoch of a linear regression fitted with SGD at batch size N (batch gradient
-    /// descent), 1 (stochastic) and 32 (mini-batch), from the same start and the same shuffles.
-    /// </summary>
-    public static IReadOnlyList<(string Name, double[] Losses)> BatchModes(int epochs, long seed)
-    {
-        var g = new Generator(seed);
-        int n = 512, features = 4;
-        var x = Tensor.Randn([n, features], DType.Float64, g);
-        var trueW = Tensor.FromArray(new[] { 2.0, -1.0, 0.5, 3.0 }, [features, 1]);
-        var y = x.MatMul(trueW) + 1.5 + 0.3 * Tensor.Randn([n, 1], DType.Float64, g);
-        var data = new TensorDataset(x, y);
-        var modes = new (string Name, int Batch, double Lr)[] { ("batch (N = 512)", n, 0.1), ("stochastic (1)", 1, 0.01), ("mini-batch (32)", 32, 0.05) };
-        var curves = new List<(string, double[])>();
-        foreach (var (name, batch, lr) in modes)
-        {
-            var w = Tensor.Zeros([features, 1], DType.Float64, requiresGrad: true);
-            var b = Tensor.Zeros([1], DType.Float64, requiresGrad: true);
-            var sgd = new SGD([w, b], lr: lr);
-            var loader = new DataLoader(data, batch, shuffle: true, generator: new Generator(seed + 1));
-            double FullLoss() { using (Autograd.NoGrad()) return (x.MatMul(w) + b - y).Square().Mean().Item<double>(); }
-            var losses = new List<double> { FullLoss() };
-            for (int e = 0; e < epochs; e++)
-            {
-                foreach (var (xb, yb) in loader)
-                {
-                    sgd.ZeroGrad();
-                    (xb.MatMul(w) + b - yb).Square().Mean().Backward();
-                    sgd.Step();
-                }
-                losses.Add(FullLoss());
-            }
-            curves.Add((name, [.. losses]));
-        }
-        return curves;
     }
 
     /// <summary>Plain gradient descent on a test function from its start (the path drawn against the gradient arrows).</summary>
