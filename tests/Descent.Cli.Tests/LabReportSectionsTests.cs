@@ -39,13 +39,14 @@ public partial class LabReportSectionsTests
             var gd = OptimizerCatalog.Find("gd");
             var landscape = LandscapeStudy.Run(TestFunctions.ByName("himmelblau"), [gd], 20, quick: true, fixedLr: 0.01);
             var training = new TrainingCurves("gd", 0.1, [1, 0.5], [1, 0.6], [0.1, 0.8], 1);
-            string index = new LabReport(dir.FullName).Write(new LabResults([landscape], "digits", [training], AllOptimizers, Quick: true, Seconds: 1));
+            string index = new LabReport(dir.FullName).Write(new LabResults([landscape], 20, TheoryStudy.Data(quick: true), "digits", [training], AllOptimizers, Quick: true, Seconds: 1));
             string html = File.ReadAllText(index);
             var headings = Heading().Matches(html).Select(m => System.Net.WebUtility.HtmlDecode(m.Groups[1].Value)).ToList();
             string[] tutorial =
             [
                 "The gradient, and one step against it", "The learning-rate dilemma", "A local minimum: stuck, or rolling through",
-                "Batch, stochastic and mini-batch descent", "Landscape: himmelblau", "Real data: digits", "Learning-rate schedules", "The optimizers",
+                "Batch, stochastic and mini-batch descent", "Explore: every optimizer on every landscape", "Landscape: himmelblau",
+                "Theory over practice: momentum on an ill-conditioned quadratic", "Real data: digits", "Learning-rate schedules", "The optimizers",
             ];
             var positions = tutorial.Select(t => headings.IndexOf(t)).ToList();
             Assert.DoesNotContain(-1, positions);

@@ -50,10 +50,12 @@ internal static class LabCommand
             Progress($"landscape {f.Name}: {optimizers.Count} optimizers" + (lr is null ? ", searching learning rates" : ""));
             landscapes.Add(LandscapeStudy.Run(f, optimizers, n, quick, lr));
         }
+        Progress("the quadratic's closed form beside Descent's iterates");
+        var theory = TheoryStudy.Data(quick);
         var (dataName, curves) = DataStudy.Run(quick, Tutorial.Select(OptimizerCatalog.Find).ToList(), seed, Progress);
         Progress("drawing the report");
         Directory.CreateDirectory(output);
-        var results = new LabResults(landscapes, dataName, curves, optimizers, quick, clock.Elapsed.TotalSeconds);
+        var results = new LabResults(landscapes, n, theory, dataName, curves, optimizers, quick, clock.Elapsed.TotalSeconds);
         string index = new LabReport(output).Write(results);
         Console.WriteLine($"Report written to {Path.GetFullPath(index)} ({clock.Elapsed.TotalSeconds:F0} s)");
         return 0;
