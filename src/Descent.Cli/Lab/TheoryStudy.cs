@@ -72,7 +72,7 @@ internal static class TheoryStudy
         var runs = new JsonArray();
         foreach (double mu in momenta)
             foreach (double lr in lrs)
-                runs.Add(RunJson(Run(f, a, lr, mu, steps)));
+                runs.Add(RunJson(Run(f, a, lr, mu, steps), a, f.Start));
         double[] lower = f.Lower, upper = f.Upper;
         return new JsonObject
         {
@@ -129,8 +129,10 @@ internal static class TheoryStudy
         return gap;
     }
 
-    private static JsonObject RunJson(TheoryRun run) => new()
+    private static JsonObject RunJson(TheoryRun run, double[] a, double[] start) => new()
     {
+        // |x₀ᵢ|·rᵢᵗ(1 + |kᵢ|t) per step and direction: the bound the closed form gives, which the errors stay under.
+        ["envelope"] = Numbers([.. Enumerable.Range(0, run.Points).SelectMany(t => a.Select((ai, i) => Math.Abs(start[i]) * QuadraticTheory.Envelope(ai, run.Lr, run.Momentum, t)))], 3),
         ["lr"] = run.Lr,
         ["momentum"] = run.Momentum,
         ["practice"] = Numbers(run.Practice, 9),

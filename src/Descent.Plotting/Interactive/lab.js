@@ -588,7 +588,7 @@
     const legend = el("div", { class: "lab-legend" },
       el("span", { class: "lab-key" }, el("b", { class: "lab-dot", style: "background:#1f5fa8" }), "Descent's iterates (dots)"),
       el("span", { class: "lab-key" }, el("i", { style: "background:#1d1d1f" }), "the closed form (lines)"),
-      el("span", { class: "lab-key" }, el("i", { class: "lab-dashed" }), "rate envelopes rᵢᵗ·|x₀ᵢ|"),
+      el("span", { class: "lab-key" }, el("i", { class: "lab-dashed" }), "bounds |x₀ᵢ|·rᵢᵗ(1 + kᵢt)"),
       el("span", { class: "lab-key", text: "right: |x_t| in blue, |y_t| in red, log scale, against t" }));
     root.append(
       el("p", { class: "lab-formula", text: [th.title, th.formula].filter(Boolean).join(": ") }),
@@ -602,7 +602,7 @@
       const r = th.runs[s.mi * th.lrs.length + s.li];
       lr.value = s.li; momentum.value = s.mi;
       lrLabel.textContent = "lr = " + fmt(th.lrs[s.li]);
-      momentumLabel.textContent = "β = " + fmt(th.momenta[s.mi]);
+      momentumLabel.textContent = "μ = " + fmt(th.momenta[s.mi]);
       drawPathView(r); drawErrors(r);
       pathCanvas.dataset.run = s.li + "/" + s.mi;
       gap.textContent = "max |Descent − closed form| / |x₀| = " + fmt(r.gap, 2) + " · rates " + r.rates.map((v) => fmt(v, 4)).join(", ")
@@ -626,7 +626,8 @@
       const series = [0, 1].map((i) => ({
         practice: Array.from({ length: r.practice.length / 2 }, (_, t) => Math.abs(r.practice[2 * t + i])),
         theory: Array.from({ length: steps }, (_, t) => Math.abs(r.theory[2 * t + i])),
-        envelope: Array.from({ length: steps }, (_, t) => Math.pow(r.rates[i], t) * x0[i]),
+        envelope: r.envelope ? Array.from({ length: r.envelope.length / 2 }, (_, t) => r.envelope[2 * t + i])
+          : Array.from({ length: steps }, (_, t) => Math.pow(r.rates[i], t) * x0[i]),
       }));
       const all = series.flatMap((d) => d.practice.concat(d.theory, d.envelope)).filter((v) => v > 0 && isFinite(v));
       const hi = Math.min(1e300, Math.max(...all, 1e-300)) * 3;
