@@ -57,7 +57,7 @@ internal static class LandscapeGrid
     /// </summary>
     public static MomentumAxis? MomentumOf(OptimizerEntry entry)
     {
-        foreach (var (option, label) in new[] { ("momentum", "momentum μ"), ("beta1", "β₁") })
+        foreach (var (option, label) in new[] { ("momentum", "μ"), ("beta1", "β₁") })
         {
             if (entry.Parameters.FirstOrDefault(p => p.Name == option) is not { } p || p.IsNone || !(p.Default > 0)) continue;
             double[] values = [.. MomentumValues];
