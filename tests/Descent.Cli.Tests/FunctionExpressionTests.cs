@@ -97,10 +97,26 @@ public class FunctionExpressionTests
     [InlineData("x(y)", "'x' at position 1 is not a function: write x*(...) for a product")]
     [InlineData("exp + x", "'exp' at position 1 is a function: write exp(...)")]
     [InlineData("7 * 2^3", "the formula uses neither x nor y")]
+    [InlineData("x + 1e999*y", "the number '1e999' at position 5 is too large for a double")]
     public void EachMistakeIsNamedWithItsPosition(string formula, string message)
     {
         var e = Assert.Throws<UsageException>(() => FunctionExpression.Compile(formula, "--function"));
         Assert.Contains(message, e.Message);
         Assert.StartsWith($"--function '{formula}': ", e.Message);
+    }
+
+    [Fact]
+    public void AFormulaLongerThanTheLimitIsRefusedBeforeItIsParsed()
+    {
+        // 12,000 terms would overflow the stack of the recursive walk and kill the process; the limit says so first.
+        string longest = "x" + string.Concat(Enumerable.Repeat("+x", (FunctionExpression.MaxLength - 1) / 2));
+        Assert.NotNull(FunctionExpression.Compile(longest, "--function"));
+        string tooLong = string.Concat(Enumerable.Repeat("x+", 12_000)) + "x";
+        var e = Assert.Throws<UsageException>(() => FunctionExpression.Compile(tooLong, "--function"));
+        Assert.Equal($"--function: the formula is {tooLong.Length} characters long; at most {FunctionExpression.MaxLength} are read (the parser and the tensor graph recurse once per operation)", e.Message);
+        var deep = Assert.Throws<UsageException>(() => FunctionExpression.Compile(new string('-', 20_000) + "x", "--function"));
+        Assert.Contains("at most", deep.Message);
+        string nested = new string('(', 499) + "x" + new string(')', 499);
+        Assert.NotNull(FunctionExpression.Compile(nested, "--function"));
     }
 }

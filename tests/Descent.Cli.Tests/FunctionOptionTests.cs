@@ -38,6 +38,7 @@ public class FunctionOptionTests
     [InlineData("x", "7,0", null, "--start (7, 0) lies outside the box [-2, 2] × [-2, 2]")]
     [InlineData("x", null, "2,-2,-2,2", "--box '2,-2,-2,2': xmin (2) must be below xmax (-2)")]
     [InlineData("x", null, "-2,2,1,1", "--box '-2,2,1,1': ymin (1) must be below ymax (1)")]
+    [InlineData("x", null, "-1e308,1e308,-2,2", "--box '-1e308,1e308,-2,2': the box is too wide to draw (its width overflows a double)")]
     [InlineData("x", null, "-2,2,1", "--box needs 4 comma-separated numbers xmin,xmax,ymin,ymax, got '-2,2,1'")]
     [InlineData("x", "1,two", null, "--start: 'two' (number 2 of '1,two') is not a finite number")]
     [InlineData("x", "1", null, "--start needs 2 comma-separated numbers, got '1'")]

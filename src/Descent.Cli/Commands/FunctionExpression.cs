@@ -57,6 +57,8 @@ internal static class FunctionExpression
     public static Func<Tensor, Tensor> Compile(string text, string option)
     {
         ArgumentNullException.ThrowIfNull(text);
+        if (text.Length > MaxLength)
+            throw new UsageException($"{option}: the formula is {text.Length} characters long; at most {MaxLength} are read (the parser and the tensor graph recurse once per operation)");
         Exception Error(string message) => new UsageException($"{option} '{text}': {message}");
         var tokens = Tokenize(text, Error);
         var shape = Check(tokens, text.Length, Error);
@@ -77,6 +79,9 @@ internal static class FunctionExpression
         return v => term.Eval(v[0], v[1]);
     }
 
+    /// <summary>The longest formula read: far more than any landscape needs, and far from a stack overflow in the recursive walk.</summary>
+    public const int MaxLength = 1000;
+
     private enum Kind { Number, Name, Operator, Open, Close, Comma }
 
     /// <param name="Text">The token as written (for messages); for an operator, its symbol: + - * / or ^ (also for **).</param>
@@ -96,7 +101,9 @@ internal static class FunctionExpression
             {
                 i = EndOfNumber(text, i);
                 string digits = text[start..i];
-                tokens.Add(new Token(Kind.Number, digits, start + 1, double.Parse(digits, NumberStyles.Float, CultureInfo.InvariantCulture)));
+                double value = double.Parse(digits, NumberStyles.Float, CultureInfo.InvariantCulture);
+                if (!double.IsFinite(value)) throw error($"the number '{digits}' at position {start + 1} is too large for a double");
+                tokens.Add(new Token(Kind.Number, digits, start + 1, value));
             }
             else if (char.IsAsciiLetter(c) || c == '_')
             {

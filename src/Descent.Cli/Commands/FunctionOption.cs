@@ -109,6 +109,9 @@ internal static class FunctionOption
         if (b.Length != 4) throw new UsageException($"--box needs 4 comma-separated numbers xmin,xmax,ymin,ymax, got '{text}'");
         if (!(b[0] < b[1])) throw new UsageException($"--box '{text}': xmin ({Format(b[0])}) must be below xmax ({Format(b[1])})");
         if (!(b[2] < b[3])) throw new UsageException($"--box '{text}': ymin ({Format(b[2])}) must be below ymax ({Format(b[3])})");
+        // The lab draws the box widened by half its size on each side: that frame's width must be a finite number too.
+        if (!double.IsFinite(2 * (b[1] - b[0])) || !double.IsFinite(2 * (b[3] - b[2])))
+            throw new UsageException($"--box '{text}': the box is too wide to draw (its width overflows a double)");
         return ([b[0], b[2]], [b[1], b[3]]);
     }
 

@@ -205,7 +205,7 @@ internal sealed class LabReport(string folder)
         int lrs = LandscapeStudy.LrGrid(r.Quick).Length;
         return new("Explore: every optimizer on every landscape",
         [
-            new ReportParagraph($"Pick a landscape and an optimizer, then move the sliders: each of the {lrs} learning rates and, for an optimizer with momentum or β₁, each of four momentum values is a run this lab computed, " +
+            new ReportParagraph($"Pick a landscape and an optimizer, then move the sliders: each learning rate of the search (up to {lrs}) and, for an optimizer with momentum or β₁, each of four momentum values is a run this lab computed, " +
                                 $"so the path changes at once. Scrub the step or press play to watch the iterate move over the contours (the first {LandscapePage.MostPoints - 1} steps of each run); " +
                                 "at each step three arrows take the update apart: the plain gradient step −α∇f, the velocity or first moment the optimizer keeps (scaled by −α), and the step it actually took, after its adaptive scaling."),
             new ReportParagraph("Below the focus view, one small panel per optimizer shows its default run on the same axes, in the same colours as every chart; the overlay puts two or three of them together. " +

@@ -31,9 +31,6 @@ internal sealed record GridRun(
 /// <summary>One optimizer's grid on one landscape: its rates, its momentum values (or none), and every run.</summary>
 internal sealed record OptimizerGrid(OptimizerEntry Entry, double[] Lrs, MomentumAxis? Momentum, IReadOnlyList<GridRun> Runs)
 {
-    /// <summary>The run at rate index <paramref name="li"/> and momentum index <paramref name="mi"/>.</summary>
-    public GridRun At(int li, int mi = 0) => Runs[mi * Lrs.Length + li];
-
     /// <summary>The runs at the optimizer's own (preset) momentum: the ones the calm default is picked from.</summary>
     public IEnumerable<GridRun> AtPresetMomentum => Momentum is { } m ? Runs.Where(r => r.Momentum == m.Preset) : Runs;
 }

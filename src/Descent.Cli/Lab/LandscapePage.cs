@@ -28,7 +28,7 @@ internal static class LandscapePage
     /// </summary>
     public const int MostPoints = 201;
 
-    /// <summary>An arrow longer than this many frames is drawn clipped anyway; capping it keeps the numbers short.</summary>
+    /// <summary>An arrow longer than sixteen frames is drawn clipped anyway; capping it keeps the numbers short.</summary>
     private const double LongestArrow = 16 * ArrowQuanta;
 
     /// <summary>True when the landscape is drawn with logarithmic levels: a known minimum and a floor-to-rim range of many decades.</summary>
@@ -78,12 +78,12 @@ internal static class LandscapePage
     }
 
     /// <summary>
-    /// f sampled on a <see cref="SurfaceSize"/>² grid over <paramref name="frame"/> (row 0 at the bottom), as bytes of a
-    /// scale from the lowest value to the 98th percentile: the rim of a steep landscape would otherwise flatten its floor.
+    /// f sampled on an <paramref name="n"/>² grid over <paramref name="frame"/> (corners included, row 0 at the bottom),
+    /// as bytes of a scale from the lowest value to the 98th percentile: the rim of a steep landscape would otherwise
+    /// flatten its floor. With <paramref name="log"/>, the scale is of log₁₀(f − <paramref name="fmin"/> + 1e-12).
     /// </summary>
-    public static JsonObject Surface(Func<double[], double> f, double[] frame, bool log, double fmin)
+    public static JsonObject Surface(Func<double[], double> f, double[] frame, bool log, double fmin, int n = SurfaceSize)
     {
-        int n = SurfaceSize;
         var t = new double[n * n];
         for (int j = 0; j < n; j++)
             for (int i = 0; i < n; i++)
@@ -93,7 +93,8 @@ internal static class LandscapePage
                 t[j * n + i] = log ? Math.Log10(Math.Max(v - fmin, 0) + 1e-12) : v;
             }
         var sorted = t.Where(double.IsFinite).Order().ToArray();
-        double zmin = sorted[0], zmax = sorted[(int)(0.98 * (sorted.Length - 1))];
+        // A user's formula may be finite only near its start, between the samples: then the surface is blank, not an error.
+        double zmin = sorted.Length > 0 ? sorted[0] : 0, zmax = sorted.Length > 0 ? sorted[(int)(0.98 * (sorted.Length - 1))] : 1;
         if (!(zmax > zmin)) zmax = zmin + 1;
         var z = new JsonArray();
         foreach (double v in t)
@@ -124,7 +125,7 @@ internal static class LandscapePage
     {
         double sx = 1 / (frame[1] - frame[0]), sy = 1 / (frame[3] - frame[2]);
         int n = 0;
-        while (n < Math.Min(run.Points.Count, MostPoints) && InFrame(run.Points[n], frame) && double.IsFinite(run.Losses[n])) n++;
+        while (n < Math.Min(run.Points.Count, MostPoints) && InFrame(run.Points[n], frame) && double.IsFinite(run.Losses[n]) && Finite(run.Gradients[n])) n++;
         var positions = run.Points.Take(n).Select(p => new[] { (p[0] - frame[0]) * sx, (p[1] - frame[2]) * sy }).ToList();
         double fmin = f.MinimumValue ?? 0;
         return new JsonObject
@@ -133,16 +134,18 @@ internal static class LandscapePage
             ["momentum"] = run.Momentum,
             ["status"] = run.Status.ToString().ToLowerInvariant(),
             ["reached"] = run.Reached,
-            ["final"] = double.IsFinite(run.FinalGap) ? double.Parse(run.FinalGap.ToString("G4", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) : null,
+            ["final"] = double.IsFinite(run.FinalGap) ? Significant(run.FinalGap, 4) : null,
             ["inBox"] = run.InBox,
             ["at"] = n < Math.Min(run.Points.Count, MostPoints) ? n : null,
             ["n"] = n,
-            ["xy"] = DeltaCoded(positions, n, PositionQuanta, 1, 1),
-            ["g"] = DeltaCoded(run.Gradients, n, ArrowQuanta, sx, sy),
-            ["m"] = run.Moments is null ? null : DeltaCoded(run.Moments, Math.Max(0, n - 1), ArrowQuanta, sx, sy),
-            ["loss"] = new JsonArray([.. run.Losses.Take(n).Select(l => (JsonNode?)Significant(l - fmin))]),
+            ["xy"] = DeltaCoded(positions, n, PositionQuanta, 1, 1, PositionQuanta),
+            ["g"] = DeltaCoded(run.Gradients, n, ArrowQuanta, sx, sy, LongestArrow),
+            ["m"] = run.Moments is null ? null : DeltaCoded(run.Moments, Math.Max(0, n - 1), ArrowQuanta, sx, sy, LongestArrow),
+            ["loss"] = Numbers(run.Losses.Take(n).Select(l => l - fmin), 3),
         };
     }
+
+    private static bool Finite(double[] v) => double.IsFinite(v[0]) && double.IsFinite(v[1]);
 
     private static bool InFrame(double[] p, double[] frame) =>
         p[0] >= frame[0] && p[0] <= frame[1] && p[1] >= frame[2] && p[1] <= frame[3];
@@ -150,15 +153,15 @@ internal static class LandscapePage
     /// <summary>
     /// The first <paramref name="count"/> pairs scaled by (<paramref name="sx"/>, <paramref name="sy"/>) into
     /// <paramref name="quanta"/> per unit, as [a₀, b₀, a₁ − a₀, b₁ − b₀, …]: a smooth path's differences are small numbers that
-    /// compress to about a byte.
+    /// compress to about a byte. Values are capped at ±<paramref name="limit"/> quanta.
     /// </summary>
-    private static JsonArray DeltaCoded(IReadOnlyList<double[]> pairs, int count, int quanta, double sx, double sy)
+    private static JsonArray DeltaCoded(IReadOnlyList<double[]> pairs, int count, int quanta, double sx, double sy, double limit)
     {
         var a = new JsonArray();
         long pa = 0, pb = 0;
         for (int t = 0; t < Math.Min(count, pairs.Count); t++)
         {
-            long qa = Quantum(pairs[t][0] * sx * quanta), qb = Quantum(pairs[t][1] * sy * quanta);
+            long qa = Quantum(pairs[t][0] * sx * quanta, limit), qb = Quantum(pairs[t][1] * sy * quanta, limit);
             a.Add(qa - pa);
             a.Add(qb - pb);
             (pa, pb) = (qa, qb);
@@ -166,10 +169,15 @@ internal static class LandscapePage
         return a;
     }
 
-    private static long Quantum(double v) => double.IsFinite(v) ? (long)Math.Round(Math.Clamp(v, -LongestArrow, LongestArrow)) : 0;
+    private static long Quantum(double v, double limit) => double.IsFinite(v) ? (long)Math.Round(Math.Clamp(v, -limit, limit)) : 0;
 
-    /// <summary>Three significant digits: what a readout shows, and far shorter in the page than 17.</summary>
-    private static double Significant(double v) => double.Parse(v.ToString("G3", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+    /// <summary><paramref name="v"/> to <paramref name="digits"/> significant digits: what a readout shows, and far shorter in the page than 17.</summary>
+    public static double Significant(double v, int digits) =>
+        double.Parse(v.ToString("G" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
-    private static JsonArray Numbers(params double[] values) => new([.. values.Select(v => (JsonNode)v)]);
+    /// <summary>Numbers as a JSON array, each to <paramref name="digits"/> significant digits when given.</summary>
+    public static JsonArray Numbers(IEnumerable<double> values, int? digits = null) =>
+        new([.. values.Select(v => (JsonNode)(digits is int d ? Significant(v, d) : v))]);
+
+    private static JsonArray Numbers(params double[] values) => Numbers((IEnumerable<double>)values);
 }

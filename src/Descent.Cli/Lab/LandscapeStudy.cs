@@ -92,12 +92,12 @@ internal static class LandscapeStudy
         : result.Loss;
 
     /// <summary>One optimizer at one rate from the function's start, stopped after the budget or once it escapes.</summary>
-    internal static MinimizeResult Run(TestFunction f, OptimizerEntry entry, double lr, int steps, Action<IterationInfo>? callback = null, bool record = true)
+    internal static MinimizeResult Run(TestFunction f, OptimizerEntry entry, double lr, int steps)
     {
         var stop = new StoppingCriteria { MaxIterations = steps, StopWhen = info => Escaped(f, info.Point) };
         var (x, fx) = Minimizer.StartFor(f.Value, f.Start, entry.Info); // a row matrix for an optimizer of matrices
         var optimizer = entry.Build([x], new Dictionary<string, double> { ["lr"] = lr });
-        return Minimizer.Minimize(fx, x, optimizer, stop, callback, record);
+        return Minimizer.Minimize(fx, x, optimizer, stop, callback: null, recordTrajectory: true);
     }
 
     /// <summary>The first iteration whose loss is within <see cref="Tolerance"/> of the known minimum, or null (none reached, or no known minimum).</summary>

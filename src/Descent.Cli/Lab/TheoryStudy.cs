@@ -54,7 +54,7 @@ internal static class TheoryStudy
     {
         double edge = 2 / aMax; // plain gradient descent's edge; momentum μ moves it to (1 + μ) times this
         double[] fractions = [0.05, 0.1, 0.25, 0.5, 0.75, 1.25, 2.25];
-        return [.. fractions.Select(k => Round(k * edge, 3)).Append(optimumLr).Distinct().Order()];
+        return [.. fractions.Select(k => LandscapePage.Significant(k * edge, 3)).Append(optimumLr).Distinct().Order()];
     }
 
     /// <summary>The momenta: the usual ones and the optimum's.</summary>
@@ -78,14 +78,14 @@ internal static class TheoryStudy
         {
             ["title"] = "Momentum on an ill-conditioned quadratic: theory over practice",
             ["formula"] = Formula(a),
-            ["a"] = Numbers(a),
+            ["a"] = LandscapePage.Numbers(a),
             ["kappa"] = aMax / aMin,
-            ["start"] = Numbers(f.Start),
-            ["box"] = Numbers([lower[0], upper[0], lower[1], upper[1]]),
+            ["start"] = LandscapePage.Numbers(f.Start),
+            ["box"] = LandscapePage.Numbers([lower[0], upper[0], lower[1], upper[1]]),
             ["steps"] = steps,
-            ["surface"] = Surface(f, quick ? 80 : 160),
-            ["lrs"] = Numbers(lrs),
-            ["momenta"] = Numbers(momenta),
+            ["surface"] = LandscapePage.Surface(f.Value, [lower[0], upper[0], lower[1], upper[1]], log: true, f.MinimumValue ?? 0, quick ? 80 : LandscapePage.SurfaceSize),
+            ["lrs"] = LandscapePage.Numbers(lrs),
+            ["momenta"] = LandscapePage.Numbers(momenta),
             ["default"] = new JsonObject { ["lr"] = lr0, ["momentum"] = mu0 },
             ["runs"] = runs,
         };
@@ -132,41 +132,16 @@ internal static class TheoryStudy
     private static JsonObject RunJson(TheoryRun run, double[] a, double[] start) => new()
     {
         // |x₀ᵢ|·rᵢᵗ(1 + |kᵢ|t) per step and direction: the bound the closed form gives, which the errors stay under.
-        ["envelope"] = Numbers([.. Enumerable.Range(0, run.Points).SelectMany(t => a.Select((ai, i) => Math.Abs(start[i]) * QuadraticTheory.Envelope(ai, run.Lr, run.Momentum, t)))], 3),
+        ["envelope"] = LandscapePage.Numbers([.. Enumerable.Range(0, run.Points).SelectMany(t => a.Select((ai, i) => Math.Abs(start[i]) * QuadraticTheory.Envelope(ai, run.Lr, run.Momentum, t)))], 3),
         ["lr"] = run.Lr,
         ["momentum"] = run.Momentum,
-        ["practice"] = Numbers(run.Practice, 9),
-        ["theory"] = Numbers(run.Theory, 9),
-        ["rates"] = Numbers(run.Rates),
+        ["practice"] = LandscapePage.Numbers(run.Practice, 9),
+        ["theory"] = LandscapePage.Numbers(run.Theory, 9),
+        ["rates"] = LandscapePage.Numbers(run.Rates),
         ["radius"] = run.Radius,
-        ["gap"] = Round(run.Gap, 3),
+        ["gap"] = LandscapePage.Significant(run.Gap, 3),
         ["status"] = run.Converges ? "converges" : "diverges",
     };
-
-    /// <summary>
-    /// log10(f − f* + 1e-12) on an n×n grid over the box (corners included, row 0 at y_min, column 0 at x_min), quantised
-    /// to 0…255 between its least and greatest value, as the landscape surfaces are.
-    /// </summary>
-    private static JsonObject Surface(TestFunction f, int n)
-    {
-        double[] lower = f.Lower, upper = f.Upper;
-        double fmin = f.MinimumValue ?? 0;
-        var t = new double[n * n];
-        for (int i = 0; i < n; i++)
-        {
-            double y = lower[1] + i * (upper[1] - lower[1]) / (n - 1);
-            for (int j = 0; j < n; j++)
-            {
-                double x = lower[0] + j * (upper[0] - lower[0]) / (n - 1);
-                t[i * n + j] = Math.Log10(f.Value([x, y]) - fmin + 1e-12);
-            }
-        }
-        double zmin = t.Min(), zmax = t.Max();
-        double scale = zmax > zmin ? 255 / (zmax - zmin) : 0;
-        var z = new JsonArray();
-        foreach (double v in t) z.Add((int)Math.Round((v - zmin) * scale));
-        return new JsonObject { ["nx"] = n, ["ny"] = n, ["log"] = true, ["z"] = z, ["zmin"] = zmin, ["zmax"] = zmax };
-    }
 
     /// <summary>"f(x, y) = ½ (x² + 100 y²)" for curvatures [1, 100].</summary>
     private static string Formula(double[] a)
@@ -174,17 +149,6 @@ internal static class TheoryStudy
         static string Term(double ai, string v) => (ai == 1 ? "" : ai.ToString("G6", CultureInfo.InvariantCulture) + " ") + v + "²";
         return $"f(x, y) = ½ ({Term(a[0], "x")} + {Term(a[1], "y")})";
     }
-
-    private static JsonArray Numbers(IEnumerable<double> values, int? digits = null)
-    {
-        var array = new JsonArray();
-        foreach (double v in values) array.Add(digits is int d ? Round(v, d) : v);
-        return array;
-    }
-
-    /// <summary><paramref name="v"/> to <paramref name="digits"/> significant digits (JSON then writes it in as few).</summary>
-    private static double Round(double v, int digits) =>
-        double.Parse(v.ToString("G" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
     private static double Norm(ReadOnlySpan<double> p)
     {

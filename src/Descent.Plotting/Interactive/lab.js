@@ -518,9 +518,10 @@
     function buildStability() {
       const opt = s.opt, land = s.land, rows = opt.momentum ? opt.momentum.values : [null];
       const known = land.fmin !== null && land.fmin !== undefined;
-      // Colour by iterations to tolerance (few is dark), or by log final loss when the minimum is unknown.
+      // Colour by iterations to tolerance (few is dark), or by the final loss when the minimum is unknown (it may be
+      // negative there, so on a linear scale, as the lab's rate search scores those runs).
       const score = (r) => known ? (r.reached === null || r.reached === undefined ? null : r.reached)
-        : (r.status === "diverged" || !(r.final > 0) ? null : Math.log10(r.final));
+        : (r.status === "diverged" || r.final === null || r.final === undefined ? null : r.final);
       const scores = opt.runs.map(score).filter((v) => v !== null && isFinite(v));
       const lo = Math.min(...scores), hi = Math.max(...scores);
       stability.style.gridTemplateColumns = "auto repeat(" + opt.lrs.length + ", minmax(1.9rem, 1fr))";
@@ -551,7 +552,7 @@
       stability.replaceChildren(...cells);
       stabilityNote.textContent = known
         ? "Number: iterations to reach f − fmin ≤ " + fmt(land.tolerance) + " (darker is faster); ✕ diverged; – stalled."
-        : "Colour: final loss, log scale (darker is lower); ✕ diverged.";
+        : "Colour: final loss (darker is lower); ✕ diverged.";
     }
 
     return { show: () => showLandscape(index.landscapes[0]) };
@@ -588,7 +589,7 @@
     const legend = el("div", { class: "lab-legend" },
       el("span", { class: "lab-key" }, el("b", { class: "lab-dot", style: "background:#1f5fa8" }), "Descent's iterates (dots)"),
       el("span", { class: "lab-key" }, el("i", { style: "background:#1d1d1f" }), "the closed form (lines)"),
-      el("span", { class: "lab-key" }, el("i", { class: "lab-dashed" }), "bounds |x₀ᵢ|·rᵢᵗ(1 + kᵢt)"),
+      el("span", { class: "lab-key" }, el("i", { class: "lab-dashed" }), "bounds |x₀ᵢ|·rᵢᵗ(1 + |kᵢ|t)"),
       el("span", { class: "lab-key", text: "right: |x_t| in blue, |y_t| in red, log scale, against t" }));
     root.append(
       el("p", { class: "lab-formula", text: [th.title, th.formula].filter(Boolean).join(": ") }),
@@ -622,12 +623,11 @@
     }
 
     function drawErrors(r) {
-      const steps = r.theory.length / 2, x0 = [Math.abs(th.start[0]), Math.abs(th.start[1])];
+      const steps = r.theory.length / 2;
       const series = [0, 1].map((i) => ({
         practice: Array.from({ length: r.practice.length / 2 }, (_, t) => Math.abs(r.practice[2 * t + i])),
         theory: Array.from({ length: steps }, (_, t) => Math.abs(r.theory[2 * t + i])),
-        envelope: r.envelope ? Array.from({ length: r.envelope.length / 2 }, (_, t) => r.envelope[2 * t + i])
-          : Array.from({ length: steps }, (_, t) => Math.pow(r.rates[i], t) * x0[i]),
+        envelope: Array.from({ length: r.envelope.length / 2 }, (_, t) => r.envelope[2 * t + i]),
       }));
       const all = series.flatMap((d) => d.practice.concat(d.theory, d.envelope)).filter((v) => v > 0 && isFinite(v));
       const hi = Math.min(1e300, Math.max(...all, 1e-300)) * 3;
