@@ -1,5 +1,6 @@
 using Descent.Cli.Catalog;
 using Descent.Functions;
+using Descent.Optim;
 
 namespace Descent.Cli.Lab;
 
@@ -86,13 +87,10 @@ internal static class LandscapeGrid
     {
         var given = new Dictionary<string, double> { ["lr"] = lr };
         if (axis is not null && momentum is double m) given[axis.Option] = m;
-        var stop = new StoppingCriteria { MaxIterations = steps, StopWhen = info => LandscapeStudy.Escaped(f, info.Point) };
-        var (x, fx) = Minimizer.StartFor(f.Value, f.Start, entry.Info);
-        var optimizer = entry.Build([x], given);
         var gradients = new List<double[]>();
         var moments = new List<double[]>();
         bool hasMoment = true;
-        void Observe(IterationInfo info)
+        void Observe(IterationInfo info, Optimizer optimizer, Tensor x)
         {
             var g = x.Grad?.ToDoubleArray() ?? f.Gradient(info.Point); // x.Grad holds ∇f at the point the callback sees
             gradients.Add([-lr * g[0], -lr * g[1]]);
@@ -108,7 +106,7 @@ internal static class LandscapeGrid
             var b = buffer!.ToDoubleArray();
             moments.Add([-lr * b[0], -lr * b[1]]);
         }
-        var result = Minimizer.Minimize(fx, x, optimizer, stop, Observe, recordTrajectory: true);
+        var result = LandscapeStudy.Run(f, entry, given, steps, Observe);
         return Summarise(f, lr, momentum, result, gradients, hasMoment && moments.Count > 0 ? moments : null);
     }
 
@@ -118,7 +116,8 @@ internal static class LandscapeGrid
         double min = f.MinimumValue ?? 0;
         int? reached = diverged ? null : LandscapeStudy.IterationsToTolerance(f, result.Losses);
         var status = diverged ? GridStatus.Diverged : reached is not null ? GridStatus.Reached : f.MinimumValue is null ? GridStatus.Finished : GridStatus.Stalled;
-        bool inBox = result.Trajectory.All(p => LandscapeStudy.InBox(f, p));
+        double[] lower = f.Lower, upper = f.Upper;
+        bool inBox = result.Trajectory.All(p => LandscapeStudy.InBox(lower, upper, p));
         double? score = diverged ? null : LandscapeStudy.Score(f, result);
         return new GridRun(lr, momentum, status, reached, result.Loss - min, inBox, score,
             result.Trajectory, result.Losses, gradients, moments);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Descent.Cli.Catalog;
 using Descent.Functions;
+using Descent.Optim;
 
 namespace Descent.Cli.Lab;
 
@@ -72,7 +73,8 @@ internal static class LandscapeStudy
     /// <summary>True when a point lies in the plotting box (the picture).</summary>
     public static bool InBox(TestFunction f, double[] p) => InBox(f.Lower, f.Upper, p);
 
-    private static bool InBox(double[] lower, double[] upper, double[] p)
+    /// <summary>True when a point lies in the box [<paramref name="lower"/>, <paramref name="upper"/>]: for a whole path, take the bounds once (<see cref="TestFunction.Lower"/> is a copy).</summary>
+    internal static bool InBox(double[] lower, double[] upper, double[] p)
     {
         for (int i = 0; i < p.Length; i++)
             if (!(p[i] >= lower[i] && p[i] <= upper[i])) return false;
@@ -92,12 +94,22 @@ internal static class LandscapeStudy
         : result.Loss;
 
     /// <summary>One optimizer at one rate from the function's start, stopped after the budget or once it escapes.</summary>
-    internal static MinimizeResult Run(TestFunction f, OptimizerEntry entry, double lr, int steps)
+    internal static MinimizeResult Run(TestFunction f, OptimizerEntry entry, double lr, int steps) =>
+        Run(f, entry, new Dictionary<string, double> { ["lr"] = lr }, steps);
+
+    /// <summary>
+    /// One optimizer built from <paramref name="given"/> over its preset, from the function's start, stopped after the
+    /// budget or once it escapes; <paramref name="observe"/> sees each point with the optimizer and the parameter tensor
+    /// (whose gradient is that point's).
+    /// </summary>
+    internal static MinimizeResult Run(TestFunction f, OptimizerEntry entry, IReadOnlyDictionary<string, double> given, int steps,
+        Action<IterationInfo, Optimizer, Tensor>? observe = null)
     {
-        var stop = new StoppingCriteria { MaxIterations = steps, StopWhen = info => Escaped(f, info.Point) };
+        double[] lower = f.Lower, upper = f.Upper; // copies: taken once per run, not per step
+        var stop = new StoppingCriteria { MaxIterations = steps, StopWhen = info => Escaped(lower, upper, info.Point) };
         var (x, fx) = Minimizer.StartFor(f.Value, f.Start, entry.Info); // a row matrix for an optimizer of matrices
-        var optimizer = entry.Build([x], new Dictionary<string, double> { ["lr"] = lr });
-        return Minimizer.Minimize(fx, x, optimizer, stop, callback: null, recordTrajectory: true);
+        var optimizer = entry.Build([x], given);
+        return Minimizer.Minimize(fx, x, optimizer, stop, observe is null ? null : info => observe(info, optimizer, x), recordTrajectory: true);
     }
 
     /// <summary>The first iteration whose loss is within <see cref="Tolerance"/> of the known minimum, or null (none reached, or no known minimum).</summary>
@@ -110,9 +122,8 @@ internal static class LandscapeStudy
     }
 
     /// <summary>True when a point has left the plotting box by more than ten box-widths: the run is heading to infinity.</summary>
-    public static bool Escaped(TestFunction f, double[] p)
+    private static bool Escaped(double[] lower, double[] upper, double[] p)
     {
-        double[] lower = f.Lower, upper = f.Upper; // copies: taken once, not per coordinate
         for (int i = 0; i < p.Length; i++)
         {
             double width = upper[i] - lower[i];

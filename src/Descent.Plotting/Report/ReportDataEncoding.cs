@@ -33,13 +33,13 @@ internal static class ReportDataEncoding
         var sb = new StringBuilder(json.Length + 16);
         foreach (char c in json)
         {
-            sb.Append(c switch
+            switch (c)
             {
-                '<' => "\\u003c",
-                '>' => "\\u003e",
-                '&' => "\\u0026",
-                _ => c.ToString(),
-            });
+                case '<': sb.Append("\\u003c"); break;
+                case '>': sb.Append("\\u003e"); break;
+                case '&': sb.Append("\\u0026"); break;
+                default: sb.Append(c); break;
+            }
         }
 
         return sb.ToString();
