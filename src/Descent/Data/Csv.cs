@@ -6,7 +6,8 @@ namespace Descent.Data;
 /// Reads numeric CSV files into features and labels: every column is a number, one column is the label (a class
 /// index for classification, a number for regression) and the others are the features. Fields are separated by a
 /// single character, may be surrounded by spaces or double quotes, and cannot contain the separator. Empty lines are
-/// skipped. Files starting with the gzip magic bytes are decompressed.
+/// skipped. Files starting with the gzip magic bytes are decompressed; a gzip stream that ends early, as a truncated
+/// file does, is an error.
 /// </summary>
 public static class Csv
 {
@@ -20,7 +21,8 @@ public static class Csv
     /// <param name="dtype">The features' dtype: Float32 (default) or Float64.</param>
     /// <param name="separator">The field separator.</param>
     /// <exception cref="InvalidDataException">A field is not a finite number, a line has the wrong number of fields, or a
-    /// label is not a class index; the message names the file, the line and the (1-based) column.</exception>
+    /// label is not a class index; the message names the file, the line and the (1-based) column. Also a gzip file that
+    /// is truncated or corrupt; the message names the file.</exception>
     /// <exception cref="ArgumentException">The label column does not exist, or <paramref name="dtype"/> is not a float type.</exception>
     public static LabeledData Read(string path, bool? hasHeader = null, string? labelColumn = null, int labelIndex = -1,
         bool classification = true, DType dtype = DType.Float32, char separator = ',')

@@ -62,6 +62,49 @@ public class CsvTests
         Assert.Equal(new float[] { 1, 2 }, d.Features.ToArray<float>());
     }
 
+    private static byte[] Gzip(string text)
+    {
+        var ms = new MemoryStream();
+        using (var gz = new GZipStream(ms, CompressionLevel.Fastest)) gz.Write(System.Text.Encoding.UTF8.GetBytes(text));
+        return ms.ToArray();
+    }
+
+    [Fact]
+    public void EveryCutOfAGzipFileIsAnErrorNamingTheFile()
+    {
+        using var dir = new TempFolder();
+        string path = Path.Combine(dir.Path, "t.csv.gz");
+        var text = new System.Text.StringBuilder("x,y,label\n");
+        for (int i = 0; i < 300; i++) text.Append($"{i * 37 % 101},{i * 7919 % 1009},{i % 3}\n");
+        var full = Gzip(text.ToString());
+        for (int cut = 0; cut < full.Length; cut++)
+        {
+            File.WriteAllBytes(path, full[..cut]);
+            var e = Assert.Throws<InvalidDataException>(() => Csv.Read(path));
+            Assert.StartsWith(path, e.Message);
+        }
+        File.WriteAllBytes(path, full);
+        Assert.Equal(300, Csv.Read(path).Count);
+    }
+
+    [Fact]
+    public void ConcatenatedGzipMembersReadAsOneFileAndEachIsChecked()
+    {
+        using var dir = new TempFolder();
+        string path = Path.Combine(dir.Path, "t.csv.gz");
+        byte[] first = Gzip("f,label\n1,0\n2,1\n"), second = Gzip("3,0\n4,1\n5,0\n");
+        File.WriteAllBytes(path, [.. first, .. second]);
+        Assert.Equal(new float[] { 1, 2, 3, 4, 5 }, Csv.Read(path).Features.ToArray<float>());
+        File.WriteAllBytes(path, [.. first, .. second[..^3]]);
+        Assert.Contains("truncated or corrupt gzip data", Assert.Throws<InvalidDataException>(() => Csv.Read(path)).Message);
+        var badCrc = first.ToArray();
+        badCrc[^8] ^= 1;
+        File.WriteAllBytes(path, badCrc);
+        Assert.StartsWith($"{path}: corrupt gzip data", Assert.Throws<InvalidDataException>(() => Csv.Read(path)).Message);
+        File.WriteAllBytes(path, [.. first, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]); // not gzip after the end: GZipStream would ignore it
+        Assert.StartsWith($"{path}: truncated or corrupt gzip data", Assert.Throws<InvalidDataException>(() => Csv.Read(path)).Message);
+    }
+
     [Theory]
     [InlineData("a,b\n1,2\nx,3\n", "t.csv, line 3, column 1: \"x\" is not a finite number")]
     [InlineData("a,b\n1,2\n3,\n", "t.csv, line 3, column 2: \"\" is not a finite number")]

@@ -124,6 +124,22 @@ public class MnistTests
     }
 
     [Fact]
+    public void EveryCutOfAGzipFileIsAnErrorNamingTheFile()
+    {
+        using var dir = new TempFolder();
+        string path = Path.Combine(dir.Path, "x-labels-idx1-ubyte.gz");
+        var full = Gzip(Idx(0x801, [300], Enumerable.Range(0, 300).Select(i => (byte)(i * 7 % 10)).ToArray()));
+        for (int cut = 0; cut < full.Length; cut++)
+        {
+            File.WriteAllBytes(path, full[..cut]);
+            var e = Assert.Throws<InvalidDataException>(() => Mnist.ReadLabels(path));
+            Assert.StartsWith(path, e.Message);
+        }
+        File.WriteAllBytes(path, full);
+        Assert.Equal(300, Mnist.ReadLabels(path).NumEl);
+    }
+
+    [Fact]
     public void TrailingBytesAndCountMismatchAreErrors()
     {
         using var dir = new TempFolder();
