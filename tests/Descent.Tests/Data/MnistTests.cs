@@ -139,6 +139,68 @@ public class MnistTests
         Assert.Equal(300, Mnist.ReadLabels(path).NumEl);
     }
 
+    // Allocated bytes on this thread while `read` runs, and the exception it must throw.
+    private static (InvalidDataException Error, long Allocated) Allocation(Func<object> read)
+    {
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<InvalidDataException>(read);
+        return (e, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    // A 16-byte (or 8-byte) file whose header claims a huge or overflowing size: the error names the file and the
+    // dimensions, and nothing near the claimed size is allocated.
+    [Theory]
+    [InlineData(false, 0x803, new[] { 32767, 256, 256 }, "truncated: 0 bytes of images data after the header, expected 2147418112")] // 2 GiB
+    [InlineData(true, 0x803, new[] { 32767, 256, 256 }, "truncated: 0 bytes of images data after the header, expected 2147418112")]
+    [InlineData(false, 0x803, new[] { 16384, 256, 256 }, "truncated: 0 bytes")] // 1 GiB
+    [InlineData(true, 0x803, new[] { 16384, 256, 256 }, "truncated: 0 bytes")]
+    [InlineData(false, 0x801, new[] { int.MaxValue - 64 }, "truncated: 0 bytes of labels data")]
+    [InlineData(true, 0x801, new[] { int.MaxValue - 64 }, "truncated: 0 bytes of labels data")]
+    [InlineData(false, 0x803, new[] { 4194304, 2097152, 2097152 }, "too many for a tensor")] // the product wraps to 0 in 64 bits
+    [InlineData(true, 0x803, new[] { 4194304, 2097152, 2097152 }, "too many for a tensor")]
+    [InlineData(false, 0x803, new[] { 65536, 65536, 65536 }, "too many for a tensor")]
+    [InlineData(true, 0x803, new[] { 0, 65536, 65536 }, "too many for a tensor")] // no values, but an image of 2^32 pixels
+    [InlineData(false, 0x801, new[] { int.MaxValue }, "too many for a tensor")]
+    public void AHostileHeaderIsRejectedWithoutAllocatingWhatItClaims(bool gzip, int magic, int[] dims, string expected)
+    {
+        using var dir = new TempFolder();
+        string path = Path.Combine(dir.Path, (magic == 0x803 ? "x-images-idx3-ubyte" : "x-labels-idx1-ubyte") + (gzip ? ".gz" : ""));
+        var bytes = Idx(magic, dims, []);
+        File.WriteAllBytes(path, gzip ? Gzip(bytes) : bytes);
+        var (e, allocated) = Allocation(() => magic == 0x803 ? Mnist.ReadImages(path) : Mnist.ReadLabels(path));
+        Assert.StartsWith(path, e.Message);
+        Assert.Contains(expected, e.Message);
+        Assert.Contains($"[{string.Join(", ", dims)}]", e.Message);
+        Assert.True(allocated < 1 << 20, $"allocated {allocated} bytes for a {bytes.Length}-byte file");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ATruncatedFileWithALargeCountAllocatesAboutTwiceWhatItHolds(bool gzip)
+    {
+        using var dir = new TempFolder();
+        string path = Path.Combine(dir.Path, "x-images-idx3-ubyte" + (gzip ? ".gz" : ""));
+        const int real = 3 << 20; // 3 MiB of pixels of a header that claims 1.9 GB
+        var bytes = Idx(0x803, [30000, 256, 256], Enumerable.Range(0, real).Select(i => (byte)(i * 7919 % 251)).ToArray());
+        File.WriteAllBytes(path, gzip ? Gzip(bytes) : bytes);
+        var (e, allocated) = Allocation(() => Mnist.ReadImages(path));
+        Assert.Contains($"truncated: {real} bytes of images data after the header, expected 1966080000 ([30000, 256, 256])", e.Message);
+        Assert.True(allocated < (gzip ? 2L * real : 0) + (1 << 20), $"allocated {allocated} bytes for {real} bytes of data");
+    }
+
+    [Theory]
+    [InlineData(10)]
+    [InlineData(255)]
+    public void ALabelThatIsNotADigitIsRejectedWithItsIndex(byte bad)
+    {
+        using var dir = new TempFolder();
+        string path = Path.Combine(dir.Path, "x-labels-idx1-ubyte");
+        File.WriteAllBytes(path, Idx(0x801, [5], [0, 9, bad, 3, 200]));
+        var e = Assert.Throws<InvalidDataException>(() => Mnist.ReadLabels(path));
+        Assert.Equal($"{path}: label {bad} at index 2 is not a digit 0–9", e.Message);
+    }
+
     [Fact]
     public void TrailingBytesAndCountMismatchAreErrors()
     {
