@@ -16,7 +16,8 @@ internal static class DataCatalog
         if (name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
         {
             if (!File.Exists(name)) throw new UsageException($"--dataset: file '{name}' does not exist");
-            var csv = Csv.Read(name, hasHeader: true, labelColumn: labelColumn);
+            // A first line of numbers is data, unless --label says the first line names the columns.
+            var csv = Csv.Read(name, hasHeader: labelColumn is null ? null : true, labelColumn: labelColumn);
             return Prepare(Path.GetFileNameWithoutExtension(name), csv, seed, null);
         }
         var known = Names.ToDictionary(n => n, n => n, StringComparer.OrdinalIgnoreCase);

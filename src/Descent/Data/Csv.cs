@@ -14,7 +14,10 @@ public static class Csv
     /// <summary>Reads a CSV file (gzipped or not).</summary>
     /// <param name="path">The file.</param>
     /// <param name="hasHeader">True when the first non-empty line names the columns, false when it is data, null (the
-    /// default) to decide from the line itself: it is a header when one of its fields is not a number.</param>
+    /// default) to decide from the line itself: it is a header only when it cannot be data, that is when one of its
+    /// fields holds a letter and is neither a number (<c>1e-3</c>, <c>NaN</c>, <c>Infinity</c>) nor a word that data
+    /// files write for a missing or infinite value (<c>NA</c>, <c>N/A</c>, <c>null</c>, <c>None</c>, <c>inf</c>, any case,
+    /// signed or not). Otherwise it is data, and a field of it that is not a finite number is an error on that line.</param>
     /// <param name="labelColumn">The label column's name (needs a header); overrides <paramref name="labelIndex"/>.</param>
     /// <param name="labelIndex">The label column's 0-based index; negative counts from the end (-1, the default, is the last column).</param>
     /// <param name="classification">True: labels must be non-negative integers and become int64 class indices. False: float targets of <paramref name="dtype"/>.</param>
@@ -35,7 +38,8 @@ public static class Csv
     /// <summary>Reads CSV text; see <see cref="Read(string, bool?, string?, int, bool, DType, char)"/>.</summary>
     /// <param name="reader">The text.</param>
     /// <param name="source">The name used in error messages (a file name).</param>
-    /// <param name="hasHeader">True when the first non-empty line names the columns, false when it is data, null to decide from the line.</param>
+    /// <param name="hasHeader">True when the first non-empty line names the columns, false when it is data, null to decide
+    /// from the line (a header only when it cannot be data, as <see cref="Read(string, bool?, string?, int, bool, DType, char)"/> says).</param>
     /// <param name="labelColumn">The label column's name (needs a header); overrides <paramref name="labelIndex"/>.</param>
     /// <param name="labelIndex">The label column's 0-based index; negative counts from the end.</param>
     /// <param name="classification">True for int64 class indices, false for float targets.</param>
@@ -85,7 +89,7 @@ public static class Csv
             if (columns < 0) (columns, columnsLine) = (fields.Length, lineNo);
             else if (fields.Length != columns)
                 throw new InvalidDataException($"{source}, line {lineNo}: {fields.Length} fields, expected {columns} as on line {columnsLine}");
-            if (header is null && values.Count == 0 && (hasHeader ?? !fields.All(IsNumber)))
+            if (header is null && values.Count == 0 && (hasHeader ?? !fields.All(CanBeData)))
             {
                 header = fields.Select(Unquote).ToArray();
                 continue;
@@ -105,8 +109,17 @@ public static class Csv
         return new Rows(header, values, lines, columns);
     }
 
-    private static bool IsNumber(string field) =>
-        double.TryParse(Unquote(field), NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+    // A field that cannot name a column: no letter, a number, or a word for a missing or infinite value. A first line
+    // of such fields is data (see Read's hasHeader).
+    private static bool CanBeData(string field)
+    {
+        field = Unquote(field);
+        return !field.Any(char.IsLetter)
+            || double.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
+            || NumberWords.Contains(field.TrimStart('+', '-'));
+    }
+
+    private static readonly HashSet<string> NumberWords = new(["nan", "na", "n/a", "null", "none", "inf", "infinity"], StringComparer.OrdinalIgnoreCase);
 
     private static string Unquote(string field)
     {

@@ -105,6 +105,50 @@ public class CsvTests
         Assert.StartsWith($"{path}: truncated or corrupt gzip data", Assert.Throws<InvalidDataException>(() => Csv.Read(path)).Message);
     }
 
+    // A first line that can be data is data, however its numbers are written.
+    [Theory]
+    [InlineData("\"1.5\",2,0")]
+    [InlineData("1.5e0,2,0")]
+    [InlineData(" 1.5 , 2 ,0")]
+    [InlineData("+1.5,+2,0")]
+    [InlineData("1.5,2E0,\" 0 \"")]
+    public void AHeaderlessFileKeepsItsFirstRow(string first)
+    {
+        var d = Read(first + "\n3,4,1\n", hasHeader: null);
+        Assert.Equal(new float[] { 1.5f, 2, 3, 4 }, d.Features.ToArray<float>());
+        Assert.Equal(new long[] { 0, 1 }, d.Labels.ToArray<long>());
+    }
+
+    // A first line with a missing, infinite or mis-written value is still data: the error is on line 1, not a lost row.
+    [Theory]
+    [InlineData("1,inf,0\n3,4,1\n", ',', "t.csv, line 1, column 2: \"inf\" is not a finite number")]
+    [InlineData("1,-Inf,0\n3,4,1\n", ',', "t.csv, line 1, column 2: \"-Inf\" is not a finite number")]
+    [InlineData("NaN,2,0\n3,4,1\n", ',', "t.csv, line 1, column 1: \"NaN\" is not a finite number")]
+    [InlineData("1,NA,0\n3,4,1\n", ',', "t.csv, line 1, column 2: \"NA\" is not a finite number")]
+    [InlineData("1,?,0\n3,4,1\n", ',', "t.csv, line 1, column 2: \"?\" is not a finite number")]
+    [InlineData("1,2,0,\n3,4,1,\n", ',', "t.csv, line 1, column 4: \"\" is not a finite number")]
+    [InlineData("1,5;2;0\n3;4;1\n", ';', "t.csv, line 1, column 1: \"1,5\" is not a finite number")]
+    [InlineData("1 000,2,0\n3,4,1\n", ',', "t.csv, line 1, column 1: \"1 000\" is not a finite number")]
+    public void AFirstLineThatCanBeDataIsData(string text, char separator, string expected)
+    {
+        var e = Assert.Throws<InvalidDataException>(() => Read(text, hasHeader: null, separator: separator));
+        Assert.Contains(expected, e.Message);
+    }
+
+    // A first line is a header when one of its fields is a name: a letter, and neither a number nor a missing-value word.
+    [Theory]
+    [InlineData("x,y,label")]
+    [InlineData(",y,label")] // pandas' unnamed index column
+    [InlineData("1,y,2")]
+    [InlineData("nan_count,inf,label")]
+    [InlineData("\"sepal length (cm)\",2,0")]
+    public void AFirstLineThatCannotBeDataIsAHeader(string first)
+    {
+        var d = Read(first + "\n1.5,2,0\n3,4,1\n", hasHeader: null);
+        Assert.Equal(2, d.Count);
+        Assert.Equal(new float[] { 1.5f, 2, 3, 4 }, d.Features.ToArray<float>());
+    }
+
     [Theory]
     [InlineData("a,b\n1,2\nx,3\n", "t.csv, line 3, column 1: \"x\" is not a finite number")]
     [InlineData("a,b\n1,2\n3,\n", "t.csv, line 3, column 2: \"\" is not a finite number")]
