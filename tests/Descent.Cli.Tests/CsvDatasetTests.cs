@@ -2,7 +2,7 @@ using Descent.Cli.Catalog;
 
 namespace Descent.Cli.Tests;
 
-/// <summary>How <c>descent train --dataset PATH.csv</c> reads a CSV file: with or without a header line.</summary>
+/// <summary>How <c>descent train --dataset PATH.csv</c> reads a CSV file: with or without a header line, and not too small to train on.</summary>
 public class CsvDatasetTests
 {
     private static string Write(DirectoryInfo dir, string name, string text)
@@ -26,6 +26,25 @@ public class CsvDatasetTests
             data = DataCatalog.Load(Write(dir, "first.csv", "label,a,b\n" + string.Join('\n', rows.Split('\n').Select(r => string.Join(',', r.Split(',').Reverse())))), seed: 0, labelColumn: "label");
             Assert.Equal(10, data.Train.Count + data.Test.Count);
             Assert.Equal(3, data.NumClasses);
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
+    }
+
+    [Theory]
+    [InlineData("a,b,label\n5.1,3.5,0\n")]
+    [InlineData("5.1,3.5,0\n")]
+    public void A_one_row_csv_is_a_one_line_error_naming_the_file(string text)
+    {
+        var dir = Directory.CreateTempSubdirectory("descent-cli-");
+        try
+        {
+            string path = Write(dir, "one.csv", text);
+            var (code, _, err) = CliRunner.Run("train", "--dataset", path, "--model", "linear", "--epochs", "1");
+            Assert.Equal(2, code);
+            Assert.Equal($"error: --dataset: {path} has 1 data row; training needs at least 2 (one to train on and one to test on){Environment.NewLine}", err);
         }
         finally
         {

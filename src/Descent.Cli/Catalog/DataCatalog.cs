@@ -18,6 +18,8 @@ internal static class DataCatalog
             if (!File.Exists(name)) throw new UsageException($"--dataset: file '{name}' does not exist");
             // A first line of numbers is data, unless --label says the first line names the columns.
             var csv = Csv.Read(name, hasHeader: labelColumn is null ? null : true, labelColumn: labelColumn);
+            if (csv.Count < 2)
+                throw new UsageException($"--dataset: {name} has {csv.Count} data row; training needs at least 2 (one to train on and one to test on)");
             return Prepare(Path.GetFileNameWithoutExtension(name), csv, seed, null);
         }
         var known = Names.ToDictionary(n => n, n => n, StringComparer.OrdinalIgnoreCase);
