@@ -16,9 +16,10 @@ internal static class DataCatalog
         if (name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
         {
             if (!File.Exists(name)) throw new UsageException($"--dataset: file '{name}' does not exist");
-            var csv = Csv.Read(name, hasHeader: true, labelColumn: labelColumn);
+            var csv = Cli.ReadFile("--dataset", name, () => ReadCsv(name, labelColumn));
             return Prepare(Path.GetFileNameWithoutExtension(name), csv, seed, null);
         }
+        if (labelColumn is not null) throw new UsageException($"--label names the label column of a CSV file; --dataset {name} is a built-in data set");
         var known = Names.ToDictionary(n => n, n => n, StringComparer.OrdinalIgnoreCase);
         string resolved = Descent.Cli.Names.Resolve("dataset", name, known);
         if (resolved == "mnist")
@@ -32,6 +33,21 @@ internal static class DataCatalog
         }
         var table = Tables.Load(resolved);
         return Prepare(resolved, table, seed, resolved == "digits" ? (1, 8, 8) : null);
+    }
+
+    private static LabeledData ReadCsv(string path, string? labelColumn)
+    {
+        try
+        {
+            return Csv.Read(path, hasHeader: true, labelColumn: labelColumn);
+        }
+        catch (ArgumentException e) when (e.ParamName == "labelColumn")
+        {
+            // The reader's words for its arguments (labelColumn, labelIndex) are not the command line's.
+            throw new UsageException(e.Message.Contains("needs a header line", StringComparison.Ordinal)
+                ? $"--label {labelColumn}: the first line of {path} is numbers, not column names; without --label the label is the last column"
+                : $"--label: {Cli.OneLine(e)}");
+        }
     }
 
     private static PreparedData Prepare(string name, LabeledData data, long seed, (int, int, int)? image)
