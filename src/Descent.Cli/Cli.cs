@@ -42,7 +42,7 @@ internal static class Cli
     public static int? ExitCodeOf(Exception e) => e switch
     {
         UsageException or InvalidDataException => UsageError,
-        ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException or FormatException
+        RunException or ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException or FormatException
             or OutOfMemoryException or Parallel.CommunicationException => RunError,
         _ => null,
     };
@@ -96,6 +96,15 @@ internal static class Cli
         return 0;
     });
 
+    /// <summary>Serialises <paramref name="value"/> as the commands' <c>--json</c> output does: NaN and infinities as the strings "NaN", "Infinity" and "-Infinity".</summary>
+    public static string Json(object value) => JsonSerializer.Serialize(value, JsonOptions);
+
+    /// <summary>
+    /// The options of every <c>--json</c> output: a number that is not finite (the loss of a run that diverged) is written
+    /// as the string "NaN", "Infinity" or "-Infinity" (JSON has no such numbers), and null keeps meaning "does not apply".
+    /// </summary>
+    public static JsonSerializerOptions JsonOptions { get; } = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
     /// <summary>True when <see cref="DebugVariable"/> asks for the stack trace of an internal error.</summary>
     public static bool Debug => Environment.GetEnvironmentVariable(DebugVariable) is "1" or "true";
 
@@ -106,3 +115,6 @@ internal static class Cli
 
 /// <summary>A mistake on the command line: printed as a message (no stack trace) with exit code 2.</summary>
 internal sealed class UsageException(string message) : Exception(message);
+
+/// <summary>A run that failed after it started (the weights diverged): printed as a message with exit code 1.</summary>
+internal sealed class RunException(string message) : Exception(message);

@@ -89,6 +89,14 @@ public class CliErrorTests
     }
 
     [Fact]
+    public void Json_writes_numbers_that_are_not_finite_as_strings()
+    {
+        string json = Cli.Json(new Dictionary<string, object?> { ["nan"] = double.NaN, ["inf"] = double.PositiveInfinity, ["minus"] = double.NegativeInfinity, ["none"] = null, ["one"] = 1.5 });
+
+        Assert.Equal("{\"nan\":\"NaN\",\"inf\":\"Infinity\",\"minus\":\"-Infinity\",\"none\":null,\"one\":1.5}", json);
+    }
+
+    [Fact]
     public void A_failing_rank_names_itself_once_in_the_line_it_ends_the_job_with()
     {
         var single = Communicator.Single; // rank 0 of 1

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Descent.Cli.Catalog;
 using Descent.Data;
 using Descent.NN;
@@ -185,10 +184,12 @@ internal static class TrainCommand
         (double Loss, double? Accuracy)? averagedTest = averaged is null ? null
             : trainer.EvaluateAveraged(test, prepare: m => SwaUtils.UpdateBn(loader, m));
         double secondsPerEpoch = history.Count == 0 ? 0 : history.Average(h => h.Seconds);
-        if (!speaks) return 0;
+        // The results are printed even so (NaN and all), then the run fails: a diverged model is not a trained one.
+        string? diverged = Divergence(model, trainer.CompletedEpochs, history, testLoss, averagedTest?.Loss, skipping: optimizer is SkipNonFinite);
+        if (!speaks) return diverged is null ? 0 : Cli.RunError; // rank 0 says why
         if (s.Json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
+            Console.WriteLine(Cli.Json(new Dictionary<string, object?>
             {
                 ["dataset"] = data.Name,
                 ["model"] = s.Model,
@@ -199,15 +200,15 @@ internal static class TrainCommand
                 ["shards"] = shards,
                 ["ranks"] = communicator.Size,
                 ["weights_sha256"] = WeightsSha256(model),
-                ["final_train_loss"] = history.Count == 0 ? null : Finite(history[^1].TrainLoss),
+                ["final_train_loss"] = history.Count == 0 ? null : history[^1].TrainLoss,
                 ["skipped_steps"] = (optimizer as SkipNonFinite)?.SkippedSteps,
-                ["test_loss"] = Finite(testLoss),
+                ["test_loss"] = testLoss,
                 ["test_accuracy"] = testAccuracy,
                 ["averaging"] = averaging.Ema is not null ? "ema" : averaging.SwaStart is not null ? "swa" : null,
-                ["averaged_test_loss"] = Finite(averagedTest?.Loss),
+                ["averaged_test_loss"] = averagedTest?.Loss,
                 ["averaged_test_accuracy"] = averagedTest?.Accuracy,
                 ["seconds_per_epoch"] = secondsPerEpoch,
-                ["history"] = history.Select(h => new { epoch = h.Epoch, train_loss = Finite(h.TrainLoss), train_accuracy = h.TrainAccuracy, test_loss = Finite(h.ValidationLoss), test_accuracy = h.ValidationAccuracy, seconds = h.Seconds, lr = h.LearningRates[0] }),
+                ["history"] = history.Select(h => new { epoch = h.Epoch, train_loss = h.TrainLoss, train_accuracy = h.TrainAccuracy, test_loss = h.ValidationLoss, test_accuracy = h.ValidationAccuracy, seconds = h.Seconds, lr = h.LearningRates[0] }),
             }));
         }
         else
@@ -221,7 +222,30 @@ internal static class TrainCommand
             if (averagedTest is { } a)
                 AnsiConsole.MarkupLine($"Averaged weights ({averaging.Label}, {averaged!.NAveraged} updates): test accuracy [bold]{Pct(a.Accuracy)}[/], loss {F4(a.Loss)}");
         }
-        return 0;
+        return diverged is null ? 0 : throw new RunException(diverged);
+    }
+
+    /// <summary>
+    /// Why the run diverged, or null: a weight that is NaN or infinite, or a final loss that is (the training loss of the
+    /// last epoch, unless --skip-nonfinite skipped its non-finite batches; the test loss; the averaged weights' test loss).
+    /// </summary>
+    private static string? Divergence(Module model, int epoch, IReadOnlyList<EpochMetrics> history, double testLoss, double? averagedTestLoss, bool skipping)
+    {
+        const string advice = "lower --lr, or check the data";
+        foreach (var (name, p) in model.NamedParameters())
+            if (!AllFinite(p)) return $"training diverged: the weights hold NaN or infinity ({name}) after epoch {epoch}; {advice}";
+        if (history.Count > 0 && !skipping && !double.IsFinite(history[^1].TrainLoss))
+            return $"training diverged: the training loss of epoch {history[^1].Epoch} is {Show(history[^1].TrainLoss)}; {advice}";
+        if (!double.IsFinite(testLoss)) return $"training diverged: the test loss after epoch {epoch} is {Show(testLoss)}; {advice}";
+        if (averagedTestLoss is double a && !double.IsFinite(a)) return $"training diverged: the averaged weights' test loss is {Show(a)}; {advice}";
+        return null;
+    }
+
+    private static bool AllFinite(Tensor t)
+    {
+        t = t.Contiguous();
+        return t.DType == DType.Float64 ? System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<double>(t.AsSpan<double>())
+            : System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(t.AsSpan<float>());
     }
 
     private static string Show(double v) => v.ToString(CultureInfo.InvariantCulture);
@@ -254,9 +278,6 @@ internal static class TrainCommand
         var swa = new SWALR(optimizer, averaging.SwaLr!.Value, annealEpochs: start == 1 ? 0 : 1);
         return (AveragedModel.Swa(model), swa);
     }
-
-    /// <summary>A loss for --json: null when not finite (an epoch whose every batch --skip-nonfinite skipped), which JSON cannot hold.</summary>
-    private static double? Finite(double? value) => value is double v && double.IsFinite(v) ? v : null;
 
     /// <summary>The learning-rate schedule by name; the per-step ones span <paramref name="epochs"/> × <paramref name="stepsPerEpoch"/> optimizer steps.</summary>
     internal static (LRScheduler? Scheduler, bool PerBatch) BuildSchedule(string name, Optimizer optimizer, int epochs, int stepsPerEpoch)
