@@ -94,8 +94,10 @@ public sealed class CliErrorArgumentTests : IDisposable
         { "--resume: no checkpoint at @empty", [.. Iris, "--checkpoint", "@empty", "--resume"] },
         { "--label names the label column of a CSV file; --dataset iris is a built-in data set", [.. Iris, "--label", "species"] },
         { "--dataset: file '@missing.csv' does not exist", ["train", "--dataset", "@missing.csv"] },
+        { "--dataset: @one.csv: 1 row of data; training needs at least 2", ["train", "--dataset", "@one.csv"] },
         { "--dataset: @ragged.csv, line 3: 2 fields, expected 3", ["train", "--dataset", "@ragged.csv"] },
         { "--label: @header.csv has no column \"species\"; its columns are \"a\", \"b\", \"label\"", ["train", "--dataset", "@header.csv", "--label", "species"] },
+        { "--label label: the first line of @headerless.csv is numbers, not column names", ["train", "--dataset", "@headerless.csv", "--label", "label"] },
         // bench
         { "--params must be >= 1, got 0", ["bench", "optim", "--params", "0"] },
         { "--params: '1e9' is not a whole number", ["bench", "optim", "--params", "1e9"] },

@@ -16,7 +16,11 @@ internal static class DataCatalog
         if (name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
         {
             if (!File.Exists(name)) throw new UsageException($"--dataset: file '{name}' does not exist");
+            // The first line names the columns when one of its fields is not a number, else it is the first row of data:
+            // every row of data here is numbers (the label a class index), so a file without a header keeps its first row.
             var csv = Cli.ReadFile("--dataset", name, () => ReadCsv(name, labelColumn));
+            if (csv.Count < 2)
+                throw new InvalidDataException($"--dataset: {name}: {csv.Count} row of data; training needs at least 2, split 80/20 into training and test rows");
             return Prepare(Path.GetFileNameWithoutExtension(name), csv, seed, null);
         }
         if (labelColumn is not null) throw new UsageException($"--label names the label column of a CSV file; --dataset {name} is a built-in data set");
@@ -39,7 +43,7 @@ internal static class DataCatalog
     {
         try
         {
-            return Csv.Read(path, hasHeader: true, labelColumn: labelColumn);
+            return Csv.Read(path, hasHeader: null, labelColumn: labelColumn);
         }
         catch (ArgumentException e) when (e.ParamName == "labelColumn")
         {

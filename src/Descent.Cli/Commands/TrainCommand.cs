@@ -17,7 +17,7 @@ internal static class TrainCommand
 {
     public static Command Create()
     {
-        var dataset = new Option<string>("--dataset") { Description = $"data set: {string.Join(", ", DataCatalog.Names)}, or a PATH.csv (header row; see --label)", DefaultValueFactory = _ => "mnist" };
+        var dataset = new Option<string>("--dataset") { Description = $"data set: {string.Join(", ", DataCatalog.Names)}, or a PATH.csv (numbers; the first line may name the columns, see --label)", DefaultValueFactory = _ => "mnist" };
         var label = new Option<string?>("--label") { Description = "CSV only: the label column's name (default: the last column)" };
         var model = new Option<string>("--model") { Description = "model: linear, mlp or cnn", DefaultValueFactory = _ => "mlp" };
         var optimizer = new Option<string>("--optimizer") { Description = "optimizer (see 'descent optimizers')", DefaultValueFactory = _ => "adam" };
