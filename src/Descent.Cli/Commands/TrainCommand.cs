@@ -229,7 +229,7 @@ internal static class TrainCommand
     /// Why the run diverged, or null: a weight that is NaN or infinite, or a final loss that is (the training loss of the
     /// last epoch, unless --skip-nonfinite skipped its non-finite batches; the test loss; the averaged weights' test loss).
     /// </summary>
-    private static string? Divergence(Module model, int epoch, IReadOnlyList<EpochMetrics> history, double testLoss, double? averagedTestLoss, bool skipping)
+    internal static string? Divergence(Module model, int epoch, IReadOnlyList<EpochMetrics> history, double testLoss, double? averagedTestLoss, bool skipping)
     {
         const string advice = "lower --lr, or check the data";
         foreach (var (name, p) in model.NamedParameters())
