@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using Descent.Cli.Commands;
 
 namespace Descent.Cli;
@@ -19,8 +20,14 @@ internal static class CliApp
             ListCommands.Optimizers(),
         };
         var result = root.Parse(args);
-        // A parse error (unknown command or option, a value of the wrong type) is a usage error.
-        int code = result.Invoke();
-        return result.Errors.Count > 0 && code != 0 ? Cli.UsageError : code;
+        // A parse error (unknown command or option, a value of the wrong type) is a usage error: one line naming the
+        // option and what it expects, not System.CommandLine's own report (a line per error, .NET type names, the help).
+        // --help clears the errors and runs.
+        if (result.Action is ParseErrorAction)
+        {
+            Console.Error.WriteLine("error: " + ParseErrors.Describe(result));
+            return Cli.UsageError;
+        }
+        return Cli.Run(() => result.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));
     }
 }

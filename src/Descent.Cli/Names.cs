@@ -14,6 +14,3 @@ internal static class Names
         throw new UsageException($"unknown {what} '{name}'.{hint} Known: {string.Join(", ", entries.Keys)}.");
     }
 }
-
-/// <summary>A mistake on the command line: printed as a message (no stack trace) with exit code 2.</summary>
-internal sealed class UsageException(string message) : Exception(message);

@@ -83,7 +83,7 @@ public class CommandTests
         Assert.Contains("--rho does not apply to adam", err);
         (code, _, err) = CliRunner.Run("minimize", "--optimizer", "gd", "--lr", "-1");
         Assert.Equal(2, code); // an out-of-range hyperparameter is a usage error like any other: one line, exit 2
-        Assert.Contains("gd: lr must be >= 0 and finite, got -1", err);
+        Assert.Contains("--lr must be >= 0 and finite, got -1 (gd)", err);
         Assert.DoesNotContain("   at ", err);
         (code, _, err) = CliRunner.Run("minimize", "--optimizer", "adam", "--amsgrad", "2");
         Assert.Equal(2, code);

@@ -71,6 +71,6 @@ public class TrainAccumulateCommandTests
     {
         var (code, _, err) = CliRunner.Run([.. Iris, "--accumulate", value]);
         Assert.Equal(2, code);
-        Assert.Contains($"'{value}' for option '--accumulate'", err);
+        Assert.Equal($"error: --accumulate: '{value}' is not a whole number{Environment.NewLine}", err);
     }
 }

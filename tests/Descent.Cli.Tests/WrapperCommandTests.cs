@@ -27,7 +27,7 @@ public class WrapperCommandTests
     {
         var (code, _, err) = CliRunner.Run("minimize", "--optimizer", "lookahead", "--base", "adamm");
         Assert.Equal(2, code);
-        Assert.Contains("lookahead: base must name an optimizer (gd, momentum", err);
+        Assert.Contains("--base must name an optimizer (gd, momentum", err);
         (code, _, err) = CliRunner.Run("minimize", "--optimizer", "sam", "--base", "lbfgs");
         Assert.Equal(2, code);
         Assert.Contains("the inner optimizer must be first-order; LBFGS needs a closure", err);

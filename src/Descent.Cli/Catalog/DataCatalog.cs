@@ -16,12 +16,13 @@ internal static class DataCatalog
         if (name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
         {
             if (!File.Exists(name)) throw new UsageException($"--dataset: file '{name}' does not exist");
-            // A first line of numbers is data, unless --label says the first line names the columns.
-            var csv = Csv.Read(name, hasHeader: labelColumn is null ? null : true, labelColumn: labelColumn);
+            // The reader decides whether the first line names the columns (it does when it cannot be data); --label needs it to.
+            var csv = Cli.ReadFile("--dataset", name, () => ReadCsv(name, labelColumn));
             if (csv.Count < 2)
-                throw new UsageException($"--dataset: {name} has {csv.Count} data row; training needs at least 2 (one to train on and one to test on)");
+                throw new InvalidDataException($"--dataset: {name} has {csv.Count} data row; training needs at least 2 (one to train on and one to test on)");
             return Prepare(Path.GetFileNameWithoutExtension(name), csv, seed, null);
         }
+        if (labelColumn is not null) throw new UsageException($"--label names the label column of a CSV file; --dataset {name} is a built-in data set");
         var known = Names.ToDictionary(n => n, n => n, StringComparer.OrdinalIgnoreCase);
         string resolved = Descent.Cli.Names.Resolve("dataset", name, known);
         if (resolved == "mnist")
@@ -35,6 +36,21 @@ internal static class DataCatalog
         }
         var table = Tables.Load(resolved);
         return Prepare(resolved, table, seed, resolved == "digits" ? (1, 8, 8) : null);
+    }
+
+    private static LabeledData ReadCsv(string path, string? labelColumn)
+    {
+        try
+        {
+            return Csv.Read(path, hasHeader: null, labelColumn: labelColumn);
+        }
+        catch (ArgumentException e) when (e.ParamName == "labelColumn")
+        {
+            // The reader's words for its arguments (labelColumn, labelIndex) are not the command line's.
+            throw new UsageException(e.Message.Contains("needs a header line", StringComparison.Ordinal)
+                ? $"--label {labelColumn}: the first line of {path} is numbers, not column names; without --label the label is the last column"
+                : $"--label: {Cli.OneLine(e)}");
+        }
     }
 
     private static PreparedData Prepare(string name, LabeledData data, long seed, (int, int, int)? image)

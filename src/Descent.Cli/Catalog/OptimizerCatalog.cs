@@ -81,8 +81,27 @@ internal sealed record OptimizerEntry(OptimizerInfo Info)
         }
         catch (ArgumentException e) when (e.ParamName is not null)
         {
-            throw new UsageException($"{Name}: {e.Message.Split(" (Parameter", 2)[0]}");
+            throw new UsageException(Message(e));
         }
+    }
+
+    /// <summary>
+    /// The constructor's complaint about <paramref name="e"/>'s parameter, in the command line's words: "--beta1 must be in
+    /// [0, 1), got 2 (adam)" for "betas[0] must be in [0, 1), got 2"; "adam: …" when no option sets that parameter.
+    /// </summary>
+    private string Message(ArgumentException e)
+    {
+        string message = Cli.OneLine(e), parameter = e.ParamName!;
+        // A tuple's element is named in the message ("betas[0] must be …"), the parameter is the tuple ("betas").
+        var element = Parameters.FirstOrDefault(p => p.Declared.IsTuple && p.Declared.Name == parameter
+                                                     && message.StartsWith($"{parameter}[{p.Element}] ", StringComparison.Ordinal));
+        if (element is not null) return $"--{element.Name}{message[$"{parameter}[{element.Element}]".Length..]} ({Name})";
+        var options = Names.Where(n => n.Declared.Name == parameter).Select(n => n.Name)
+            .Concat(Parameters.Where(p => p.Declared.Name == parameter).Select(p => p.Name)).ToList();
+        if (options.Count == 0) return $"{Name}: {message}";
+        return options.Count == 1 && message.StartsWith(parameter + " ", StringComparison.Ordinal)
+            ? $"--{options[0]}{message[parameter.Length..]} ({Name})"
+            : $"{string.Join("/", options.Select(o => "--" + o))} ({Name}): {message}";
     }
 
     /// <summary>The learning rate this entry uses unless told otherwise.</summary>

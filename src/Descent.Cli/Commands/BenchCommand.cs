@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Descent.Cli.Bench;
 using Descent.Cli.Catalog;
 using Descent.Kernels;
@@ -65,7 +64,7 @@ internal static class BenchCommand
                         ms_per_step = s.SparseSeconds * 1e3, gb_per_s = s.SparseGbPerS, dense_adam_ms_per_step = s.DenseSeconds * 1e3,
                         dense_adam_gb_per_s = s.DenseGbPerS, triad_gb_per_s = s.TriadGbPerS, repetitions = s.Repetitions,
                     });
-                Console.WriteLine(JsonSerializer.Serialize(rowsJson));
+                Console.WriteLine(Cli.Json(rowsJson));
                 return 0;
             }
             var first = results[0];
@@ -105,7 +104,7 @@ internal static class BenchCommand
             var results = WithThreads(r.GetValue(threads), t => MatmulBench.Run(shapes, t, TimeSpan.FromSeconds(0.3)));
             if (r.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(results.Select(x => new { shape = x.Shape, threads = x.Threads, gflops = x.Gflops, peak_gflops = x.PeakGflops })));
+                Console.WriteLine(Cli.Json(results.Select(x => new { shape = x.Shape, threads = x.Threads, gflops = x.Gflops, peak_gflops = x.PeakGflops })));
                 return 0;
             }
             AnsiConsole.MarkupLine($"float32 C[[M,N]] = A[[M,K]]·B[[K,N]] on {results[0].Threads} thread(s); measured FMA peak [bold]{F(results[0].PeakGflops, 1)} GFLOP/s[/]");
@@ -146,7 +145,7 @@ internal static class BenchCommand
             if (r.GetValue(json))
             {
                 // The top-level figures are those of the first thread count; "results" has every thread count.
-                Console.WriteLine(JsonSerializer.Serialize(new
+                Console.WriteLine(Cli.Json(new
                 {
                     model = x.Model, batch_size = x.BatchSize, threads = x.Threads, batches = x.TimedBatches,
                     seconds_per_epoch = x.SecondsPerEpoch, samples_per_s = x.SamplesPerS, bytes_per_step = x.BytesPerStep,

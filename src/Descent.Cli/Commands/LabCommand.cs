@@ -41,6 +41,7 @@ internal static class LabCommand
         int n = steps ?? (quick ? 200 : 500);
         if (n < 1) throw new UsageException($"--steps must be >= 1, got {n}");
         if (lr is double fixedLr && !(fixedLr > 0 && double.IsFinite(fixedLr))) throw new UsageException($"--lr must be > 0, got {fixedLr}");
+        if (File.Exists(output)) throw new UsageException($"--out names the folder to write index.html and its charts into, and '{output}' is a file");
         var functions = Functions(function, start, box);
         var clock = Stopwatch.StartNew();
         var optimizers = Tutorial.Concat(Extra).Select(OptimizerCatalog.Find).ToList();

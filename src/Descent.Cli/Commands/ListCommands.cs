@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Descent.Cli.Catalog;
 using Descent.Functions;
 using Spectre.Console;
@@ -19,7 +18,7 @@ internal static class ListCommands
             var all = TestFunctions.All();
             if (r.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(all.Select(f => new { name = f.Name, formula = f.Formula, dimension = f.Dimension, start = f.Start, lower = f.Lower, upper = f.Upper, minima = f.GlobalMinima, minimum_value = f.MinimumValue })));
+                Console.WriteLine(Cli.Json(all.Select(f => new { name = f.Name, formula = f.Formula, dimension = f.Dimension, start = f.Start, lower = f.Lower, upper = f.Upper, minima = f.GlobalMinima, minimum_value = f.MinimumValue })));
                 return 0;
             }
             var table = new Table().AddColumns("name", "formula", "start", "global minima");
@@ -40,7 +39,7 @@ internal static class ListCommands
         {
             if (r.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(OptimizerCatalog.All.Select(o => new
+                Console.WriteLine(Cli.Json(OptimizerCatalog.All.Select(o => new
                 {
                     name = o.Name, summary = o.Summary,
                     hyperparameters = o.Parameters.Select(p => KeyValuePair.Create(p.Name, p.IsNone ? null : (object)p.Default))

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Descent.Cli.Catalog;
 using Descent.Functions;
 using Descent.Plotting;
@@ -55,7 +54,7 @@ internal static class MinimizeCommand
         }
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
+            Console.WriteLine(Cli.Json(new Dictionary<string, object?>
             {
                 ["function"] = f.Name, ["formula"] = f.Formula, ["optimizer"] = entry.Name, ["start"] = x0, ["point"] = result.Point, ["loss"] = result.Loss,
                 ["gradient_norm"] = result.GradientNorm, ["iterations"] = result.Iterations, ["stop_reason"] = result.StopReason.ToString(),
@@ -70,6 +69,9 @@ internal static class MinimizeCommand
                 result.Loss.ToString("G6", CultureInfo.InvariantCulture), result.GradientNorm.ToString("G3", CultureInfo.InvariantCulture), result.StopReason.ToString());
             AnsiConsole.Write(table);
         }
-        return result.StopReason == StopReason.Diverged ? Cli.RunError : 0;
+        // The result above is the last finite point; the run still failed.
+        return result.StopReason == StopReason.Diverged
+            ? throw new RunException($"{entry.Name} diverged on {title}: the loss or its gradient was not finite after {result.Iterations} iteration{(result.Iterations == 1 ? "" : "s")}; lower --lr")
+            : 0;
     }
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Descent.Cli.Catalog;
 using Descent.Data;
 using Descent.NN;
@@ -27,7 +26,7 @@ internal static class TrainCommand
         var epochs = new Option<int>("--epochs") { Description = "passes over the training data", DefaultValueFactory = _ => 3 };
         var schedule = new Option<string>("--schedule") { Description = "learning-rate schedule: none, step, cosine, warmup-cosine, onecycle", DefaultValueFactory = _ => "none" };
         var seed = new Option<long>("--seed") { Description = "seed for initialisation, shuffling and splits", DefaultValueFactory = _ => 0 };
-        var checkpoint = new Option<string?>("--checkpoint") { Description = "folder for a checkpoint written after every epoch" };
+        var checkpoint = new Option<string?>("--checkpoint") { Description = "folder for a checkpoint written after every epoch (DIR/checkpoint.safetensors)" };
         var resume = new Option<bool>("--resume") { Description = "continue from the checkpoint in --checkpoint" };
         var json = new Option<bool>("--json") { Description = "print the results as JSON only" };
         var swaStart = new Option<int?>("--swa-start") { Description = "stochastic weight averaging from epoch E on: the rate goes to --swa-lr and the weights are averaged at the end of each epoch" };
@@ -89,9 +88,9 @@ internal static class TrainCommand
         catch (Exception e)
         {
             // One rank failing alone would leave the others waiting in a collective: end the whole job, saying which rank
-            // (with the stack trace for a failure that is not the user's to fix).
+            // (with the stack trace of an internal error when DESCENT_DEBUG asks for it).
             int? code = Cli.ExitCodeOf(e);
-            communicator.Abort(AbortMessage(communicator, e, withStackTrace: code is null), code ?? Cli.RunError);
+            communicator.Abort(AbortMessage(communicator, e, withStackTrace: code is null && Cli.Debug), code ?? Cli.RunError);
             throw;
         }
     }
@@ -103,8 +102,8 @@ internal static class TrainCommand
     internal static string AbortMessage(Communicator communicator, Exception e, bool withStackTrace = false)
     {
         string rank = $"rank {communicator.Rank} of {communicator.Size}";
-        string text = withStackTrace ? e.ToString() : e.Message;
-        return e.Message.StartsWith(rank + ":", StringComparison.Ordinal) && !withStackTrace ? $"error: {text}" : $"error: {rank}: {text}";
+        string text = withStackTrace ? e.ToString() : Cli.Describe(e);
+        return text.StartsWith(rank + ":", StringComparison.Ordinal) ? $"error: {text}" : $"error: {rank}: {text}";
     }
 
     private static int Train(Settings s, Communicator communicator)
@@ -114,6 +113,8 @@ internal static class TrainCommand
         if (s.Epochs < 1) throw new UsageException($"--epochs must be >= 1, got {s.Epochs}");
         if (s.Resume && s.Checkpoint is null) throw new UsageException("--resume needs --checkpoint DIR");
         if (s.SkipNonFinite is < 0) throw new UsageException($"--skip-nonfinite must be >= 0 (the most steps skipped in a row), got {s.SkipNonFinite}");
+        if (s.Checkpoint is not null && File.Exists(s.Checkpoint))
+            throw new UsageException($"--checkpoint names the folder to write checkpoint.safetensors into, and '{s.Checkpoint}' is a file");
         var averaging = s.Averaging;
         averaging.Validate(s.Epochs);
         int shards = s.Shards ?? communicator.Size;
@@ -144,7 +145,11 @@ internal static class TrainCommand
         string? path = null;
         if (s.Checkpoint is not null)
         {
-            Directory.CreateDirectory(s.Checkpoint);
+            try { Directory.CreateDirectory(s.Checkpoint); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new UsageException($"--checkpoint: cannot create the folder '{s.Checkpoint}': {Cli.OneLine(e)}");
+            }
             path = Path.Combine(s.Checkpoint, "checkpoint.safetensors");
             if (s.Resume && !File.Exists(path)) throw new UsageException($"--resume: no checkpoint at {path}");
         }
@@ -167,7 +172,8 @@ internal static class TrainCommand
             AveragingScheduler = swaScheduler,
             Parallel = parallel,
         };
-        if (s.Resume) trainer.ResumeFrom(path!);
+        // A checkpoint that is corrupt, or not of this model and optimizer, is a bad input file: one line naming it, exit 2.
+        if (s.Resume) Cli.ReadFile("--resume", path!, () => trainer.ResumeFrom(path!));
         if (!s.Json && speaks)
             AnsiConsole.MarkupLine($"Training [bold]{s.Model}[/] ({model.ParameterCount():N0} parameters) on [bold]{data.Name}[/] ({data.Train.Count:N0} train, {data.Test.Count:N0} test) with [bold]{entry.Name}[/], batch {s.BatchSize}{(s.Accumulate > 1 ? $" × {s.Accumulate} accumulated" : "")}{(shards > 1 ? $" in {shards} shards" : "")}{(communicator.Size > 1 ? $" on {communicator.Size} ranks" : "")}, {s.Epochs} epochs" + (trainer.CompletedEpochs > 0 ? $", resuming after epoch {trainer.CompletedEpochs}" : ""));
         var history = trainer.CompletedEpochs >= s.Epochs ? [] : trainer.Fit(loader, s.Epochs, test);
@@ -178,10 +184,12 @@ internal static class TrainCommand
         (double Loss, double? Accuracy)? averagedTest = averaged is null ? null
             : trainer.EvaluateAveraged(test, prepare: m => SwaUtils.UpdateBn(loader, m));
         double secondsPerEpoch = history.Count == 0 ? 0 : history.Average(h => h.Seconds);
-        if (!speaks) return 0;
+        // The results are printed even so (NaN and all), then the run fails: a diverged model is not a trained one.
+        string? diverged = Divergence(model, trainer.CompletedEpochs, history, testLoss, averagedTest?.Loss, skipping: optimizer is SkipNonFinite);
+        if (!speaks) return diverged is null ? 0 : Cli.RunError; // rank 0 says why
         if (s.Json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
+            Console.WriteLine(Cli.Json(new Dictionary<string, object?>
             {
                 ["dataset"] = data.Name,
                 ["model"] = s.Model,
@@ -192,15 +200,15 @@ internal static class TrainCommand
                 ["shards"] = shards,
                 ["ranks"] = communicator.Size,
                 ["weights_sha256"] = WeightsSha256(model),
-                ["final_train_loss"] = history.Count == 0 ? null : Finite(history[^1].TrainLoss),
+                ["final_train_loss"] = history.Count == 0 ? null : history[^1].TrainLoss,
                 ["skipped_steps"] = (optimizer as SkipNonFinite)?.SkippedSteps,
-                ["test_loss"] = Finite(testLoss),
+                ["test_loss"] = testLoss,
                 ["test_accuracy"] = testAccuracy,
                 ["averaging"] = averaging.Ema is not null ? "ema" : averaging.SwaStart is not null ? "swa" : null,
-                ["averaged_test_loss"] = Finite(averagedTest?.Loss),
+                ["averaged_test_loss"] = averagedTest?.Loss,
                 ["averaged_test_accuracy"] = averagedTest?.Accuracy,
                 ["seconds_per_epoch"] = secondsPerEpoch,
-                ["history"] = history.Select(h => new { epoch = h.Epoch, train_loss = Finite(h.TrainLoss), train_accuracy = h.TrainAccuracy, test_loss = Finite(h.ValidationLoss), test_accuracy = h.ValidationAccuracy, seconds = h.Seconds, lr = h.LearningRates[0] }),
+                ["history"] = history.Select(h => new { epoch = h.Epoch, train_loss = h.TrainLoss, train_accuracy = h.TrainAccuracy, test_loss = h.ValidationLoss, test_accuracy = h.ValidationAccuracy, seconds = h.Seconds, lr = h.LearningRates[0] }),
             }));
         }
         else
@@ -214,8 +222,33 @@ internal static class TrainCommand
             if (averagedTest is { } a)
                 AnsiConsole.MarkupLine($"Averaged weights ({averaging.Label}, {averaged!.NAveraged} updates): test accuracy [bold]{Pct(a.Accuracy)}[/], loss {F4(a.Loss)}");
         }
-        return 0;
+        return diverged is null ? 0 : throw new RunException(diverged);
     }
+
+    /// <summary>
+    /// Why the run diverged, or null: a weight that is NaN or infinite, or a final loss that is (the training loss of the
+    /// last epoch, unless --skip-nonfinite skipped its non-finite batches; the test loss; the averaged weights' test loss).
+    /// </summary>
+    internal static string? Divergence(Module model, int epoch, IReadOnlyList<EpochMetrics> history, double testLoss, double? averagedTestLoss, bool skipping)
+    {
+        const string advice = "lower --lr, or check the data";
+        foreach (var (name, p) in model.NamedParameters())
+            if (!AllFinite(p)) return $"training diverged: the weights hold NaN or infinity ({name}) after epoch {epoch}; {advice}";
+        if (history.Count > 0 && !skipping && !double.IsFinite(history[^1].TrainLoss))
+            return $"training diverged: the training loss of epoch {history[^1].Epoch} is {Show(history[^1].TrainLoss)}; {advice}";
+        if (!double.IsFinite(testLoss)) return $"training diverged: the test loss after epoch {epoch} is {Show(testLoss)}; {advice}";
+        if (averagedTestLoss is double a && !double.IsFinite(a)) return $"training diverged: the averaged weights' test loss is {Show(a)}; {advice}";
+        return null;
+    }
+
+    private static bool AllFinite(Tensor t)
+    {
+        t = t.Contiguous();
+        return t.DType == DType.Float64 ? System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<double>(t.AsSpan<double>())
+            : System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(t.AsSpan<float>());
+    }
+
+    private static string Show(double v) => v.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>SHA-256 of every parameter's bytes, little-endian, in NamedParameters order: one line that tells two runs' weights apart.</summary>
     internal static string WeightsSha256(Module model)
@@ -246,9 +279,6 @@ internal static class TrainCommand
         return (AveragedModel.Swa(model), swa);
     }
 
-    /// <summary>A loss for --json: null when not finite (an epoch whose every batch --skip-nonfinite skipped), which JSON cannot hold.</summary>
-    private static double? Finite(double? value) => value is double v && double.IsFinite(v) ? v : null;
-
     /// <summary>The learning-rate schedule by name; the per-step ones span <paramref name="epochs"/> × <paramref name="stepsPerEpoch"/> optimizer steps.</summary>
     internal static (LRScheduler? Scheduler, bool PerBatch) BuildSchedule(string name, Optimizer optimizer, int epochs, int stepsPerEpoch)
     {
@@ -257,7 +287,21 @@ internal static class TrainCommand
             ["none"] = "none", ["step"] = "step", ["cosine"] = "cosine", ["warmup-cosine"] = "warmup-cosine", ["onecycle"] = "onecycle",
         };
         double lr = optimizer.ParamGroups[0].Lr;
-        return Names.Resolve("schedule", name, known) switch
+        string resolved = Names.Resolve("schedule", name, known);
+        if (resolved == "onecycle" && !(lr > 0))
+            throw new UsageException($"--schedule onecycle cycles the learning rate up to --lr and down: it needs --lr > 0, got {Show(lr)}");
+        try
+        {
+            return Schedule(resolved, optimizer, epochs, stepsPerEpoch, lr);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"--schedule {resolved}: {Cli.OneLine(e)}");
+        }
+    }
+
+    private static (LRScheduler? Scheduler, bool PerBatch) Schedule(string resolved, Optimizer optimizer, int epochs, int stepsPerEpoch, double lr) =>
+        resolved switch
         {
             "none" => (null, false),
             // Divide the rate by 10 at a third and at two thirds of training.
@@ -267,7 +311,6 @@ internal static class TrainCommand
             "warmup-cosine" => WarmupCosine(optimizer, epochs * stepsPerEpoch),
             _ => (new OneCycleLR(optimizer, maxLr: lr, totalSteps: epochs * stepsPerEpoch), true),
         };
-    }
 
     private static (LRScheduler, bool) WarmupCosine(Optimizer optimizer, int totalSteps)
     {
