@@ -24,7 +24,7 @@ public sealed partial class Tensor
         var outShape = keepDim
             ? ShapeArray.Select((s, i) => reduced[i] ? 1 : s).ToArray()
             : ShapeArray.Where((_, i) => !reduced[i]).ToArray();
-        int rowLength = dims.Aggregate(1, (acc, d) => acc * ShapeArray[d]);
+        int rowLength = ReducedExtent(dims);
         Tensor rows;
         using (Autograd.NoGrad()) rows = Permute(order).Contiguous();
         return (rows, rowLength, outShape);
@@ -52,6 +52,17 @@ public sealed partial class Tensor
     }
 
     private int[] AllDims() => Enumerable.Range(0, Rank).ToArray();
+
+    /// <summary>
+    /// The product of the sizes of <paramref name="dims"/>: exact when the tensor has elements, 0 when it has none (then
+    /// nothing is reduced, and the true product, which may not fit an int, is 0 whenever the result has elements).
+    /// </summary>
+    private int ReducedExtent(int[] dims)
+    {
+        Span<int> sizes = dims.Length <= 8 ? stackalloc int[dims.Length] : new int[dims.Length];
+        for (int i = 0; i < dims.Length; i++) sizes[i] = ShapeArray[dims[i]];
+        return Shapes.Extent(sizes, NumEl);
+    }
 
     /// <summary>Expands a reduced gradient (or result) back to this tensor's shape.</summary>
     private Tensor ExpandReduced(Tensor g, int[] dims, bool keepDim)
@@ -86,7 +97,7 @@ public sealed partial class Tensor
     {
         if (!IsContiguous || dims.Length == 0 || dims.Length == Rank || dims.Max() != dims.Length - 1) return null;
         CheckFloat("sum");
-        int rows = dims.Aggregate(1, (acc, k) => acc * ShapeArray[k]);
+        int rows = ReducedExtent(dims);
         var outShape = keepDim ? ShapeArray.Select((s, i) => i < dims.Length ? 1 : s).ToArray() : ShapeArray[dims.Length..];
         var result = new Tensor(outShape, DType);
         int n = result.NumEl;
@@ -110,7 +121,7 @@ public sealed partial class Tensor
     public Tensor Mean(int[] dims, bool keepDim = false)
     {
         var d = NormalizeDims(dims);
-        int n = d.Aggregate(1, (acc, k) => acc * ShapeArray[k]);
+        int n = ReducedExtent(d);
         return Sum(d, keepDim) / n;
     }
 
@@ -225,13 +236,15 @@ public sealed partial class Tensor
         return Autograd.Record(result, "ScatterAddBackward", [src], g => [g.Gather(d, index)]);
     }
 
+    /// <summary>
+    /// A shape seen as [outer, size, inner] around dimension <paramref name="d"/>; a shape without elements has no blocks
+    /// (outer and inner 0), as its outer or inner product may not fit an int ([0, 65536, 65536]).
+    /// </summary>
     private static (int Outer, int Size, int Inner) SplitAt(int[] shape, int d)
     {
         if (shape.Length == 0) return (1, 1, 1);
-        int outer = 1, inner = 1;
-        for (int i = 0; i < d; i++) outer *= shape[i];
-        for (int i = d + 1; i < shape.Length; i++) inner *= shape[i];
-        return (outer, shape[d], inner);
+        int numEl = Shapes.NumEl(shape);
+        return (Shapes.Extent(shape.AsSpan(0, d), numEl), shape[d], Shapes.Extent(shape.AsSpan(d + 1), numEl));
     }
 
     /// <summary>log Σ exp over <paramref name="dim"/>, computed stably (the maximum is subtracted first).</summary>
@@ -255,7 +268,7 @@ public sealed partial class Tensor
     public Tensor Var(int[] dims, int correction = 1, bool keepDim = false)
     {
         var d = NormalizeDims(dims);
-        int n = d.Aggregate(1, (acc, k) => acc * ShapeArray[k]);
+        int n = ReducedExtent(d);
         var centered = this - Mean(d, keepDim: true);
         return centered.Square().Sum(d, keepDim) / Math.Max(0, n - correction);
     }
