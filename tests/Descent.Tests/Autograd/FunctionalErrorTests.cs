@@ -179,4 +179,13 @@ public class FunctionalErrorTests
         e = Assert.Throws<ArgumentException>(() => Z(2, 4, 5).MatMul(Z(3, 5, 6)));
         Assert.Contains("shapes [2, 4, 5] and [3, 5, 6]", e.Message);
     }
+
+    [Fact]
+    public void GatherRefusesAnIndexLargerThanTheInputOutsideDim()
+    {
+        var x = Tensor.Arange(6).Reshape(2, 3);
+        var e = Assert.Throws<ArgumentException>(() => x.Gather(0, Tensor.FromArray(new long[] { 0, 0, 0, 0 }, [1, 4])));
+        Assert.Contains("[1, 4]", e.Message);
+        Assert.Contains("dimension 1", e.Message);
+    }
 }

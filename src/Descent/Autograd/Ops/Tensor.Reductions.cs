@@ -187,7 +187,11 @@ public sealed partial class Tensor
         return (recorded, indices);
     }
 
-    /// <summary>Picks, along <paramref name="dim"/>, the elements that int64 <paramref name="index"/> names (same rank; other dims match).</summary>
+    /// <summary>
+    /// Picks, along <paramref name="dim"/>, the elements that int64 <paramref name="index"/> names, as <c>torch.gather</c>:
+    /// out[i][j] = input[index[i][j]][j] for dim 0. The index has the input's rank and, outside dim, sizes no larger than
+    /// the input's.
+    /// </summary>
     public Tensor Gather(int dim, Tensor index)
     {
         int d = Shapes.NormalizeDim(dim, Rank);
@@ -200,22 +204,48 @@ public sealed partial class Tensor
     {
         if (index.DType != DType.Int64) throw new ArgumentException($"gather: index must be int64, got {index.DType.Name()}", nameof(index));
         if (index.Rank != Rank) throw new ArgumentException($"gather: index shape {Shapes.Format(index.ShapeArray)} must have the rank of {Shapes.Format(ShapeArray)}", nameof(index));
+        // As PyTorch: outside dim, the index may be smaller than the input but not larger.
+        for (int i = 0; i < Rank; i++)
+            if (i != d && index.ShapeArray[i] > ShapeArray[i])
+                throw new ArgumentException($"gather: index of shape {Shapes.Format(index.ShapeArray)} is larger than the input of shape {Shapes.Format(ShapeArray)} in dimension {i} (only dimension {d} may be)", nameof(index));
         var src = Contiguous();
-        var idx = index.Contiguous().AsSpan<long>();
         var result = new Tensor(index.Shape, DType);
-        var (outer, size, inner) = SplitAt(ShapeArray, d);
-        var (_, isize, iinner) = SplitAt(index.ShapeArray, d);
+        var at = PositionsAlong(ShapeArray, d, index);
+        if (DType == DType.Float32) { var from = src.AsSpan<float>(); var to = result.AsSpan<float>(); for (int k = 0; k < at.Length; k++) to[k] = from[at[k]]; }
+        else { var from = src.AsSpan<double>(); var to = result.AsSpan<double>(); for (int k = 0; k < at.Length; k++) to[k] = from[at[k]]; }
+        return result;
+    }
+
+    /// <summary>
+    /// For each element of <paramref name="index"/>, in row-major order, the flat position in a contiguous tensor of
+    /// <paramref name="shape"/> of the element at the same coordinates, with the one along <paramref name="d"/> replaced
+    /// by the index's value (checked to lie in [0, shape[d])). The index may be smaller than the shape outside d.
+    /// </summary>
+    private static int[] PositionsAlong(int[] shape, int d, Tensor index)
+    {
+        var idx = index.Contiguous().AsSpan<long>();
+        var positions = new int[idx.Length];
+        if (idx.Length == 0) return positions;
+        int rank = shape.Length, size = rank == 0 ? 1 : shape[d];
+        var strides = Shapes.ContiguousStrides(shape);
+        int[] ishape = index.ShapeArray;
+        Span<int> coord = stackalloc int[rank];
+        int rest = 0; // Σ coord[t]·strides[t] over t ≠ d
         for (int k = 0; k < idx.Length; k++)
         {
-            int o = k / (isize * iinner), j = k % iinner;
             long at = idx[k];
             if (at < 0 || at >= size) throw new ArgumentOutOfRangeException(nameof(index), at, $"index {at} is out of range for dimension {d} of size {size}");
-            int from = (o * size + (int)at) * inner + j;
-            if (DType == DType.Float32) result.AsSpan<float>()[k] = src.AsSpan<float>()[from];
-            else result.AsSpan<double>()[k] = src.AsSpan<double>()[from];
+            positions[k] = rest + (rank == 0 ? 0 : (int)at * strides[d]);
+            for (int t = rank - 1; t >= 0; t--)
+            {
+                coord[t]++;
+                if (t != d) rest += strides[t];
+                if (coord[t] < ishape[t]) break;
+                if (t != d) rest -= coord[t] * strides[t];
+                coord[t] = 0;
+            }
         }
-        _ = outer;
-        return result;
+        return positions;
     }
 
     /// <summary>Zeros of <paramref name="shape"/> with <paramref name="src"/> added at the positions <paramref name="index"/> names along <paramref name="d"/>.</summary>
@@ -223,15 +253,11 @@ public sealed partial class Tensor
     {
         var result = new Tensor((int[])shape.Clone(), src.DType);
         var s = src.Contiguous().ToDoubleArray();
-        var idx = index.Contiguous().AsSpan<long>();
-        var (_, size, inner) = SplitAt(shape, d);
-        var (_, isize, iinner) = SplitAt(index.ShapeArray, d);
-        for (int k = 0; k < idx.Length; k++)
+        var at = PositionsAlong(shape, d, index);
+        for (int k = 0; k < at.Length; k++)
         {
-            int o = k / (isize * iinner), j = k % iinner;
-            int to = (o * size + (int)idx[k]) * inner + j;
-            if (src.DType == DType.Float32) result.AsSpan<float>()[to] += (float)s[k];
-            else result.AsSpan<double>()[to] += s[k];
+            if (src.DType == DType.Float32) result.AsSpan<float>()[at[k]] += (float)s[k];
+            else result.AsSpan<double>()[at[k]] += s[k];
         }
         return Autograd.Record(result, "ScatterAddBackward", [src], g => [g.Gather(d, index)]);
     }
