@@ -16,9 +16,8 @@ internal static class TransformsAffine
         if (x.Rank == 0) throw new ArgumentException($"{argName} must have a first dimension of examples, got a scalar", argName);
         if (!x.DType.IsFloatingPoint()) throw new ArgumentException($"{argName} must be float32 or float64, got {x.DType.Name()}", argName);
         int n = x.Size(0);
-        int f = 1;
-        for (int i = 1; i < x.Rank; i++) f *= x.Size(i);
-        return (n, f);
+        // The feature count sizes the statistics, so it must be exact even for a tensor without examples.
+        return (n, Shapes.NumEl(x.ShapeArray.AsSpan(1), argName));
     }
 
     public static (double[] Mean, double[] Std) MeanStd(Tensor x, int f, bool perFeature) => x.DType == DType.Float32

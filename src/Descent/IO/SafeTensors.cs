@@ -26,7 +26,9 @@ public static class SafeTensors
     /// <param name="path">The file to create or replace.</param>
     /// <param name="tensors">The tensors by name; any strides (non-contiguous tensors are written in row-major order).</param>
     /// <param name="metadata">Free-form string pairs stored under <c>__metadata__</c>; omitted when null or empty.</param>
-    /// <exception cref="ArgumentException">A name is <c>__metadata__</c>, or a tensor or metadata value is null.</exception>
+    /// <exception cref="ArgumentException">A name is <c>__metadata__</c>, a tensor or metadata value is null, a name or
+    /// metadata string has a lone surrogate, a shape's running product overflows 64 bits (as the reference reader
+    /// computes it), or the header would exceed the format's 100 MB; nothing is written then.</exception>
     public static void Save(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
         Save(path, tensors, metadata, wrap: null);
 
@@ -42,6 +44,7 @@ public static class SafeTensors
     /// <param name="stream">A writable stream; it is not closed.</param>
     /// <param name="tensors">The tensors by name.</param>
     /// <param name="metadata">Free-form string pairs stored under <c>__metadata__</c>; omitted when null or empty.</param>
+    /// <exception cref="ArgumentException">As for saving to a path; nothing is written then.</exception>
     public static void Save(Stream stream, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -51,6 +54,7 @@ public static class SafeTensors
     /// <summary>The bytes of a safetensors file holding the tensors (and optional metadata).</summary>
     /// <param name="tensors">The tensors by name.</param>
     /// <param name="metadata">Free-form string pairs stored under <c>__metadata__</c>; omitted when null or empty.</param>
+    /// <exception cref="ArgumentException">As for saving to a path: what it writes, <see cref="Load(byte[])"/> reads.</exception>
     public static byte[] Serialize(IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var prepared = Prepare(tensors, metadata);
@@ -110,12 +114,24 @@ public static class SafeTensors
             if (name is null) throw new ArgumentException("tensor names must not be null", nameof(tensors));
             if (name == "__metadata__") throw new ArgumentException("a tensor cannot be named \"__metadata__\" (reserved by the format)", nameof(tensors));
             if (tensor is null) throw new ArgumentException($"tensor '{name}' is null", nameof(tensors));
+            if (LoneSurrogate(name) is int at and >= 0)
+                throw new ArgumentException($"tensor name '{name}' has a lone surrogate at index {at}, which UTF-8 cannot encode", nameof(tensors));
+            // A Descent tensor has at most Array.MaxLength elements, but the reference reader also rejects a shape whose
+            // running product overflows 64 bits before a 0 ends it; such a file would load nowhere.
+            if (SafeTensorsHeader.ElementCount(tensor.ShapeArray) is null)
+                throw new ArgumentException($"tensor '{name}' of shape {Shapes.Format(tensor.ShapeArray)} cannot be saved: the product of its sizes, taken from left to right, overflows 64 bits, and safetensors readers reject such a shape", nameof(tensors));
             named.Add((name, tensor.DType));
         }
         if (metadata is not null)
         {
             foreach (var (key, value) in metadata)
+            {
                 if (value is null) throw new ArgumentException($"metadata value of '{key}' is null", nameof(metadata));
+                if (LoneSurrogate(key) is int k and >= 0)
+                    throw new ArgumentException($"metadata key '{key}' has a lone surrogate at index {k}, which UTF-8 cannot encode", nameof(metadata));
+                if (LoneSurrogate(value) is int v and >= 0)
+                    throw new ArgumentException($"metadata value of '{key}' has a lone surrogate at index {v}, which UTF-8 cannot encode", nameof(metadata));
+            }
         }
         named.Sort(SafeTensorsHeader.CompareForWriting);
         var items = new List<(SafeTensorsEntry, Tensor)>(named.Count);
@@ -130,6 +146,20 @@ public static class SafeTensors
         }
         var header = SafeTensorsHeader.Build(items.Select(i => i.Item1).ToList(), metadata);
         return new Prepared(header, items, offset);
+    }
+
+    /// <summary>
+    /// The index of the first lone surrogate of <paramref name="s"/>, or −1. UTF-8 cannot hold one: it would be saved as
+    /// U+FFFD, and two names that differ only there would become one, a file that no reader accepts.
+    /// </summary>
+    private static int LoneSurrogate(string s)
+    {
+        for (int i = 0; i < s.Length; i++)
+        {
+            if (char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1])) i++;
+            else if (char.IsSurrogate(s[i])) return i;
+        }
+        return -1;
     }
 
     private static void Write(Stream stream, Prepared p)

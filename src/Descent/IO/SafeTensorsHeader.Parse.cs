@@ -108,13 +108,11 @@ internal static partial class SafeTensorsHeader
                 throw Bad($"tensor '{e.Name}': data_offsets [{e.Begin}, {e.End}] overlap tensor '{previous!.Name}' [{previous.Begin}, {previous.End}]");
             if (e.Begin > expected)
                 throw Bad($"tensor '{e.Name}': data_offsets [{e.Begin}, {e.End}] leave bytes [{expected}, {e.Begin}) of the data region unused");
-            long count = 1;
-            foreach (int d in e.Shape)
-            {
-                count *= d;
-                if (count > int.MaxValue) throw Bad($"tensor '{e.Name}': shape {Shapes.Format(e.Shape)} has more than {int.MaxValue} elements");
-            }
-            long bytes = count * e.DType.ElementSize();
+            ulong count = ElementCount(e.Shape)
+                ?? throw Bad($"tensor '{e.Name}': the product of shape {Shapes.Format(e.Shape)}, taken from left to right, overflows 64 bits (the reference reader rejects it too)");
+            if (count > (ulong)Shapes.MaxNumEl)
+                throw Bad($"tensor '{e.Name}': shape {Shapes.Format(e.Shape)} has more than {Shapes.MaxNumEl} elements, the most a Descent tensor holds");
+            long bytes = (long)count * e.DType.ElementSize();
             if (bytes != e.End - e.Begin)
                 throw Bad($"tensor '{e.Name}': dtype {Code(e.DType)} × shape {Shapes.Format(e.Shape)} = {bytes} bytes, but data_offsets [{e.Begin}, {e.End}] hold {e.End - e.Begin}");
             expected = e.End;
@@ -122,6 +120,21 @@ internal static partial class SafeTensorsHeader
         }
         if (expected != dataLength)
             throw Bad($"the tensors cover {expected} bytes but the data region has {dataLength} (trailing bytes after the last tensor)");
+    }
+
+    /// <summary>
+    /// A shape's element count as the reference reader computes it: the running product of the sizes from left to right
+    /// in 64 bits, null when a step overflows (even if a later size is 0, so [2147483647, 2147483647, 0] has 0 elements
+    /// but [2147483647, 2147483647, 2147483647, 0] is rejected).
+    /// </summary>
+    public static ulong? ElementCount(ReadOnlySpan<int> shape)
+    {
+        ulong count = 1;
+        foreach (int d in shape)
+        {
+            if (Math.BigMul(count, (ulong)d, out count) != 0) return null;
+        }
+        return count;
     }
 
     internal static InvalidDataException Bad(string message) => new("safetensors: " + message);

@@ -48,7 +48,8 @@ internal static partial class SafeTensorsHeader
     }
 
     /// <summary>
-    /// The header bytes, padded with spaces to a multiple of 8: compact JSON with <c>__metadata__</c> first (keys sorted,
+    /// The header bytes, padded with spaces to a multiple of 8 (an ArgumentException when they would exceed
+    /// <see cref="MaxHeaderBytes"/>, which no reader accepts): compact JSON with <c>__metadata__</c> first (keys sorted,
     /// omitted when empty), then the tensors in the order given, each as <c>{"dtype":…,"shape":[…],"data_offsets":[b,e]}</c>.
     /// </summary>
     public static byte[] Build(IReadOnlyList<SafeTensorsEntry> entries, IReadOnlyDictionary<string, string>? metadata)
@@ -78,9 +79,15 @@ internal static partial class SafeTensorsHeader
                 .Append(e.End.ToString(CultureInfo.InvariantCulture)).Append("]}");
         }
         json.Append('}');
-        int length = Encoding.UTF8.GetByteCount(json.ToString());
-        json.Append(' ', (8 - length % 8) % 8);
-        return Encoding.UTF8.GetBytes(json.ToString());
+        string text = json.ToString();
+        long length = Encoding.UTF8.GetByteCount(text);
+        long padded = length + (8 - length % 8) % 8;
+        if (padded > MaxHeaderBytes)
+            throw new ArgumentException($"the safetensors header would be {padded} bytes, more than the {MaxHeaderBytes} that readers accept (fewer tensors, shorter names or less metadata)");
+        var bytes = new byte[padded];
+        Encoding.UTF8.GetBytes(text, bytes);
+        bytes.AsSpan((int)length).Fill((byte)' ');
+        return bytes;
     }
 
     // JSON string escaping as serde_json writes it: quote, backslash and control characters only; everything else,

@@ -23,7 +23,7 @@ internal static partial class Conv
         int l = geo.OutPlane, colRows = geo.ColumnRows, gRows = colRows / groups, og = o / groups;
         int imageSize = geo.Channels * geo.Height * geo.Width;
         // Contiguous ranges of samples, one per thread, keep the synchronisation to one fork and join per call.
-        int threads = n * colRows * l > 1 << 16 ? Math.Min(Parallelism.MaxThreads, n) : 1;
+        int threads = (long)n * colRows * l > 1 << 16 ? Math.Min(Parallelism.MaxThreads, n) : 1;
         int gemmThreads = threads > 1 ? 1 : 0; // a single worker may let one large product use the threads itself
         Parallelism.For(threads, threads, part =>
         {
@@ -60,7 +60,7 @@ internal static partial class Conv
         int chunks = Math.Min(n, WeightGradientChunks);
         int wSize = gw is null ? 0 : o * gRows, partSize = wSize + (gb is null ? 0 : o);
         var partial = partSize == 0 ? null : new T[chunks][];
-        int threads = n * colRows * l > 1 << 16 ? Parallelism.MaxThreads : 1;
+        int threads = (long)n * colRows * l > 1 << 16 ? Parallelism.MaxThreads : 1;
         // With a single chunk (one sample) the products themselves may use the threads; inside chunks they run serially.
         int gemmThreads = chunks > 1 && threads > 1 ? 1 : 0;
         Parallelism.For(chunks, threads, chunk =>

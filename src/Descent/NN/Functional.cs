@@ -96,8 +96,10 @@ public static class Functional
             case "same":
                 if (s != new Size2(1, 1)) throw new ArgumentException($"padding=\"same\" needs stride 1, got ({s.H}, {s.W})", nameof(stride));
                 if (weight.Rank != 4) throw new ArgumentException($"conv2d: weight must be [O, C/groups, kH, kW], got shape {Shapes.Format(weight.ShapeArray)}", nameof(weight));
-                int th = d.H * (weight.ShapeArray[2] - 1), tw = d.W * (weight.ShapeArray[3] - 1);
-                return ConvOps.Conv2d(NotNull(input), weight, bias, s.Tuple, (th / 2, th - th / 2, tw / 2, tw - tw / 2), d.Tuple, groups);
+                long th = (long)d.H * (weight.ShapeArray[2] - 1), tw = (long)d.W * (weight.ShapeArray[3] - 1);
+                if (th > int.MaxValue || tw > int.MaxValue)
+                    throw new ArgumentException($"padding=\"same\" with dilation ({d.H}, {d.W}) and weight of shape {Shapes.Format(weight.ShapeArray)} needs a padding of {th}x{tw}, more than {int.MaxValue}", nameof(dilation));
+                return ConvOps.Conv2d(NotNull(input), weight, bias, s.Tuple, ((int)(th / 2), (int)(th - th / 2), (int)(tw / 2), (int)(tw - tw / 2)), d.Tuple, groups);
             default:
                 throw new ArgumentException($"padding must be \"valid\" or \"same\", got \"{padding}\"", nameof(padding));
         }

@@ -7,13 +7,18 @@ namespace Descent.NN;
 public static class Init
 {
     /// <summary>fan_in and fan_out of a weight: [out, in] for linear layers, [out, in, k...] for convolutions.</summary>
+    /// <exception cref="ArgumentException">The tensor has rank below 2, or (possible only without elements, as for
+    /// [0, 65536, 65536]) a fan does not fit an int.</exception>
     public static (int FanIn, int FanOut) Fans(Tensor tensor)
     {
         ArgumentNullException.ThrowIfNull(tensor);
         if (tensor.Rank < 2) throw new ArgumentException($"fan in and fan out need a tensor of rank >= 2, got shape {Shapes.Format(tensor.ShapeArray)}", nameof(tensor));
-        int receptive = 1;
-        for (int i = 2; i < tensor.Rank; i++) receptive *= tensor.ShapeArray[i];
-        return (tensor.ShapeArray[1] * receptive, tensor.ShapeArray[0] * receptive);
+        // Within a tensor that has elements these products fit an int; an empty one may have fans that do not.
+        int[] shape = tensor.ShapeArray;
+        long fanIn = Shapes.Product(shape.AsSpan(1)), fanOut = Shapes.Product([shape[0], .. shape.AsSpan(2)]);
+        if (fanIn > int.MaxValue || fanOut > int.MaxValue)
+            throw new ArgumentException($"the fans of a tensor of shape {Shapes.Format(tensor.ShapeArray)} do not fit an int", nameof(tensor));
+        return ((int)fanIn, (int)fanOut);
     }
 
     /// <summary>The recommended gain for a nonlinearity ("linear", "sigmoid", "tanh", "relu", "leaky_relu").</summary>
@@ -55,7 +60,7 @@ public static class Init
     public static Tensor XavierUniform_(Tensor tensor, double gain = 1, Generator? generator = null)
     {
         var (fanIn, fanOut) = Fans(tensor);
-        double a = gain * Math.Sqrt(6.0 / (fanIn + fanOut));
+        double a = gain * Math.Sqrt(6.0 / ((double)fanIn + fanOut));
         return Uniform_(tensor, -a, a, generator);
     }
 
@@ -63,7 +68,7 @@ public static class Init
     public static Tensor XavierNormal_(Tensor tensor, double gain = 1, Generator? generator = null)
     {
         var (fanIn, fanOut) = Fans(tensor);
-        return Normal_(tensor, 0, gain * Math.Sqrt(2.0 / (fanIn + fanOut)), generator);
+        return Normal_(tensor, 0, gain * Math.Sqrt(2.0 / ((double)fanIn + fanOut)), generator);
     }
 
     /// <summary>Kaiming/He uniform: U(−b, b) with b = gain·√(3/fan), gain from <paramref name="nonlinearity"/> and <paramref name="a"/>.</summary>

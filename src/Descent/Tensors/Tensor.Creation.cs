@@ -8,10 +8,16 @@ public sealed partial class Tensor
     public static void ManualSeed(long seed) => Generator.Default.Seed(seed);
 
     /// <summary>A tensor of zeros.</summary>
+    /// <param name="shape">The sizes; a shape with a 0 has no elements, whatever its other sizes are.</param>
+    /// <param name="dtype">The element type.</param>
+    /// <param name="requiresGrad">Whether autograd records operations on the tensor.</param>
+    /// <exception cref="ArgumentException">A size is negative, or the shape has more elements than a .NET array holds
+    /// (<see cref="Array.MaxLength"/>).</exception>
     public static Tensor Zeros(int[] shape, DType dtype = DType.Float32, bool requiresGrad = false)
     {
         ArgumentNullException.ThrowIfNull(shape);
         Shapes.Validate(shape, nameof(shape));
+        Shapes.NumEl(shape, nameof(shape));
         return new Tensor((int[])shape.Clone(), dtype) { RequiresGrad = requiresGrad };
     }
 
@@ -41,8 +47,10 @@ public sealed partial class Tensor
     {
         if (step == 0 || !double.IsFinite(step)) throw new ArgumentOutOfRangeException(nameof(step), step, $"step must be finite and non-zero, got {step}");
         if (!double.IsFinite(start) || !double.IsFinite(end)) throw new ArgumentException($"start and end must be finite, got {start} and {end}");
-        int n = (int)Math.Max(0, Math.Ceiling((end - start) / step));
-        var t = Zeros([n], dtype);
+        double count = Math.Max(0, Math.Ceiling((end - start) / step));
+        if (!(count <= Shapes.MaxNumEl))
+            throw new ArgumentException($"arange from {start} to {end} by {step} would have {count} elements, more than {Shapes.MaxNumEl}");
+        var t = Zeros([(int)count], dtype);
         t.SetEach(i => start + i * step);
         return t;
     }
@@ -85,7 +93,7 @@ public sealed partial class Tensor
     {
         shape ??= [data.Length];
         Shapes.Validate(shape, nameof(shape));
-        int n = Shapes.NumEl(shape);
+        int n = Shapes.NumEl(shape, nameof(shape));
         if (n != data.Length)
             throw new ArgumentException($"shape {Shapes.Format(shape)} holds {n} elements but the data has {data.Length}", nameof(shape));
         var t = new Tensor((int[])shape.Clone(), DTypeExtensions.Of<T>());

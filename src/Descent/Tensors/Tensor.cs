@@ -26,9 +26,11 @@ public sealed partial class Tensor
         _storage = storage;
         ShapeArray = shape;
         StridesArray = strides;
-        Offset = offset;
         DType = dtype;
         NumEl = Shapes.NumEl(shape);
+        // A view with no elements addresses nothing: its offset (which a stride of an empty shape may have pushed
+        // anywhere) is 0, so that its empty span lies inside any storage.
+        Offset = NumEl == 0 ? 0 : offset;
         TensorScope.Register(this, storage);
     }
 
@@ -63,7 +65,11 @@ public sealed partial class Tensor
     /// <summary>The size of each dimension (a copy).</summary>
     public int[] Shape => (int[])ShapeArray.Clone();
 
-    /// <summary>The stride of each dimension in elements (a copy).</summary>
+    /// <summary>
+    /// The stride of each dimension in elements (a copy). A tensor without elements may have sizes whose products do not
+    /// fit an int ([0, 2147483647, 2147483647]); a stride that would exceed int.MaxValue is then int.MaxValue, since it
+    /// never addresses an element.
+    /// </summary>
     public int[] Strides => (int[])StridesArray.Clone();
 
     /// <summary>The size of one dimension; negative indices count from the end.</summary>

@@ -162,4 +162,30 @@ public class FunctionalErrorTests
         Assert.Throws<ArgumentNullException>(() => F.Linear(null!, Z(2, 2)));
         Assert.Throws<ArgumentNullException>(() => F.CrossEntropy(Z(2, 2), null!));
     }
+
+    [Fact]
+    public void MatMulErrorsShowTheShapesTheUserPassed()
+    {
+        // A 1-D operand is multiplied as a row [1, 3] or a column [4, 1]; the message shows [3] and [4].
+        var e = Assert.Throws<ArgumentException>(() => Z(3).MatMul(Z(4)));
+        Assert.Contains("shapes [3] and [4]", e.Message);
+        Assert.DoesNotContain("[1, 3]", e.Message);
+        Assert.DoesNotContain("[4, 1]", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Z(3).MatMul(Z(2, 4, 5)));
+        Assert.Contains("shapes [3] and [2, 4, 5]", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Z(2, 4, 5).MatMul(Z(4)));
+        Assert.Contains("shapes [2, 4, 5] and [4]", e.Message);
+        // Batch dimensions that do not broadcast are shown within the operands' own shapes.
+        e = Assert.Throws<ArgumentException>(() => Z(2, 4, 5).MatMul(Z(3, 5, 6)));
+        Assert.Contains("shapes [2, 4, 5] and [3, 5, 6]", e.Message);
+    }
+
+    [Fact]
+    public void GatherRefusesAnIndexLargerThanTheInputOutsideDim()
+    {
+        var x = Tensor.Arange(6).Reshape(2, 3);
+        var e = Assert.Throws<ArgumentException>(() => x.Gather(0, Tensor.FromArray(new long[] { 0, 0, 0, 0 }, [1, 4])));
+        Assert.Contains("[1, 4]", e.Message);
+        Assert.Contains("dimension 1", e.Message);
+    }
 }

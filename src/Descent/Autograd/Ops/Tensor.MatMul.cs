@@ -18,24 +18,29 @@ public sealed partial class Tensor
             throw new ArgumentException($"matmul needs tensors of rank >= 1, got shapes {Shapes.Format(ShapeArray)} and {Shapes.Format(other.ShapeArray)}");
         var a = Rank == 1 ? Unsqueeze(0) : this;
         var b = other.Rank == 1 ? other.Unsqueeze(-1) : other;
-        var r = BatchedMatMul(a, b);
+        var r = BatchedMatMul(a, b, ShapeArray, other.ShapeArray);
         if (other.Rank == 1) r = r.Squeeze(-1);
         if (Rank == 1) r = r.Squeeze(Rank == 1 && other.Rank == 1 ? 0 : -2);
         return r;
     }
 
-    /// <summary>Matrix product of tensors of rank ≥ 2 whose batch dimensions broadcast.</summary>
-    private static Tensor BatchedMatMul(Tensor a, Tensor b)
+    /// <summary>
+    /// Matrix product of tensors of rank ≥ 2 whose batch dimensions broadcast; errors name the shapes the user passed
+    /// (<paramref name="userA"/>, <paramref name="userB"/>), before a 1-D operand became a row or a column.
+    /// </summary>
+    private static Tensor BatchedMatMul(Tensor a, Tensor b, int[] userA, int[] userB)
     {
         int m = a.ShapeArray[^2], k = a.ShapeArray[^1], k2 = b.ShapeArray[^2], n = b.ShapeArray[^1];
         if (k != k2)
-            throw new ArgumentException($"matmul: shapes {Shapes.Format(a.ShapeArray)} and {Shapes.Format(b.ShapeArray)} cannot be multiplied ({k} columns vs {k2} rows)");
-        var batch = Shapes.Broadcast(a.ShapeArray[..^2], b.ShapeArray[..^2], "matmul");
+            throw new ArgumentException($"matmul: shapes {Shapes.Format(userA)} and {Shapes.Format(userB)} cannot be multiplied ({k} columns vs {k2} rows)");
+        var batch = Shapes.BroadcastOrNull(a.ShapeArray[..^2], b.ShapeArray[..^2])
+            ?? throw new ArgumentException($"matmul: shapes {Shapes.Format(userA)} and {Shapes.Format(userB)} cannot be multiplied (their batch dimensions {Shapes.Format(a.ShapeArray[..^2])} and {Shapes.Format(b.ShapeArray[..^2])} do not broadcast)");
         var ae = MatrixOperand(a.ExpandNoGrad([.. batch, m, k]), out bool transA, out int lda);
         var be = MatrixOperand(b.ExpandNoGrad([.. batch, k, n]), out bool transB, out int ldb);
         // The product overwrites every element unless the inner dimension is empty (then the result is zeros).
         var result = k > 0 ? Uninitialized([.. batch, m, n], a.DType) : new Tensor([.. batch, m, n], a.DType);
-        int count = Shapes.NumEl(batch);
+        // An empty result has nothing to compute (its batch may still count many matrices of no elements).
+        int count = result.NumEl == 0 ? 0 : Shapes.NumEl(batch);
         for (int i = 0; i < count; i++)
         {
             int ao = BatchOffset(ae, i), bo = BatchOffset(be, i);

@@ -24,7 +24,7 @@ public sealed partial class Tensor
         var outShape = keepDim
             ? ShapeArray.Select((s, i) => reduced[i] ? 1 : s).ToArray()
             : ShapeArray.Where((_, i) => !reduced[i]).ToArray();
-        int rowLength = dims.Aggregate(1, (acc, d) => acc * ShapeArray[d]);
+        int rowLength = ReducedExtent(dims);
         Tensor rows;
         using (Autograd.NoGrad()) rows = Permute(order).Contiguous();
         return (rows, rowLength, outShape);
@@ -52,6 +52,17 @@ public sealed partial class Tensor
     }
 
     private int[] AllDims() => Enumerable.Range(0, Rank).ToArray();
+
+    /// <summary>
+    /// The product of the sizes of <paramref name="dims"/>: exact when the tensor has elements, 0 when it has none (then
+    /// nothing is reduced, and the true product, which may not fit an int, is 0 whenever the result has elements).
+    /// </summary>
+    private int ReducedExtent(int[] dims)
+    {
+        Span<int> sizes = dims.Length <= 8 ? stackalloc int[dims.Length] : new int[dims.Length];
+        for (int i = 0; i < dims.Length; i++) sizes[i] = ShapeArray[dims[i]];
+        return Shapes.Extent(sizes, NumEl);
+    }
 
     /// <summary>Expands a reduced gradient (or result) back to this tensor's shape.</summary>
     private Tensor ExpandReduced(Tensor g, int[] dims, bool keepDim)
@@ -86,7 +97,7 @@ public sealed partial class Tensor
     {
         if (!IsContiguous || dims.Length == 0 || dims.Length == Rank || dims.Max() != dims.Length - 1) return null;
         CheckFloat("sum");
-        int rows = dims.Aggregate(1, (acc, k) => acc * ShapeArray[k]);
+        int rows = ReducedExtent(dims);
         var outShape = keepDim ? ShapeArray.Select((s, i) => i < dims.Length ? 1 : s).ToArray() : ShapeArray[dims.Length..];
         var result = new Tensor(outShape, DType);
         int n = result.NumEl;
@@ -110,7 +121,7 @@ public sealed partial class Tensor
     public Tensor Mean(int[] dims, bool keepDim = false)
     {
         var d = NormalizeDims(dims);
-        int n = d.Aggregate(1, (acc, k) => acc * ShapeArray[k]);
+        int n = ReducedExtent(d);
         return Sum(d, keepDim) / n;
     }
 
@@ -176,7 +187,11 @@ public sealed partial class Tensor
         return (recorded, indices);
     }
 
-    /// <summary>Picks, along <paramref name="dim"/>, the elements that int64 <paramref name="index"/> names (same rank; other dims match).</summary>
+    /// <summary>
+    /// Picks, along <paramref name="dim"/>, the elements that int64 <paramref name="index"/> names, as <c>torch.gather</c>:
+    /// out[i][j] = input[index[i][j]][j] for dim 0. The index has the input's rank and, outside dim, sizes no larger than
+    /// the input's.
+    /// </summary>
     public Tensor Gather(int dim, Tensor index)
     {
         int d = Shapes.NormalizeDim(dim, Rank);
@@ -189,22 +204,48 @@ public sealed partial class Tensor
     {
         if (index.DType != DType.Int64) throw new ArgumentException($"gather: index must be int64, got {index.DType.Name()}", nameof(index));
         if (index.Rank != Rank) throw new ArgumentException($"gather: index shape {Shapes.Format(index.ShapeArray)} must have the rank of {Shapes.Format(ShapeArray)}", nameof(index));
+        // As PyTorch: outside dim, the index may be smaller than the input but not larger.
+        for (int i = 0; i < Rank; i++)
+            if (i != d && index.ShapeArray[i] > ShapeArray[i])
+                throw new ArgumentException($"gather: index of shape {Shapes.Format(index.ShapeArray)} is larger than the input of shape {Shapes.Format(ShapeArray)} in dimension {i} (only dimension {d} may be)", nameof(index));
         var src = Contiguous();
-        var idx = index.Contiguous().AsSpan<long>();
         var result = new Tensor(index.Shape, DType);
-        var (outer, size, inner) = SplitAt(ShapeArray, d);
-        var (_, isize, iinner) = SplitAt(index.ShapeArray, d);
+        var at = PositionsAlong(ShapeArray, d, index);
+        if (DType == DType.Float32) { var from = src.AsSpan<float>(); var to = result.AsSpan<float>(); for (int k = 0; k < at.Length; k++) to[k] = from[at[k]]; }
+        else { var from = src.AsSpan<double>(); var to = result.AsSpan<double>(); for (int k = 0; k < at.Length; k++) to[k] = from[at[k]]; }
+        return result;
+    }
+
+    /// <summary>
+    /// For each element of <paramref name="index"/>, in row-major order, the flat position in a contiguous tensor of
+    /// <paramref name="shape"/> of the element at the same coordinates, with the one along <paramref name="d"/> replaced
+    /// by the index's value (checked to lie in [0, shape[d])). The index may be smaller than the shape outside d.
+    /// </summary>
+    private static int[] PositionsAlong(int[] shape, int d, Tensor index)
+    {
+        var idx = index.Contiguous().AsSpan<long>();
+        var positions = new int[idx.Length];
+        if (idx.Length == 0) return positions;
+        int rank = shape.Length, size = rank == 0 ? 1 : shape[d];
+        var strides = Shapes.ContiguousStrides(shape);
+        int[] ishape = index.ShapeArray;
+        Span<int> coord = stackalloc int[rank];
+        int rest = 0; // Σ coord[t]·strides[t] over t ≠ d
         for (int k = 0; k < idx.Length; k++)
         {
-            int o = k / (isize * iinner), j = k % iinner;
             long at = idx[k];
             if (at < 0 || at >= size) throw new ArgumentOutOfRangeException(nameof(index), at, $"index {at} is out of range for dimension {d} of size {size}");
-            int from = (o * size + (int)at) * inner + j;
-            if (DType == DType.Float32) result.AsSpan<float>()[k] = src.AsSpan<float>()[from];
-            else result.AsSpan<double>()[k] = src.AsSpan<double>()[from];
+            positions[k] = rest + (rank == 0 ? 0 : (int)at * strides[d]);
+            for (int t = rank - 1; t >= 0; t--)
+            {
+                coord[t]++;
+                if (t != d) rest += strides[t];
+                if (coord[t] < ishape[t]) break;
+                if (t != d) rest -= coord[t] * strides[t];
+                coord[t] = 0;
+            }
         }
-        _ = outer;
-        return result;
+        return positions;
     }
 
     /// <summary>Zeros of <paramref name="shape"/> with <paramref name="src"/> added at the positions <paramref name="index"/> names along <paramref name="d"/>.</summary>
@@ -212,26 +253,24 @@ public sealed partial class Tensor
     {
         var result = new Tensor((int[])shape.Clone(), src.DType);
         var s = src.Contiguous().ToDoubleArray();
-        var idx = index.Contiguous().AsSpan<long>();
-        var (_, size, inner) = SplitAt(shape, d);
-        var (_, isize, iinner) = SplitAt(index.ShapeArray, d);
-        for (int k = 0; k < idx.Length; k++)
+        var at = PositionsAlong(shape, d, index);
+        for (int k = 0; k < at.Length; k++)
         {
-            int o = k / (isize * iinner), j = k % iinner;
-            int to = (o * size + (int)idx[k]) * inner + j;
-            if (src.DType == DType.Float32) result.AsSpan<float>()[to] += (float)s[k];
-            else result.AsSpan<double>()[to] += s[k];
+            if (src.DType == DType.Float32) result.AsSpan<float>()[at[k]] += (float)s[k];
+            else result.AsSpan<double>()[at[k]] += s[k];
         }
         return Autograd.Record(result, "ScatterAddBackward", [src], g => [g.Gather(d, index)]);
     }
 
+    /// <summary>
+    /// A shape seen as [outer, size, inner] around dimension <paramref name="d"/>; a shape without elements has no blocks
+    /// (outer and inner 0), as its outer or inner product may not fit an int ([0, 65536, 65536]).
+    /// </summary>
     private static (int Outer, int Size, int Inner) SplitAt(int[] shape, int d)
     {
         if (shape.Length == 0) return (1, 1, 1);
-        int outer = 1, inner = 1;
-        for (int i = 0; i < d; i++) outer *= shape[i];
-        for (int i = d + 1; i < shape.Length; i++) inner *= shape[i];
-        return (outer, shape[d], inner);
+        int numEl = Shapes.NumEl(shape);
+        return (Shapes.Extent(shape.AsSpan(0, d), numEl), shape[d], Shapes.Extent(shape.AsSpan(d + 1), numEl));
     }
 
     /// <summary>log Σ exp over <paramref name="dim"/>, computed stably (the maximum is subtracted first).</summary>
@@ -255,7 +294,7 @@ public sealed partial class Tensor
     public Tensor Var(int[] dims, int correction = 1, bool keepDim = false)
     {
         var d = NormalizeDims(dims);
-        int n = d.Aggregate(1, (acc, k) => acc * ShapeArray[k]);
+        int n = ReducedExtent(d);
         var centered = this - Mean(d, keepDim: true);
         return centered.Square().Sum(d, keepDim) / Math.Max(0, n - correction);
     }

@@ -9,7 +9,6 @@ public sealed partial class Tensor
         ArgumentNullException.ThrowIfNull(shape);
         var result = (int[])shape.Clone();
         int infer = -1;
-        long known = 1;
         for (int i = 0; i < result.Length; i++)
         {
             if (result[i] == -1)
@@ -18,15 +17,16 @@ public sealed partial class Tensor
                 infer = i;
             }
             else if (result[i] < 0) throw new ArgumentException($"invalid size {result[i]} in shape {Shapes.Format(shape)}", nameof(shape));
-            else known *= result[i];
         }
         if (infer >= 0)
         {
+            result[infer] = 1;
+            long known = Shapes.Product(result); // the other sizes' product, saturated: never wraps
             if (known == 0 || NumEl % known != 0)
                 throw new ArgumentException($"shape {Shapes.Format(shape)} is invalid for a tensor of {NumEl} elements (shape {Shapes.Format(ShapeArray)})", nameof(shape));
             result[infer] = (int)(NumEl / known);
         }
-        if (Shapes.NumEl(result) != NumEl)
+        if (Shapes.Product(result) != NumEl)
             throw new ArgumentException($"shape {Shapes.Format(shape)} is invalid for a tensor of {NumEl} elements (shape {Shapes.Format(ShapeArray)})", nameof(shape));
         return result;
     }
@@ -52,9 +52,11 @@ public sealed partial class Tensor
         if (s > e) throw new ArgumentException($"startDim ({startDim}) must not come after endDim ({endDim})");
         var shape = new List<int>();
         for (int i = 0; i < s; i++) shape.Add(ShapeArray[i]);
-        int merged = 1;
-        for (int i = s; i <= e; i++) merged *= ShapeArray[i];
-        shape.Add(merged);
+        // In a tensor without elements the merged size may not fit an int ([0, 65536, 65536] flattened from 1).
+        long merged = Shapes.Product(ShapeArray.AsSpan(s, e - s + 1));
+        if (merged > int.MaxValue)
+            throw new ArgumentException($"flatten: dimensions {s}..{e} of shape {Shapes.Format(ShapeArray)} merge into a size of {merged}, more than {int.MaxValue}");
+        shape.Add((int)merged);
         for (int i = e + 1; i < Rank; i++) shape.Add(ShapeArray[i]);
         return Reshape([.. shape]);
     }
@@ -105,7 +107,7 @@ public sealed partial class Tensor
         int d = Shapes.NormalizeDim(dim, Rank);
         int size = ShapeArray[d];
         if (start < 0) start += size;
-        if (start < 0 || length < 0 || start + length > size)
+        if (start < 0 || length < 0 || length > size - start)
             throw new ArgumentOutOfRangeException(nameof(start), $"narrow: start {start} and length {length} do not fit dimension {d} of size {size}");
         var shape = (int[])ShapeArray.Clone();
         shape[d] = length;
@@ -218,7 +220,10 @@ public sealed partial class Tensor
             first.CheckSameDType(t, "cat");
             if (t.Rank != first.Rank || Enumerable.Range(0, t.Rank).Any(i => i != d && t.ShapeArray[i] != first.ShapeArray[i]))
                 throw new ArgumentException($"cat: shapes {Shapes.Format(first.ShapeArray)} and {Shapes.Format(t.ShapeArray)} differ outside dimension {d}");
-            shape[d] += t.ShapeArray[d];
+            long size = (long)shape[d] + t.ShapeArray[d];
+            if (size > int.MaxValue)
+                throw new ArgumentException($"cat: the sizes along dimension {d} add up to more than {int.MaxValue} (at shape {Shapes.Format(t.ShapeArray)})", nameof(tensors));
+            shape[d] = (int)size;
         }
         var result = new Tensor(shape, first.DType);
         int at = 0;

@@ -78,10 +78,10 @@ internal static class BatchNormOps
             throw new ArgumentException("batch_norm: evaluation mode (training: false) normalises with runningMean and runningVar, which are null", nameof(runningMean));
         if (!(eps >= 0)) throw new ArgumentOutOfRangeException(nameof(eps), eps, $"eps must be >= 0, got {eps}");
         if (!(momentum >= 0 && momentum <= 1)) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"momentum must be in [0, 1], got {momentum}");
-        int spatial = 1;
-        for (int i = 2; i < input.Rank; i++) spatial *= input.ShapeArray[i];
-        var layout = new ChannelLayout(input.ShapeArray[0], channels, spatial);
-        if (training && layout.PerChannel <= 1)
+        // N·S, without overflow: an input without elements may have sizes whose product does not fit an int.
+        long perChannel = Shapes.Product([input.ShapeArray[0], .. input.ShapeArray.AsSpan(2)]);
+        var layout = new ChannelLayout(input.ShapeArray[0], channels, Shapes.Extent(input.ShapeArray.AsSpan(2), input.NumEl));
+        if (training && perChannel <= 1)
             throw new ArgumentException($"Expected more than 1 value per channel when training, got input size {Shapes.Format(input.ShapeArray)}", nameof(input));
         return layout;
     }

@@ -27,20 +27,28 @@ internal static class ConvOps
         int o = w.ShapeArray[0], kh = w.ShapeArray[2], kw = w.ShapeArray[3];
         if (c % groups != 0 || o % groups != 0)
             throw new ArgumentException($"conv2d: groups ({groups}) must divide the input channels ({c}) and output channels ({o})", nameof(groups));
-        if (w.ShapeArray[1] * groups != c)
-            throw new ArgumentException($"conv2d: input of shape {Shapes.Format(x.ShapeArray)} has {c} channels but weight of shape {Shapes.Format(w.ShapeArray)} expects {w.ShapeArray[1] * groups} (groups={groups})");
+        if ((long)w.ShapeArray[1] * groups != c)
+            throw new ArgumentException($"conv2d: input of shape {Shapes.Format(x.ShapeArray)} has {c} channels but weight of shape {Shapes.Format(w.ShapeArray)} expects {(long)w.ShapeArray[1] * groups} (groups={groups})");
         if (b is not null && (b.Rank != 1 || b.ShapeArray[0] != o))
             throw new ArgumentException($"conv2d: bias must have shape [{o}] for weight of shape {Shapes.Format(w.ShapeArray)}, got {Shapes.Format(b.ShapeArray)}", nameof(b));
-        int outH = (h + pad.Top + pad.Bottom - dilation.H * (kh - 1) - 1) / stride.H + 1;
-        int outW = (wd + pad.Left + pad.Right - dilation.W * (kw - 1) - 1) / stride.W + 1;
-        if (outH < 1 || outW < 1 || h + pad.Top + pad.Bottom < dilation.H * (kh - 1) + 1 || wd + pad.Left + pad.Right < dilation.W * (kw - 1) + 1)
-            throw new ArgumentException($"conv2d: kernel {kh}x{kw} (dilation {dilation.H}x{dilation.W}) is larger than the padded input {h + pad.Top + pad.Bottom}x{wd + pad.Left + pad.Right} (input shape {Shapes.Format(x.ShapeArray)})");
+        // Sizes in long: padding and dilation are arguments, and their sums and products may not fit an int.
+        long paddedH = (long)h + pad.Top + pad.Bottom, paddedW = (long)wd + pad.Left + pad.Right;
+        long spanH = (long)dilation.H * (kh - 1) + 1, spanW = (long)dilation.W * (kw - 1) + 1;
+        if (paddedH < spanH || paddedW < spanW)
+            throw new ArgumentException($"conv2d: kernel {kh}x{kw} (dilation {dilation.H}x{dilation.W}) is larger than the padded input {paddedH}x{paddedW} (input shape {Shapes.Format(x.ShapeArray)})");
+        long outH = (paddedH - spanH) / stride.H + 1, outW = (paddedW - spanW) / stride.W + 1;
+        // The kernels index the padded input in ints, and hold one sample's columns, [C·kH·kW, outH·outW], in one array.
+        if (paddedH > int.MaxValue || paddedW > int.MaxValue)
+            throw new ArgumentException($"conv2d: the padded input {paddedH}x{paddedW} (input shape {Shapes.Format(x.ShapeArray)}) is larger than {int.MaxValue} along a side", nameof(pad));
+        if (Shapes.Product([c, kh, kw, (int)outH, (int)outW]) > Shapes.MaxNumEl)
+            throw new ArgumentException($"conv2d: input of shape {Shapes.Format(x.ShapeArray)} and weight of shape {Shapes.Format(w.ShapeArray)} " +
+                $"(output {outH}x{outW}) need a column buffer of {c}·{kh}·{kw} × {outH}·{outW} elements, more than {Shapes.MaxNumEl}");
 
-        var geo = new ConvGeometry(c, h, wd, kh, kw, stride.H, stride.W, pad.Top, pad.Left, dilation.H, dilation.W, outH, outW);
+        var geo = new ConvGeometry(c, h, wd, kh, kw, stride.H, stride.W, pad.Top, pad.Left, dilation.H, dilation.W, (int)outH, (int)outW);
         var xc = x.Contiguous().Detach();
         var wc = w.Contiguous().Detach();
         var bc = b?.Contiguous().Detach();
-        var y = Tensor.Uninitialized([n, o, outH, outW], x.DType); // every element is written by the products below
+        var y = Tensor.Uninitialized([n, o, (int)outH, (int)outW], x.DType); // every element is written by the products below
         if (x.DType == DType.Float32) Forward<float>(xc, wc, bc, y, geo, n, o, groups);
         else Forward<double>(xc, wc, bc, y, geo, n, o, groups);
 

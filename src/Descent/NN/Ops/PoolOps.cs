@@ -7,13 +7,16 @@ internal static class PoolOps
 {
     /// <summary>PyTorch's output size: floor (or ceil) of (size + 2·pad − dilation·(k − 1) − 1) / stride + 1, where a
     /// ceil-mode window must still start inside the input or its left padding.</summary>
-    private static int OutputSize(int size, int k, int stride, int pad, int dilation, bool ceilMode)
+    private static int OutputSize(int size, int k, int stride, int pad, int dilation, bool ceilMode, string op)
     {
-        int span = size + 2 * pad - dilation * (k - 1) - 1;
-        int output = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
+        // In long: the arguments' sums and products may not fit an int.
+        long span = (long)size + 2L * pad - (long)dilation * (k - 1) - 1;
+        long output = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
         if (span < 0) output = 0;
-        if (ceilMode && (output - 1) * stride >= size + pad) output--;
-        return output;
+        if (ceilMode && (output - 1) * stride >= (long)size + pad) output--;
+        if (output > int.MaxValue)
+            throw new ArgumentException($"{op}: an input size of {size} with kernel {k}, stride {stride}, padding {pad} and dilation {dilation} gives an output size of {output}, more than {int.MaxValue}");
+        return (int)output;
     }
 
     private static (int N, int C, int H, int W) Validate(Tensor x, string op, (int H, int W) k, (int H, int W) stride, (int H, int W) pad, (int H, int W) dilation)
@@ -32,7 +35,7 @@ internal static class PoolOps
     {
         if (x.Rank == 3) return MaxPool2d(x.Unsqueeze(0), k, stride, pad, dilation, ceilMode).Squeeze(0);
         var (n, c, h, w) = Validate(x, "max_pool2d", k, stride, pad, dilation);
-        int oh = OutputSize(h, k.H, stride.H, pad.H, dilation.H, ceilMode), ow = OutputSize(w, k.W, stride.W, pad.W, dilation.W, ceilMode);
+        int oh = OutputSize(h, k.H, stride.H, pad.H, dilation.H, ceilMode, "max_pool2d"), ow = OutputSize(w, k.W, stride.W, pad.W, dilation.W, ceilMode, "max_pool2d");
         if (oh < 1 || ow < 1) throw new ArgumentException($"max_pool2d: output size {oh}x{ow} is too small for input shape {Shapes.Format(x.ShapeArray)}");
         var src = x.Contiguous();
         // Every window writes its maximum and index, so neither buffer needs clearing first.
@@ -56,27 +59,38 @@ internal static class PoolOps
         });
     }
 
+    /// <summary>
+    /// Window (i, j) covers rows hs..he-1 and columns ws..we-1 (clipped to the input) and is divided by PyTorch's divisor;
+    /// the window arithmetic is in long, as a kernel size or padding near int.MaxValue would overflow an int.
+    /// </summary>
+    private static (int Hs, int He, int Ws, int We, double Divisor)[] AvgWindows(int h, int w, int oh, int ow, (int H, int W) k,
+        (int H, int W) stride, (int H, int W) pad, bool countIncludePad, int? divisorOverride)
+    {
+        var windows = new (int Hs, int He, int Ws, int We, double Divisor)[oh * ow];
+        for (int i = 0; i < oh; i++)
+        for (int j = 0; j < ow; j++)
+        {
+            long hs = (long)i * stride.H - pad.H, ws = (long)j * stride.W - pad.W;
+            long he = Math.Min(hs + k.H, (long)h + pad.H), we = Math.Min(ws + k.W, (long)w + pad.W);
+            double poolSize = (double)(he - hs) * (we - ws);
+            hs = Math.Clamp(hs, 0, h); ws = Math.Clamp(ws, 0, w); he = Math.Min(he, h); we = Math.Min(we, w);
+            double divisor = divisorOverride ?? (countIncludePad ? poolSize : (double)(he - hs) * (we - ws));
+            windows[i * ow + j] = ((int)hs, (int)he, (int)ws, (int)we, divisor);
+        }
+        return windows;
+    }
+
     public static Tensor AvgPool2d(Tensor x, (int H, int W) k, (int H, int W) stride, (int H, int W) pad, bool ceilMode, bool countIncludePad, int? divisorOverride)
     {
         if (x.Rank == 3) return AvgPool2d(x.Unsqueeze(0), k, stride, pad, ceilMode, countIncludePad, divisorOverride).Squeeze(0);
         var (n, c, h, w) = Validate(x, "avg_pool2d", k, stride, pad, (1, 1));
         if (divisorOverride is <= 0) throw new ArgumentOutOfRangeException(nameof(divisorOverride), divisorOverride, $"divisor_override must be > 0, got {divisorOverride}");
-        int oh = OutputSize(h, k.H, stride.H, pad.H, 1, ceilMode), ow = OutputSize(w, k.W, stride.W, pad.W, 1, ceilMode);
+        int oh = OutputSize(h, k.H, stride.H, pad.H, 1, ceilMode, "avg_pool2d"), ow = OutputSize(w, k.W, stride.W, pad.W, 1, ceilMode, "avg_pool2d");
         if (oh < 1 || ow < 1) throw new ArgumentException($"avg_pool2d: output size {oh}x{ow} is too small for input shape {Shapes.Format(x.ShapeArray)}");
-        // Window i covers rows hs..he-1 (clipped to the input) and is divided by PyTorch's divisor.
-        var windows = new (int Hs, int He, int Ws, int We, double Divisor)[oh * ow];
-        for (int i = 0; i < oh; i++)
-        for (int j = 0; j < ow; j++)
-        {
-            int hs = i * stride.H - pad.H, ws = j * stride.W - pad.W;
-            int he = Math.Min(hs + k.H, h + pad.H), we = Math.Min(ws + k.W, w + pad.W);
-            int poolSize = (he - hs) * (we - ws);
-            hs = Math.Max(hs, 0); ws = Math.Max(ws, 0); he = Math.Min(he, h); we = Math.Min(we, w);
-            double divisor = divisorOverride ?? (countIncludePad ? poolSize : (he - hs) * (we - ws));
-            windows[i * ow + j] = (hs, he, ws, we, divisor);
-        }
-        var src = x.Contiguous();
         var result = new Tensor([n, c, oh, ow], x.DType);
+        // An empty result needs no windows (its planes may even have more windows than an int counts).
+        var windows = result.NumEl == 0 ? [] : AvgWindows(h, w, oh, ow, k, stride, pad, countIncludePad, divisorOverride);
+        var src = x.Contiguous();
         if (x.DType == DType.Float32) AvgPool.Forward(src.AsSpan<float>(), result.AsSpan<float>(), windows, h, w);
         else AvgPool.Forward(src.AsSpan<double>(), result.AsSpan<double>(), windows, h, w);
         int[] shape = x.Shape;
