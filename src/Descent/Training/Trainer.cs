@@ -309,7 +309,8 @@ public sealed partial class Trainer
     /// that the model's weights in the file are those a new optimizer, which starts training, expects with the saved
     /// state: <see cref="ResumeFrom"/> continues training from them, and the evaluation point follows from the
     /// optimizer's state (the next <see cref="Fit"/> or evaluation puts it in the model). In data-parallel training only
-    /// rank 0 writes (every rank holds the same state).
+    /// rank 0 writes (every rank holds the same state). It writes the weights as they are: <see cref="Fit"/> checks them
+    /// for NaN and infinity before each of its checkpoints (a diverged epoch throws first), a call of your own does not.
     /// </summary>
     public void SaveCheckpoint(string path)
     {
