@@ -1,7 +1,7 @@
 namespace Descent;
 
 /// <summary>Records operations and runs reverse-mode differentiation.</summary>
-public static class Autograd
+public static partial class Autograd
 {
     [ThreadStatic] private static int t_noGradDepth;
     [ThreadStatic] private static List<Action<bool>>? t_passEnded;
@@ -51,11 +51,12 @@ public static class Autograd
     /// <summary>Attaches a backward rule to <paramref name="result"/> when any input requires gradients and recording is on.</summary>
     internal static Tensor Record(Tensor result, string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward)
     {
+        if (t_anomalyDepth > 0) CheckForward(result, name);
         if (!IsGradEnabled) return result;
         bool any = false;
         foreach (var t in inputs) any |= t.RequiresGrad;
         if (!any) return result;
-        result.GradFn = new Node(name, inputs, backward);
+        result.GradFn = new Node(name, inputs, backward) { CreatedAt = t_anomalyDepth > 0 && t_passDepth == 0 ? UserFrames() : null };
         result.SetRequiresGradInternal();
         return result;
     }
@@ -107,7 +108,10 @@ public static class Autograd
                 }
                 var rule = t.GradFn.Backward
                     ?? throw new InvalidOperationException("Trying to backward through the graph a second time (its saved tensors were released after the first Backward); pass retainGraph: true to the first call");
+                bool detecting = t_anomalyDepth > 0;
+                if (detecting) t_anomalyNode = t.GradFn;
                 var inputGrads = rule(g);
+                if (detecting) t_anomalyNode = null;
                 var inputs = t.GradFn.Inputs;
                 for (int i = 0; i < inputs.Length; i++)
                 {
@@ -116,6 +120,7 @@ public static class Autograd
                     if (gi is null || !input.RequiresGrad) continue;
                     if (!Shapes.SameShape(gi.ShapeArray, input.ShapeArray))
                         throw new InvalidOperationException($"internal error: {t.GradFn.Name} produced a gradient of shape {Shapes.Format(gi.ShapeArray)} for an input of shape {Shapes.Format(input.ShapeArray)}");
+                    if (detecting) CheckGradient(t.GradFn, i, gi);
                     grads[input] = grads.TryGetValue(input, out var prev) ? prev + gi : gi;
                 }
                 if (!retainGraph) t.GradFn.Release();
@@ -128,6 +133,7 @@ public static class Autograd
         finally
         {
             t_noGradDepth = saved;
+            t_anomalyNode = null;
             var callbacks = t_passEnded;
             t_passEnded = null;
             try
@@ -201,6 +207,7 @@ public static class Autograd
     /// </summary>
     internal static void AccumulateSparse(Tensor leaf, RowSparseGrad g)
     {
+        if (t_anomalyDepth > 0) CheckSparseGradient(leaf, g);
         if (leaf.Grad is { } dense)
         {
             if (dense.RequiresGrad || !dense.IsContiguous || !dense.IsLeaf) leaf.Grad = dense + g.ToDense();

@@ -9,6 +9,9 @@ internal sealed class Node(string name, Tensor[] inputs, Func<Tensor, Tensor?[]>
 {
     public string Name { get; } = name;
 
+    /// <summary>Where the operation was created (the user's frames), when it was recorded inside <see cref="Autograd.DetectAnomaly"/>; else null.</summary>
+    public string? CreatedAt { get; init; }
+
     /// <summary>Empty once the graph has been released after a backward pass.</summary>
     public Tensor[] Inputs { get; private set; } = inputs;
 

@@ -238,21 +238,36 @@ public sealed class ParamGroup
     /// <summary>Replaces the layers and counters with what <see cref="FromStateValues"/> gave.</summary>
     internal void Load(OptimizerOptions[] layers, Dictionary<string, double> numbers)
     {
-        for (int i = 0; i < layers.Length; i++) _layers[i] = layers[i];
+        SetLayers(layers);
         foreach (var (name, value) in numbers) _numbers[name] = value;
     }
 
-    /// <summary>This group's learning rate (every layer's); setting it (as schedulers do) validates the new value first.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is negative, NaN or infinite.</exception>
+    /// <summary>
+    /// This group's learning rate (every layer's); setting it (as schedulers do) checks the new value as the constructors
+    /// do, in every layer, before any layer changes. 0 is a rate (it freezes the group).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative, NaN or infinite (the group is unchanged).</exception>
     public double Lr
     {
         get => Options.Lr;
-        set
-        {
-            var rule = _layers[0].WithCheckedLr(value); // checked before any layer changes
-            _layers[0] = rule;
-            for (int i = 1; i < _layers.Count; i++) _layers[i] = _layers[i].WithCheckedLr(value);
-        }
+        set => SetLayers(WithLr(value));
+    }
+
+    /// <summary>
+    /// Every layer's options with the learning rate <paramref name="value"/>, each checked; nothing changes here (a
+    /// scheduler checks every group's new rate before it writes any, with <see cref="SetLayers"/>).
+    /// </summary>
+    internal OptimizerOptions[] WithLr(double value)
+    {
+        var layers = new OptimizerOptions[_layers.Count];
+        for (int i = 0; i < layers.Length; i++) layers[i] = _layers[i].WithCheckedLr(value);
+        return layers;
+    }
+
+    /// <summary>Replaces every layer's options with already checked ones (<see cref="WithLr"/>, <see cref="FromStateValues"/>).</summary>
+    internal void SetLayers(OptimizerOptions[] layers)
+    {
+        for (int i = 0; i < layers.Length; i++) _layers[i] = layers[i];
     }
 
     /// <summary>

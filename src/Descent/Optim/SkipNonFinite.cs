@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-
 namespace Descent.Optim;
 
 /// <summary>
@@ -80,16 +78,10 @@ public sealed class SkipNonFinite : FirstOrderOptimizer, ITrainEvalOptimizer
             for (int i = 0; i < parameters.Count; i++) // not foreach: its enumerator would be allocated every step
             {
                 var p = parameters[i];
-                if (p.SparseGrad is { } sparse && !IsFinite(sparse.Values)) return false;
-                if (p.Grad is { } grad && !IsFinite(grad)) return false;
+                if (p.SparseGrad is { } sparse && !sparse.Values.IsAllFinite()) return false;
+                if (p.Grad is { } grad && !grad.IsAllFinite()) return false;
             }
         }
         return true;
-    }
-
-    private static bool IsFinite(Tensor t)
-    {
-        if (!t.IsContiguous) t = t.Contiguous();
-        return t.DType == DType.Float32 ? TensorPrimitives.IsFiniteAll<float>(t.AsSpan<float>()) : TensorPrimitives.IsFiniteAll<double>(t.AsSpan<double>());
     }
 }

@@ -2,21 +2,29 @@ namespace Descent;
 
 /// <summary>
 /// A seedable random-number generator (xoshiro256**, seeded through SplitMix64). Normal samples use the
-/// Box–Muller transform. Its whole state can be read and restored, so that a resumed run draws the same numbers.
+/// Box–Muller transform. Its whole state can be read and restored, so that a resumed run draws the same numbers. An
+/// instance is not thread-safe; <see cref="Default"/> is one per thread.
 /// </summary>
 public sealed class Generator
 {
     private ulong _s0, _s1, _s2, _s3;
 
-    private static readonly Generator s_default = new(0);
+    [ThreadStatic] private static Generator? t_default;
     [ThreadStatic] private static Generator? t_substitute;
 
     /// <summary>
-    /// The generator used when none is given. Seed it with <see cref="Tensor.ManualSeed"/>. Data-parallel training
-    /// substitutes a generator of each shard's own for the forward passes of that shard (on the thread running them), so
-    /// that dropout draws the same numbers wherever the shard is computed.
+    /// The generator used when none is given (initialisers, <see cref="Tensor.Rand"/>, dropout, a shuffling
+    /// <see cref="Data.DataLoader"/>, checkpoints): the calling thread's own. Every thread has one, which starts at seed 0
+    /// as a new process's does, and <see cref="Tensor.ManualSeed"/> seeds the calling thread's only. So a run seeded and
+    /// trained on one thread draws the same numbers whatever other threads do at the same time, and several trainings on
+    /// several threads, each seeding its own, give what each gives alone. Work moved to another thread (a
+    /// <c>Task.Run</c>, an <c>await</c> that resumes on a pool thread) draws from that thread's generator: seed it there,
+    /// or pass a <see cref="Generator"/> explicitly. A <see cref="Generator"/> object itself is not synchronised: share one
+    /// between threads only with a lock. Data-parallel training substitutes a generator of each shard's own for the
+    /// forward passes of that shard (on the thread running them), so that dropout draws the same numbers wherever the
+    /// shard is computed. The library's kernels draw no random numbers on their worker threads.
     /// </summary>
-    public static Generator Default => t_substitute ?? s_default;
+    public static Generator Default => t_substitute ?? (t_default ??= new Generator(0));
 
     /// <summary>Makes <paramref name="generator"/> this thread's <see cref="Default"/> until the returned scope is disposed.</summary>
     internal static SubstituteScope Substitute(Generator generator)

@@ -4,7 +4,11 @@ namespace Descent;
 
 public sealed partial class Tensor
 {
-    /// <summary>Seeds the default random generator, as <c>torch.manual_seed</c>.</summary>
+    /// <summary>
+    /// Seeds the calling thread's default random generator (<see cref="Generator.Default"/>), as <c>torch.manual_seed</c>
+    /// seeds PyTorch's: other threads' generators are untouched, so that trainings on several threads, each seeded here,
+    /// give what each gives alone.
+    /// </summary>
     public static void ManualSeed(long seed) => Generator.Default.Seed(seed);
 
     /// <summary>A tensor of zeros.</summary>

@@ -14,8 +14,9 @@ namespace Descent;
 /// }
 /// </code>
 /// Every tensor created on this thread while the scope is the innermost one is released when it ends, views of it
-/// included; reading a released tensor throws <see cref="ObjectDisposedException"/> rather than returning stale
-/// numbers. <see cref="Keep"/> lets a tensor outlive the scope. Gradients accumulated into leaves, optimizer state and
+/// included, whatever its size; reading a released tensor throws <see cref="ObjectDisposedException"/> (naming its shape
+/// and the ended scope) rather than returning stale numbers. Large tensors' memory goes to a pool for the next scope;
+/// small ones' (under 4 KiB) to the garbage collector, which hands out small arrays faster than a pool could. <see cref="Keep"/> lets a tensor outlive the scope. Gradients accumulated into leaves, optimizer state and
 /// module parameters are never released (their memory is not the scope's). Without a scope tensors are ordinary
 /// garbage-collected objects, as always. Scopes nest; each belongs to the thread that began it.
 /// </summary>
@@ -80,20 +81,30 @@ public sealed class TensorScope : IDisposable
             if (_owned.Contains(storage)) t.Release();
             else if (_outer is not null && _outer.OwnsInChain(storage)) _outer._members.Add(t);
         }
-        foreach (var storage in _owned) StoragePool.Return(DTypeOf(storage), storage);
+        foreach (var storage in _owned)
+        {
+            var dtype = DTypeOf(storage);
+            if (StoragePool.IsPooled(dtype, storage.Length)) StoragePool.Return(dtype, storage); // a small one goes to the garbage collector
+        }
         _owned.Clear();
         _members.Clear();
     }
 
     /// <summary>
-    /// New storage for a tensor: from the pool and owned by the innermost scope when there is one (and allocation is not
-    /// suspended) and the array is large enough to pool; otherwise null (the caller allocates normally).
+    /// New storage for a tensor, owned by the innermost scope when there is one (and allocation is not suspended): from
+    /// the pool when the array is large enough to pool, else fresh; outside scopes null (the caller allocates normally).
     /// </summary>
+    /// <remarks>
+    /// Small arrays (under <see cref="StoragePool.MinPooledBytes"/>) are a scope's as much as large ones, so that their
+    /// tensors are released alike and reading one after the scope throws instead of working by accident; but they are not
+    /// pooled: the garbage collector hands out a small array faster than the pool's lock and lookup would, and collects it
+    /// from gen 0 for next to nothing, where a large one costs page faults and zeroing.
+    /// </remarks>
     internal static Array? Rent(DType dtype, int length, bool zeroed)
     {
         var scope = t_current;
-        if (scope is null || t_suspended > 0 || !StoragePool.IsPooled(dtype, length)) return null;
-        var storage = StoragePool.TryRent(dtype, length);
+        if (scope is null || t_suspended > 0) return null;
+        var storage = StoragePool.IsPooled(dtype, length) ? StoragePool.TryRent(dtype, length) : null;
         // A fresh array must honour `zeroed` as much as a pooled one: an uninitialised array can hold whatever the
         // garbage collector's heap held before (the small arrays of a small model reuse freed gen-0 memory).
         if (storage is null) storage = zeroed ? StoragePool.AllocateZeroed(dtype, length) : StoragePool.AllocateUninitialized(dtype, length);
@@ -106,9 +117,7 @@ public sealed class TensorScope : IDisposable
     internal static void Register(Tensor tensor, Array storage)
     {
         var scope = t_current;
-        // Arrays too small to pool are never a scope's: skip the lookup for the many small tensors of a step.
-        if (scope is null || !StoragePool.IsPooled(tensor.DType, storage.Length)) return;
-        if (scope.OwnsInChain(storage)) scope._members.Add(tensor);
+        if (scope is not null && scope.OwnsInChain(storage)) scope._members.Add(tensor);
     }
 
     /// <summary>
@@ -131,7 +140,7 @@ public sealed class TensorScope : IDisposable
     internal static void Escape(Tensor tensor)
     {
         var storage = tensor.StorageOrNull;
-        if (storage is null || t_current is null || !StoragePool.IsPooled(tensor.DType, storage.Length)) return;
+        if (storage is null || t_current is null) return;
         for (var s = t_current; s is not null; s = s._outer) s._owned.Remove(storage);
     }
 

@@ -61,7 +61,7 @@ public sealed partial class Trainer
             throw new ArgumentException($"with dropLast, the {train.Dataset.Count} samples leave no batch of {train.BatchSize} over {Parallel.Shards} shards", nameof(train));
     }
 
-    private (double Loss, double? Accuracy, double Seconds) TrainShardedEpoch(DataLoader train, int epoch)
+    private (double Loss, double? Accuracy, double Seconds, int Batches) TrainShardedEpoch(DataLoader train, int epoch)
     {
         var parallel = Parallel!;
         var optimizer = (FirstOrderOptimizer)Optimizer;
@@ -97,7 +97,8 @@ public sealed partial class Trainer
             for (int batch = window.First; batch <= window.Last; batch++)
                 BatchEnded?.Invoke(new BatchProgress(epoch, batch, layout.Batches, losses[batch - window.First]));
         }
-        return EpochTotals(parallel, stats, clock.Elapsed.TotalSeconds);
+        var (loss, accuracy, seconds) = EpochTotals(parallel, stats, clock.Elapsed.TotalSeconds);
+        return (loss, accuracy, seconds, layout.Batches);
     }
 
     /// <summary>

@@ -12,7 +12,13 @@ namespace Descent.Training;
 /// <see cref="AccumulationSteps"/> K &gt; 1 the gradients of K batches add up before one step. A NaN or infinite loss
 /// stops training with a <see cref="TrainingDivergedException"/> naming the epoch and batch, unless the optimizer is or
 /// wraps a <see cref="SkipNonFinite"/>: that one skips the step instead (and fails after its limit of skips in a row), and the
-/// epoch's train loss is the mean over the finite batches. An optimizer that evaluates
+/// epoch's train loss is the mean over the finite batches. The end of every epoch checks too, so that a last step that
+/// diverges does not go unnoticed: a parameter or buffer of the model (or of <see cref="Averaged"/>) that holds a NaN or
+/// an infinity throws the same exception, naming the epoch and the parameter, with any optimizer (no skipped step can
+/// mend it); so does a non-finite training or validation loss, unless the optimizer skips non-finite steps (its
+/// training loss is NaN when it skipped every batch of the epoch). That check comes before the epoch is averaged,
+/// scheduled, recorded in <see cref="History"/>, checkpointed or reported, so a checkpoint never holds non-finite
+/// weights; the end of the run checks the evaluation point of an <see cref="ITrainEvalOptimizer"/> once more. An optimizer that evaluates
 /// elsewhere than it trains (<see cref="ITrainEvalOptimizer"/>, the schedule-free ones) is switched to its evaluation
 /// point around every evaluation and left there when <see cref="Fit"/> returns.
 /// </summary>
@@ -89,8 +95,9 @@ public sealed partial class Trainer
 
     /// <summary>
     /// When set, a checkpoint is written there every <see cref="CheckpointEvery"/> epochs and after the last (after the
-    /// epoch's evaluation; an <see cref="ITrainEvalOptimizer"/>'s model weights are saved at the training point, see
-    /// <see cref="SaveCheckpoint"/>).
+    /// epoch's evaluation and its check for divergence, so that no checkpoint holds NaN or infinite weights: a diverged
+    /// epoch throws before its checkpoint; an <see cref="ITrainEvalOptimizer"/>'s model weights are saved at the training
+    /// point, see <see cref="SaveCheckpoint"/>).
     /// </summary>
     public string? CheckpointPath { get; init; }
 
@@ -142,6 +149,7 @@ public sealed partial class Trainer
     /// <see cref="ITrainEvalOptimizer"/> trains each epoch at its training point and is left at its evaluation point (the
     /// weights to use) when this returns; a second call switches it back to training.
     /// </summary>
+    /// <exception cref="TrainingDivergedException">A batch's loss, the epoch's loss or a parameter became NaN or infinite (see the class's remarks).</exception>
     public IReadOnlyList<EpochMetrics> Fit(DataLoader train, int epochs, IEnumerable<(Tensor Input, Tensor Target)>? validation = null)
     {
         ArgumentNullException.ThrowIfNull(train);
@@ -151,12 +159,15 @@ public sealed partial class Trainer
         if (AveragingScheduler is not null && (Averaged is null || AverageEveryStep))
             throw new InvalidOperationException("AveragingScheduler is the schedule of a per-epoch average: set Averaged, and not AverageEveryStep");
         if (Sharded) CheckSharding(train);
+        int lastBatches = 0;
         while (CompletedEpochs < epochs)
         {
             int epoch = CompletedEpochs + 1;
-            var (trainLoss, trainAccuracy, seconds) = Sharded ? TrainShardedEpoch(train, epoch) : TrainEpoch(train, epoch);
+            var (trainLoss, trainAccuracy, seconds, batches) = Sharded ? TrainShardedEpoch(train, epoch) : TrainEpoch(train, epoch);
             (double Loss, double? Accuracy)? eval = validation is null ? null : Evaluate(validation);
+            CheckFinite(epoch, batches, trainLoss, eval?.Loss);
             if (Averaged is not null && !AverageEveryStep && epoch >= AverageFromEpoch) Averaged.UpdateParameters(Model);
+            if (Averaged is not null) CheckFinite(Averaged.Weights, "averaged.", epoch, batches, trainLoss, "");
             if (AveragingPhase(epoch + 1)) AveragingScheduler!.Step();
             else if (Scheduler is not null && !StepSchedulerPerBatch) Scheduler.Step();
             if (!AveragingPhase(epoch + 1)) Plateau?.Step(eval?.Loss ?? trainLoss); // the averaging schedule alone sets the rate then
@@ -166,12 +177,38 @@ public sealed partial class Trainer
             _history.Add(metrics);
             if (CheckpointPath is not null && (epoch % CheckpointEvery == 0 || epoch == epochs)) SaveCheckpoint(CheckpointPath);
             EpochEnded?.Invoke(metrics);
+            lastBatches = batches;
         }
-        (Optimizer as ITrainEvalOptimizer)?.Eval();
+        if (Optimizer is ITrainEvalOptimizer switchable)
+        {
+            switchable.Eval();
+            if (lastBatches > 0) CheckFinite(Model.StateDict(), "", CompletedEpochs, lastBatches, _history[^1].TrainLoss, ", at the optimizer's evaluation point");
+        }
         return _history;
     }
 
-    private (double Loss, double? Accuracy, double Seconds) TrainEpoch(DataLoader train, int epoch)
+    /// <summary>
+    /// The end of an epoch's check for divergence (the batches' own losses were checked before their steps): the model's
+    /// parameters and buffers always, first, since a non-finite weight is the cause of a non-finite loss; then the
+    /// epoch's losses, unless the optimizer skips non-finite steps.
+    /// </summary>
+    private void CheckFinite(int epoch, int batches, double trainLoss, double? validationLoss)
+    {
+        CheckFinite(Model.StateDict(), "", epoch, batches, trainLoss, "");
+        if (Optimizer.SkipsNonFiniteSteps) return;
+        if (!double.IsFinite(trainLoss)) throw TrainingDivergedException.AtEpochEnd(epoch, batches, "training", trainLoss);
+        if (validationLoss is double v && !double.IsFinite(v)) throw TrainingDivergedException.AtEpochEnd(epoch, batches, "validation", v);
+    }
+
+    /// <summary>Throws for the first tensor of <paramref name="state"/> (by name) that holds a NaN or an infinity.</summary>
+    private static void CheckFinite(IReadOnlyDictionary<string, Tensor> state, string prefix, int epoch, int batches, double trainLoss, string where)
+    {
+        foreach (var (name, t) in state)
+            if (!t.IsAllFinite()) throw TrainingDivergedException.OfParameter(epoch, batches, trainLoss, prefix + name, t, where);
+    }
+
+    /// <summary>One epoch on this process: the mean loss and accuracy over the finite batches, the seconds, and the batches.</summary>
+    private (double Loss, double? Accuracy, double Seconds, int Batches) TrainEpoch(DataLoader train, int epoch)
     {
         Model.Train();
         (Optimizer as ITrainEvalOptimizer)?.Train();
@@ -214,8 +251,8 @@ public sealed partial class Trainer
             BatchEnded?.Invoke(new BatchProgress(epoch, batch, batches, value));
         }
         if (samples == 0 && skippedBatches == 0) throw new InvalidOperationException("the training data loader produced no batches");
-        if (samples == 0) return (double.NaN, null, clock.Elapsed.TotalSeconds); // every batch was skipped
-        return (lossSum / samples, classification ? (double)correct / samples : null, clock.Elapsed.TotalSeconds);
+        if (samples == 0) return (double.NaN, null, clock.Elapsed.TotalSeconds, batch); // every batch was skipped
+        return (lossSum / samples, classification ? (double)correct / samples : null, clock.Elapsed.TotalSeconds, batch);
     }
 
     /// <summary>
@@ -272,7 +309,8 @@ public sealed partial class Trainer
     /// that the model's weights in the file are those a new optimizer, which starts training, expects with the saved
     /// state: <see cref="ResumeFrom"/> continues training from them, and the evaluation point follows from the
     /// optimizer's state (the next <see cref="Fit"/> or evaluation puts it in the model). In data-parallel training only
-    /// rank 0 writes (every rank holds the same state).
+    /// rank 0 writes (every rank holds the same state). It writes the weights as they are: <see cref="Fit"/> checks them
+    /// for NaN and infinity before each of its checkpoints (a diverged epoch throws first), a call of your own does not.
     /// </summary>
     public void SaveCheckpoint(string path)
     {

@@ -57,6 +57,48 @@ public class OptimizerValidationTests
         Assert.Contains(valueText, e.Message, StringComparison.Ordinal);
     }
 
+    public static TheoryData<string> RegistryNames()
+    {
+        var data = new TheoryData<string>();
+        foreach (var info in OptimizerRegistry.All) data.Add(info.Name);
+        return data;
+    }
+
+    /// <summary>
+    /// The group's public setters check what the constructors check, for every optimizer and each of its valid
+    /// configurations (wrappers' groups, with several layers, included): NaN, −1 and ∞ are refused naming the argument and
+    /// the value, the group unchanged; a rate of 0 (a schedule's end) is accepted.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(RegistryNames))]
+    public void EveryGroupSetterChecksAsTheConstructorsDo(string name)
+    {
+        var info = OptimizerRegistry.Find(name)!;
+        foreach (var configuration in info.ValidConfigurations)
+        {
+            var group = info.Create([Tensor.Zeros([4, 4], DType.Float64, requiresGrad: true)], configuration).ParamGroups[0];
+            var layers = group.Layers.ToArray();
+            var cycled = group.Options.Hyperparameters().Concat(group.Layers[0].Hyperparameters()).FirstOrDefault(h => h.Cycled);
+            foreach (double bad in new[] { double.NaN, -1, double.PositiveInfinity })
+            {
+                string value = Require.Format(bad);
+                var lr = Assert.ThrowsAny<ArgumentException>(() => group.Lr = bad);
+                Assert.True(lr.ParamName == "lr" && lr.Message.Contains(value, StringComparison.Ordinal), $"{name}: lr = {value} gave {lr.ParamName}: {lr.Message}");
+                var initial = Assert.ThrowsAny<ArgumentException>(() => group.InitialLr = bad);
+                Assert.Equal("initialLr", initial.ParamName);
+                if (group.Momentum is not null)
+                {
+                    var m = Assert.ThrowsAny<ArgumentException>(() => group.Momentum = bad);
+                    Assert.True(m.ParamName == cycled!.Name && m.Message.Contains(value, StringComparison.Ordinal), $"{name}: momentum = {value} gave {m.ParamName}: {m.Message}");
+                }
+                Assert.Equal(layers, group.Layers);
+                Assert.Null(group.InitialLr);
+            }
+            group.Lr = 0;
+            Assert.All(group.Layers, l => Assert.Equal(0, l.Lr));
+        }
+    }
+
     [Fact]
     public void AFailedSchedulerSetLeavesTheGroupUnchanged()
     {

@@ -106,6 +106,37 @@ public class SchedulerValidationTests
         Assert.All(o.ParamGroups, g => Assert.Equal(0.9, g.Momentum));
     }
 
+    /// <summary>
+    /// A schedule's rate gets the constructors' check (a user's function may return NaN or a negative factor), and the
+    /// step that fails changes nothing: group 0's rate was not written before group 1's was found out of range.
+    /// </summary>
+    [Theory]
+    [InlineData(double.NaN, "got NaN")]
+    [InlineData(-1.0, "lr must be >= 0 and finite, got -0.01")]
+    [InlineData(double.PositiveInfinity, "got Infinity")]
+    public void A_step_to_a_rate_out_of_range_throws_and_changes_no_group(double factor, string message)
+    {
+        var o = Two();
+        var s = new LambdaLR(o, [e => 1.0 / (e + 1), e => e == 2 ? factor : 1.0]);
+        s.Step();
+        var e = Assert.Throws<ArgumentOutOfRangeException>(s.Step);
+        Assert.Equal("lr", e.ParamName);
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+        Assert.Equal([0.05, 0.01], o.ParamGroups.Select(g => g.Lr));
+        Assert.Equal([0.05, 0.01], s.LastLr);
+        Assert.Equal(1, s.LastEpoch);
+    }
+
+    [Fact]
+    public void A_schedule_may_set_a_rate_of_zero()
+    {
+        var o = Two();
+        var s = new LambdaLR(o, e => e == 0 ? 1 : 0);
+        s.Step();
+        Assert.Equal([0.0, 0.0], o.ParamGroups.Select(g => g.Lr));
+        Assert.Equal([0.0, 0.0], s.LastLr);
+    }
+
     private static void StepTimes(LRScheduler s, int n)
     {
         for (int i = 0; i < n; i++) s.Step();

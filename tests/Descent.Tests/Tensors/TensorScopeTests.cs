@@ -26,6 +26,56 @@ public class TensorScopeTests
     }
 
     [Fact]
+    public void Small_tensors_are_released_alike_and_their_memory_is_not_pooled()
+    {
+        Tensor small, view, loss;
+        Array storage;
+        using (new TensorScope())
+        {
+            small = Tensor.Full([3], 1) + 1; // 12 bytes: too small to pool, released all the same
+            view = small.Narrow(0, 1, 2);
+            loss = (small * small).Sum();
+            storage = small.StorageOrNull!;
+            Assert.Equal(12f, loss.Item<float>());
+        }
+        var e = Assert.Throws<ObjectDisposedException>(() => small.ToArray<float>());
+        Assert.Contains("shape [3]", e.Message, StringComparison.Ordinal);
+        Assert.Contains("TensorScope", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ObjectDisposedException>(() => view.ToArray<float>());
+        Assert.Contains("shape []", Assert.Throws<ObjectDisposedException>(() => loss.Item()).Message, StringComparison.Ordinal);
+        using (new TensorScope()) Assert.NotSame(storage, Tensor.Zeros([3]).StorageOrNull); // the garbage collector's, not the pool's
+    }
+
+    [Fact]
+    public void Small_tensors_kept_or_from_before_the_scope_survive()
+    {
+        var before = Tensor.Full([2, 2], 4);
+        Tensor kept, viewOfBefore;
+        using (var scope = new TensorScope())
+        {
+            kept = scope.Keep(before * 2);
+            viewOfBefore = before.Reshape([4]);
+        }
+        Assert.Equal([8f, 8, 8, 8], kept.ToArray<float>());
+        Assert.Equal([4f, 4, 4, 4], viewOfBefore.ToArray<float>());
+    }
+
+    [Fact]
+    public void Small_gradients_and_optimizer_state_made_inside_outlive_the_scope()
+    {
+        var p = Tensor.Full([3], 1).RequiresGrad_();
+        var adam = new Adam([p], lr: 0.1);
+        using (new TensorScope())
+        {
+            (p * p).Sum().Backward();
+            adam.Step();
+        }
+        Assert.Equal([2f, 2, 2], p.Grad!.ToArray<float>());
+        Assert.All(p.ToArray<float>(), v => Assert.Equal(0.9f, v, 6));
+        Assert.All(adam.StateDict().NamedTensors(), s => Assert.NotNull(s.Value.ToDoubleArray()));
+    }
+
+    [Fact]
     public void Kept_tensors_and_their_views_survive()
     {
         Tensor kept, view;

@@ -37,11 +37,24 @@ public abstract class LRScheduler
 
     private protected int GroupCount => Optimizer.ParamGroups.Count;
 
-    /// <summary>Advances the schedule by one epoch and writes the new learning rates into the optimizer's groups.</summary>
+    /// <summary>
+    /// Advances the schedule by one epoch and writes the new learning rates into the optimizer's groups. A rate out of
+    /// range (a <see cref="LambdaLR"/> function returning NaN or a negative factor) throws as the optimizer's constructor
+    /// would, naming <c>lr</c> and the value, and the step changes nothing: no group's rate, nor the epoch count.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A new learning rate is negative, NaN or infinite.</exception>
     public virtual void Step()
     {
         LastEpoch++;
-        Apply(ComputeLr());
+        try
+        {
+            Apply(ComputeLr());
+        }
+        catch
+        {
+            LastEpoch--;
+            throw;
+        }
     }
 
     /// <summary>
@@ -50,8 +63,17 @@ public abstract class LRScheduler
     /// </summary>
     internal virtual void StepAt(int epoch)
     {
+        int previous = LastEpoch;
         LastEpoch = epoch;
-        Apply(ClosedFormLr() ?? ComputeLr());
+        try
+        {
+            Apply(ClosedFormLr() ?? ComputeLr());
+        }
+        catch
+        {
+            LastEpoch = previous;
+            throw;
+        }
     }
 
     /// <summary>The learning rates of the next step, derived from the current ones (PyTorch's <c>get_lr</c>).</summary>
@@ -81,11 +103,16 @@ public abstract class LRScheduler
     /// <summary>SequentialLR "undoes" the construction step of the schedulers it is given.</summary>
     internal void UndoInitialStep() => LastEpoch--;
 
-    /// <summary>Writes <paramref name="lrs"/> into the groups and records them as <see cref="LastLr"/>.</summary>
+    /// <summary>
+    /// Writes <paramref name="lrs"/> into the groups and records them as <see cref="LastLr"/>: every rate is checked
+    /// before any group changes, so that a rate out of range leaves the groups as they were.
+    /// </summary>
     private protected void Apply(double[] lrs)
     {
         CheckGroups(lrs.Length);
-        for (int i = 0; i < lrs.Length; i++) Groups[i].Lr = lrs[i];
+        var layers = new OptimizerOptions[lrs.Length][];
+        for (int i = 0; i < lrs.Length; i++) layers[i] = Groups[i].WithLr(lrs[i]);
+        for (int i = 0; i < lrs.Length; i++) Groups[i].SetLayers(layers[i]);
         _lastLr = Groups.Select(g => g.Lr).ToArray();
     }
 
