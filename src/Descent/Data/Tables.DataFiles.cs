@@ -119,11 +119,13 @@ internal static class DataFiles
                 $"{path}: truncated or corrupt gzip data: the stream ends after {_length} decompressed bytes without the gzip trailer (CRC-32 and length) that matches them");
         }
 
-        // The CRC-32 of the last `count` decompressed bytes, from a second pass over the file.
+        // The CRC-32 of the last `count` decompressed bytes, from a second pass over the file. Small buffers, unbuffered
+        // file: this pass runs for any file whose trailer does not match the whole stream, so it must not double what
+        // reading the file costs.
         private uint CrcOfLast(long count)
         {
-            using var again = new GZipStream(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16), CompressionMode.Decompress);
-            var buffer = new byte[1 << 16];
+            using var again = new GZipStream(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0), CompressionMode.Decompress);
+            var buffer = new byte[1 << 12];
             long skip = _length - count;
             uint crc = Crc32.Start;
             for (int n; (n = again.Read(buffer)) > 0; skip -= n)
