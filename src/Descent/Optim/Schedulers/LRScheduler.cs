@@ -110,9 +110,7 @@ public abstract class LRScheduler
     private protected void Apply(double[] lrs)
     {
         CheckGroups(lrs.Length);
-        var layers = new OptimizerOptions[lrs.Length][];
-        for (int i = 0; i < lrs.Length; i++) layers[i] = Groups[i].WithLr(lrs[i]);
-        for (int i = 0; i < lrs.Length; i++) Groups[i].SetLayers(layers[i]);
+        ParamGroup.SetLrs(Groups, lrs);
         _lastLr = Groups.Select(g => g.Lr).ToArray();
     }
 
@@ -142,10 +140,24 @@ public abstract class LRScheduler
     /// saved learning rates (and cycled momenta) back into the optimizer's groups, so that the next <see cref="Step()"/>
     /// continues the saved run.
     /// </summary>
+    /// <exception cref="ArgumentException">The state does not fit this scheduler; the scheduler and the groups are unchanged.</exception>
     public void LoadStateDict(IReadOnlyDictionary<string, double[]> state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        LoadState(SchedulerState.ForReading(state));
+        // A scheduler's state loads in parts (a chain's schedulers one by one, then its own): on failure, the state and
+        // the groups' rates and momenta it had are put back.
+        var before = StateDict();
+        var groups = Groups.Select(g => g.Memento()).ToList();
+        try
+        {
+            LoadState(SchedulerState.ForReading(state));
+        }
+        catch
+        {
+            LoadState(SchedulerState.ForReading(before));
+            foreach (var restore in groups) restore();
+            throw;
+        }
     }
 
     internal virtual void SaveState(SchedulerState state)
@@ -160,10 +172,13 @@ public abstract class LRScheduler
         int lastEpoch = state.GetInt("last_epoch");
         double[] baseLrs = state.Get("base_lrs", GroupCount);
         double[] lastLr = state.Get("last_lr", GroupCount);
+        foreach (double lr in baseLrs)
+            if (!(lr >= 0) || double.IsInfinity(lr))
+                throw new ArgumentException($"the scheduler state's 'base_lrs' must be finite and >= 0, got {Require.Format(lr)}", nameof(state));
+        ParamGroup.SetLrs(Groups, lastLr);
         LastEpoch = lastEpoch;
         _baseLrs = baseLrs;
         _lastLr = lastLr;
-        for (int i = 0; i < lastLr.Length; i++) Groups[i].Lr = lastLr[i];
     }
 
     /// <summary>Throws unless every group's options have a momentum (or beta1) that a cyclic schedule can vary.</summary>

@@ -186,6 +186,7 @@ public sealed class ReduceLROnPlateau
     }
 
     /// <summary>Restores a state from <see cref="StateDict"/> and writes the saved learning rates into the optimizer's groups.</summary>
+    /// <exception cref="ArgumentException">The state does not fit this scheduler; the scheduler and the groups are unchanged.</exception>
     public void LoadStateDict(IReadOnlyDictionary<string, double[]> state)
     {
         ArgumentNullException.ThrowIfNull(state);
@@ -194,7 +195,8 @@ public sealed class ReduceLROnPlateau
         int lastEpoch = s.GetInt("last_epoch"), bad = s.GetInt("num_bad_epochs"), cooldown = s.GetInt("cooldown_counter");
         double best = s.Get("best");
         double[] lastLr = s.Get("last_lr", _minLrs.Length);
+        if (double.IsNaN(best)) throw new ArgumentException("the scheduler state's 'best' must be a number, got NaN", nameof(state));
+        ParamGroup.SetLrs(Optimizer.ParamGroups, lastLr); // every rate checked before any group changes
         (LastEpoch, Best, NumBadEpochs, CooldownCounter, _lastLr) = (lastEpoch, best, bad, cooldown, lastLr);
-        for (int i = 0; i < lastLr.Length; i++) Optimizer.ParamGroups[i].Lr = lastLr[i];
     }
 }
