@@ -105,6 +105,20 @@ public abstract class Module
     /// </summary>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state, bool strict = true)
     {
+        var own = CheckStateDict(state, strict);
+        using (Autograd.NoGrad())
+        {
+            foreach (var (name, target) in own)
+                if (state.TryGetValue(name, out var source)) target.CopyFrom_(source);
+        }
+    }
+
+    /// <summary>
+    /// Throws as <see cref="LoadStateDict"/> does when <paramref name="state"/> does not fit, changing nothing; returns the
+    /// module's own state dict (its live tensors).
+    /// </summary>
+    internal Dictionary<string, Tensor> CheckStateDict(IReadOnlyDictionary<string, Tensor> state, bool strict = true)
+    {
         ArgumentNullException.ThrowIfNull(state);
         var own = StateDict();
         if (strict)
@@ -122,11 +136,7 @@ public abstract class Module
             if (source.DType != target.DType)
                 throw new ArgumentException($"'{name}': dtype {source.DType.Name()} in the state dict, {target.DType.Name()} in the model", nameof(state));
         }
-        using (Autograd.NoGrad())
-        {
-            foreach (var (name, target) in own)
-                if (state.TryGetValue(name, out var source)) target.CopyFrom_(source);
-        }
+        return own;
     }
 
     /// <summary>Converts every parameter and buffer to <paramref name="dtype"/> in place (parameters stay leaves).</summary>

@@ -227,18 +227,44 @@ public sealed class Hyperparameter
     {
         object converted = Type switch
         {
-            _ when Type == typeof(double) => Convert.ToDouble(value, CultureInfo.InvariantCulture),
-            _ when Type == typeof(double?) => value is null ? null! : Convert.ToDouble(value, CultureInfo.InvariantCulture),
-            _ when Type == typeof(bool) => Convert.ToBoolean(value, CultureInfo.InvariantCulture),
-            _ when Type == typeof(int) => checked((int)Convert.ToDouble(value, CultureInfo.InvariantCulture)),
-            _ when Type == typeof(int?) => value is null ? null! : checked((int)Convert.ToDouble(value, CultureInfo.InvariantCulture)),
-            _ when IsName => value is null ? null! : Convert.ToString(value, CultureInfo.InvariantCulture)!,
+            _ when Type == typeof(double) => NumberOf(value),
+            _ when Type == typeof(double?) => value is null ? null! : NumberOf(value),
+            _ when Type == typeof(bool) => value as bool? ?? throw Mismatch(value, "true or false"),
+            _ when Type == typeof(int) => IntegerOf(value),
+            _ when Type == typeof(int?) => value is null ? null! : IntegerOf(value),
+            _ when IsName => value is null ? null! : value as string ?? throw Mismatch(value, "a name"),
             _ when IsTuple => TupleOf(ElementsOf(value)),
             _ when Type.IsEnum => value is null ? Enum.ToObject(Type, 0) : ParseChoice(value),
             _ => throw new InvalidOperationException($"hyperparameter {TorchName} has an unsupported type {Type.Name}"),
         };
         _property.SetValue(copy, converted);
     }
+
+    /// <summary>A state dict's number: any integer or floating-point value (a file gives doubles, code may give ints).</summary>
+    private double NumberOf(object? value) => value switch
+    {
+        double d => d,
+        float or int or long or short or byte or uint or ulong or decimal => Convert.ToDouble(value, CultureInfo.InvariantCulture),
+        _ => throw Mismatch(value, "a number"),
+    };
+
+    /// <summary>A state dict's count: a whole number within <see cref="int"/>'s range.</summary>
+    private int IntegerOf(object? value)
+    {
+        double d = NumberOf(value);
+        return d == Math.Floor(d) && d >= int.MinValue && d <= int.MaxValue ? (int)d : throw Mismatch(value, "a whole number");
+    }
+
+    private ArgumentException Mismatch(object? value, string expected) =>
+        new($"hyperparameter {TorchName} must be {expected}, got {Describe(value)}", "value");
+
+    private static string Describe(object? value) => value switch
+    {
+        null => "none",
+        string text => $"\"{text}\"",
+        double d => Require.Format(d),
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? value.GetType().Name,
+    };
 
     /// <summary>Sets a number (a tuple's first element) on a copy.</summary>
     internal void SetNumber(OptimizerOptions copy, double value)
@@ -290,7 +316,7 @@ public sealed class Hyperparameter
 
     private object ParseChoice(object value)
     {
-        string text = Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
+        string text = value as string ?? throw Mismatch(value, "a name");
         foreach (var name in Enum.GetNames(Type))
             if (Snake(name) == text || name == text) return Enum.Parse(Type, name);
         throw new ArgumentException($"hyperparameter {TorchName} must be one of {string.Join(", ", Enum.GetNames(Type).Skip(1).Select(Snake))} or absent, got \"{text}\"", nameof(value));

@@ -4,6 +4,42 @@ namespace Descent.Optim;
 
 public sealed partial class LBFGS
 {
+    /// <summary>Every L-BFGS state tensor is a vector over all parameters flattened: PyTorch's <c>flat_grad</c> length.</summary>
+    private protected override int[] StateShape(string name, Tensor parameter) => [_numel];
+
+    /// <summary>
+    /// A loaded state is the first parameter's (where <see cref="StepWith"/> keeps it), with floating-point tensors only and
+    /// a history of pairs <c>old_dirs.{i}</c>, <c>old_stps.{i}</c>, <c>ro.{i}</c> for i = 0, 1, … with none missing.
+    /// </summary>
+    private protected override void CheckState(int index, ParamState state)
+    {
+        if (index != 0)
+            throw new ArgumentException($"L-BFGS keeps its state on parameter 0, but the state dict holds state for parameter {index}", "stateDict");
+        foreach (var (name, t) in state.Tensors)
+            if (!t.DType.IsFloatingPoint())
+                throw new ArgumentException($"the state dict's L-BFGS {name} has dtype {t.DType.Name()}; it must be floating-point", "stateDict");
+        int pairs = 0;
+        while (state.Tensors.ContainsKey(History.Name("old_dirs", pairs))) pairs++;
+        for (int i = 0; i < pairs; i++)
+            foreach (string entry in new[] { History.Name("old_stps", i), History.Name("ro", i) })
+                if (!state.Tensors.ContainsKey(entry) && !state.Numbers.ContainsKey(entry))
+                    throw new ArgumentException($"the state dict's L-BFGS history has old_dirs.{i} but no {entry}", "stateDict");
+        foreach (string name in state.Tensors.Keys.Concat(state.Numbers.Keys))
+            if (HistoryIndex(name) is int i && (i < 0 || i >= pairs))
+                throw new ArgumentException($"the state dict's L-BFGS history has {name}, outside its {pairs} pairs old_dirs.i, old_stps.i, ro.i", "stateDict");
+        foreach (string entry in Enumerable.Range(0, pairs).Select(i => History.Name("ro", i)))
+            if (!state.Numbers.ContainsKey(entry))
+                throw new ArgumentException($"the state dict's L-BFGS {entry} must be a number", "stateDict");
+    }
+
+    /// <summary>The i of a history entry's name (<c>old_dirs.i</c>, <c>old_stps.i</c>, <c>ro.i</c>), or null.</summary>
+    private static int? HistoryIndex(string name)
+    {
+        int dot = name.IndexOf('.', StringComparison.Ordinal);
+        if (dot < 0 || name[..dot] is not ("old_dirs" or "old_stps" or "ro")) return null;
+        return int.TryParse(name.AsSpan(dot + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int i) ? i : -1;
+    }
+
     /// <summary>
     /// L-BFGS's state, kept as PyTorch keeps it on the first parameter: counters <c>func_evals</c> and <c>n_iter</c>, the
     /// last direction <c>d</c> and step <c>t</c>, the curvature pairs <c>old_dirs.{i}</c>/<c>old_stps.{i}</c> with
@@ -61,7 +97,7 @@ public sealed partial class LBFGS
             }
         }
 
-        private static string Name(string list, int i) => list + "." + i.ToString(CultureInfo.InvariantCulture);
+        public static string Name(string list, int i) => list + "." + i.ToString(CultureInfo.InvariantCulture);
 
         private static Tensor ToTensor(double[] v, DType dtype) =>
             dtype == DType.Float64 ? Tensor.FromArray((double[])v.Clone()) : Tensor.FromArray(v.Select(x => (float)x).ToArray());

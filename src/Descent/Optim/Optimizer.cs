@@ -182,7 +182,14 @@ public abstract partial class Optimizer
     /// of the same kind over parameters of the same shapes); the optimizer then continues exactly where that one was.
     /// Everything is checked before anything changes.
     /// </summary>
-    public void LoadStateDict(OptimizerStateDict stateDict)
+    /// <exception cref="ArgumentException">The state dict does not fit this optimizer (the optimizer is unchanged).</exception>
+    public void LoadStateDict(OptimizerStateDict stateDict) => PrepareLoad(stateDict)();
+
+    /// <summary>
+    /// Checks <paramref name="stateDict"/> against this optimizer, changing nothing, and returns what loads it; the load
+    /// itself cannot fail. A checkpoint checks every part it holds before it loads any.
+    /// </summary>
+    internal Action PrepareLoad(OptimizerStateDict stateDict)
     {
         ArgumentNullException.ThrowIfNull(stateDict);
         stateDict = Transform(_loadStateDictPreHooks, stateDict);
@@ -190,13 +197,18 @@ public abstract partial class Optimizer
         if (stateDict.ParamGroups.Count != Groups.Count)
             throw new ArgumentException($"the state dict has {stateDict.ParamGroups.Count} parameter groups, the optimizer {Groups.Count}", nameof(stateDict));
         var parameters = Parameters().ToList();
-        var options = new (OptimizerOptions[] Layers, Dictionary<string, double> Numbers)[Groups.Count];
-        for (int i = 0; i < Groups.Count; i++)
+        var options = new (OptimizerOptions[] Layers, Dictionary<string, double> Numbers, double? InitialLr)[Groups.Count];
+        for (int i = 0, first = 0; i < Groups.Count; first += Groups[i++].Parameters.Count)
         {
             var saved = stateDict.ParamGroups[i];
             if (saved.Params.Count != Groups[i].Parameters.Count)
                 throw new ArgumentException($"parameter group {i} of the state dict has {saved.Params.Count} parameters, the optimizer's has {Groups[i].Parameters.Count}", nameof(stateDict));
-            options[i] = Groups[i].FromStateValues(saved.Hyperparameters);
+            // Parameters are numbered across groups in order (StateDict, PyTorch): the state's indices mean nothing otherwise.
+            for (int k = 0; k < saved.Params.Count; k++)
+                if (saved.Params[k] != first + k)
+                    throw new ArgumentException($"parameter group {i} of the state dict lists parameter {saved.Params[k]} in place {k}; parameters are numbered across groups in order, so it must be {first + k}", nameof(stateDict));
+            var (layers, numbers) = Groups[i].FromStateValues(saved.Hyperparameters);
+            options[i] = (layers, numbers, InitialLrOf(saved, i));
         }
         var states = new Dictionary<Tensor, ParamState>(TensorIdentity.Instance);
         foreach (var (index, saved) in stateDict.State)
@@ -204,6 +216,7 @@ public abstract partial class Optimizer
             if (index < 0 || index >= parameters.Count)
                 throw new ArgumentException($"the state dict holds state for parameter {index}, the optimizer has {parameters.Count}", nameof(stateDict));
             var p = parameters[index];
+            CheckState(index, saved);
             var state = saved.Clone();
             foreach (var name in state.Tensors.Keys.ToList())
             {
@@ -215,14 +228,53 @@ public abstract partial class Optimizer
             }
             states[p] = state;
         }
-        for (int i = 0; i < Groups.Count; i++)
+        return () =>
         {
-            Groups[i].Load(options[i].Layers, options[i].Numbers);
-            Groups[i].InitialLr = stateDict.ParamGroups[i].Hyperparameters.TryGetValue("initial_lr", out var lr) ? Convert.ToDouble(lr, CultureInfo.InvariantCulture) : null;
-        }
-        StateByParameter.Clear();
-        foreach (var (p, s) in states) StateByParameter[p] = s;
-        Run(_loadStateDictPostHooks);
+            for (int i = 0; i < Groups.Count; i++)
+            {
+                Groups[i].Load(options[i].Layers, options[i].Numbers);
+                Groups[i].InitialLr = options[i].InitialLr;
+            }
+            StateByParameter.Clear();
+            foreach (var (p, s) in states) StateByParameter[p] = s;
+            Run(_loadStateDictPostHooks);
+        };
+    }
+
+    /// <summary>The <c>initial_lr</c> a saved group holds (a scheduler's), checked as <see cref="ParamGroup.InitialLr"/> checks it.</summary>
+    private static double? InitialLrOf(ParamGroupState saved, int group)
+    {
+        if (!saved.Hyperparameters.TryGetValue("initial_lr", out var value)) return null;
+        double lr = value is double d ? d
+            : throw new ArgumentException($"parameter group {group} of the state dict has an initial_lr that is not a number", nameof(saved));
+        if (!(lr >= 0) || double.IsInfinity(lr))
+            throw new ArgumentException($"parameter group {group} of the state dict has initial_lr {Require.Format(lr)}; it must be finite and >= 0", nameof(saved));
+        return lr;
+    }
+
+    /// <summary>
+    /// Checks what an optimizer keeps beyond per-parameter tensors of known shape (<see cref="StateShape"/>); throws
+    /// <see cref="ArgumentException"/> naming the parameter and the entry. Nothing by default.
+    /// </summary>
+    private protected virtual void CheckState(int index, ParamState state) => Wrapped?.CheckStateOf(index, state);
+
+    /// <summary><see cref="CheckState"/> of this optimizer, for a wrapper that forwards to it.</summary>
+    internal void CheckStateOf(int index, ParamState state) => CheckState(index, state);
+
+    /// <summary>
+    /// What puts back the groups' hyperparameters and the per-parameter state as they are now (the state's tensors are
+    /// not copied: a load replaces them and never writes into them), for a checkpoint whose later part fails to load.
+    /// </summary>
+    internal Action Memento()
+    {
+        var groups = Groups.Select(g => g.Memento()).ToList();
+        var states = StateByParameter.ToList();
+        return () =>
+        {
+            foreach (var restore in groups) restore();
+            StateByParameter.Clear();
+            foreach (var (p, s) in states) StateByParameter[p] = s;
+        };
     }
 }
 

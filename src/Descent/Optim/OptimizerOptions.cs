@@ -264,6 +264,32 @@ public sealed class ParamGroup
         return layers;
     }
 
+    /// <summary>What puts back this group's options, counters and <see cref="InitialLr"/> as they are now.</summary>
+    internal Action Memento()
+    {
+        var layers = _layers.ToArray();
+        var numbers = _numbers.ToList();
+        double? initialLr = _initialLr;
+        return () =>
+        {
+            SetLayers(layers);
+            _numbers.Clear();
+            foreach (var (name, value) in numbers) _numbers[name] = value;
+            _initialLr = initialLr;
+        };
+    }
+
+    /// <summary>
+    /// Sets group i's learning rate to <paramref name="lrs"/>[i], every rate checked (<see cref="WithLr"/>) before any
+    /// group changes, so that one rate out of range leaves every group as it was.
+    /// </summary>
+    internal static void SetLrs(IReadOnlyList<ParamGroup> groups, IReadOnlyList<double> lrs)
+    {
+        var layers = new OptimizerOptions[lrs.Count][];
+        for (int i = 0; i < lrs.Count; i++) layers[i] = groups[i].WithLr(lrs[i]);
+        for (int i = 0; i < lrs.Count; i++) groups[i].SetLayers(layers[i]);
+    }
+
     /// <summary>Replaces every layer's options with already checked ones (<see cref="WithLr"/>, <see cref="FromStateValues"/>).</summary>
     internal void SetLayers(OptimizerOptions[] layers)
     {
