@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Descent.IO;
 using Descent.NN;
 using Descent.Optim;
@@ -33,11 +34,11 @@ public static class Checkpoint
         var (tensors, metadata) = OptimizerParts(optimizer);
         foreach (var (name, t) in model.StateDict()) tensors["model." + name] = t.Detach();
         metadata["epoch"] = epoch.ToString(CultureInfo.InvariantCulture);
-        if (scheduler is not null) metadata["scheduler"] = JsonSerializer.Serialize(scheduler.StateDict());
-        if (plateau is not null) metadata["plateau"] = JsonSerializer.Serialize(plateau.StateDict());
+        if (scheduler is not null) metadata["scheduler"] = SchedulerToJson(scheduler.StateDict());
+        if (plateau is not null) metadata["plateau"] = SchedulerToJson(plateau.StateDict());
         if (averaged is not null)
             foreach (var (name, t) in averaged.StateDict()) tensors[AveragedPrefix + name] = t;
-        if (averagingScheduler is not null) metadata["averaging.scheduler"] = JsonSerializer.Serialize(averagingScheduler.StateDict());
+        if (averagingScheduler is not null) metadata["averaging.scheduler"] = SchedulerToJson(averagingScheduler.StateDict());
         if (generator is not null) metadata["generator"] = GeneratorToJson(generator);
         metadata["generator.default"] = GeneratorToJson(Generator.Default);
         SafeTensors.Save(path, tensors, metadata);
@@ -58,11 +59,14 @@ public static class Checkpoint
     /// Loads an optimizer state saved by <see cref="SaveOptimizer"/> (or the optimizer part of a full checkpoint) into
     /// <paramref name="optimizer"/>, which then continues exactly where the saved one was. Nothing changes on failure.
     /// </summary>
+    /// <exception cref="InvalidDataException">The file is not such a state, or not of this optimizer; the message names the file and the field.</exception>
     public static void LoadOptimizer(string path, Optimizer optimizer)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         var content = SafeTensors.Load(path);
-        optimizer.LoadStateDict(ReadOptimizerState(path, content, optimizer));
+        var meta = new CheckpointMetadata(path, content.Metadata);
+        var optimizerState = ReadOptimizerState(meta, content.Tensors, optimizer);
+        Check(meta, "optimizer", () => optimizer.PrepareLoad(optimizerState))();
     }
 
     /// <summary>The optimizer's tensors (<c>optimizer.state.*</c>) and metadata, the part every checkpoint holds.</summary>
@@ -81,69 +85,118 @@ public static class Checkpoint
         return (tensors, metadata);
     }
 
-    /// <summary>Checks the format and the optimizer's type, then reads the optimizer's state dict.</summary>
-    private static OptimizerStateDict ReadOptimizerState(string path, SafeTensorsContent content, Optimizer optimizer)
-    {
-        var meta = content.Metadata;
-        if (!meta.TryGetValue(FormatKey, out var version) || version != FormatVersion)
-            throw new InvalidDataException($"{path} is not a Descent checkpoint (metadata '{FormatKey}' is missing or not {FormatVersion})");
-        string Required(string key) => meta.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"{path}: checkpoint metadata lacks '{key}'");
-        if (Required("optimizer.type") != optimizer.GetType().Name)
-            throw new InvalidDataException($"{path} holds the state of a {meta["optimizer.type"]} optimizer, not of {optimizer.GetType().Name}");
-        return ReadOptimizerState(content.Tensors, Required("optimizer.groups"), Required("optimizer.steps"));
-    }
-
     /// <summary>
     /// Loads a checkpoint into <paramref name="model"/>, <paramref name="optimizer"/> and (when given) the scheduler,
-    /// generator and weight average, and returns the number of completed epochs. The parts are read and parsed before
-    /// any is applied.
+    /// generator and weight average, and returns the number of completed epochs. Every part is read and checked before
+    /// any is applied: on failure nothing changes.
     /// </summary>
+    /// <exception cref="InvalidDataException">The file is not a checkpoint of these objects; the message names the file and the field.</exception>
     public static int Load(string path, Module model, Optimizer optimizer, LRScheduler? scheduler = null,
         ReduceLROnPlateau? plateau = null, Generator? generator = null, AveragedModel? averaged = null, LRScheduler? averagingScheduler = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
         var content = SafeTensors.Load(path);
-        var meta = content.Metadata;
-        var optimizerState = ReadOptimizerState(path, content, optimizer);
-        string Required(string key) => meta.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"{path}: checkpoint metadata lacks '{key}'");
-        int epoch = int.Parse(Required("epoch"), CultureInfo.InvariantCulture);
+        var meta = new CheckpointMetadata(path, content.Metadata);
+        var optimizerState = ReadOptimizerState(meta, content.Tensors, optimizer);
+        int epoch = meta.Count("epoch");
+        var modelState = Prefixed(content.Tensors, "model.");
+        var schedulerState = scheduler is null ? null : meta.SchedulerState("scheduler");
+        var plateauState = plateau is null ? null : meta.SchedulerState("plateau");
+        var averagingSchedulerState = averagingScheduler is null ? null : meta.SchedulerState("averaging.scheduler");
+        var generatorState = generator is null ? null : meta.GeneratorState("generator");
+        var defaultState = meta.GeneratorState("generator.default");
+        var averagedState = averaged is null ? null : Prefixed(content.Tensors, AveragedPrefix);
 
-        var modelState = content.Tensors.Where(kv => kv.Key.StartsWith("model.", StringComparison.Ordinal))
-            .ToDictionary(kv => kv.Key["model.".Length..], kv => kv.Value, StringComparer.Ordinal);
-        var schedulerState = scheduler is null ? null : JsonSerializer.Deserialize<Dictionary<string, double[]>>(Required("scheduler"));
-        var plateauState = plateau is null ? null : JsonSerializer.Deserialize<Dictionary<string, double[]>>(Required("plateau"));
-        var generatorState = generator is null ? null : GeneratorFromJson(Required("generator"));
-        var defaultState = GeneratorFromJson(Required("generator.default"));
-        var averagedState = averaged is null ? null : content.Tensors.Where(kv => kv.Key.StartsWith(AveragedPrefix, StringComparison.Ordinal))
-            .ToDictionary(kv => kv.Key[AveragedPrefix.Length..], kv => kv.Value, StringComparer.Ordinal);
-        var averagingSchedulerState = averagingScheduler is null ? null
-            : JsonSerializer.Deserialize<Dictionary<string, double[]>>(Required("averaging.scheduler"));
-
+        // Check the parts whose loading cannot be undone cheaply (the tensors), changing nothing.
+        var loadOptimizer = Check(meta, "optimizer", () => optimizer.PrepareLoad(optimizerState));
+        Check(meta, "model", () => model.CheckStateDict(modelState));
         if (averagedState is not null)
         {
-            // Checked here, before the model changes: a checkpoint written without averaging cannot resume an average.
-            if (averagedState.Count == 0) throw new InvalidDataException($"{path}: the checkpoint holds no weight average ({AveragedPrefix}*); it was saved without one");
-            try { averaged!.Check(averagedState); }
-            catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
+            if (averagedState.Count == 0) throw meta.Error(AveragedPrefix + "*", "the checkpoint holds no weight average; it was saved without one");
+            Check(meta, "weight average", () => averaged!.Check(averagedState));
         }
 
-        // Every part was read and parsed; now apply them (each Load validates before changing its object).
+        // The optimizer and the schedules, which set the groups' rates in turn: a schedule's state is checked as it
+        // loads, and if one fails, what loaded before it is put back.
+        var undo = new Stack<Action>();
+        undo.Push(optimizer.Memento());
+        try
+        {
+            loadOptimizer();
+            LoadSchedule(meta, "scheduler", scheduler, schedulerState, undo);
+            if (plateau is not null)
+            {
+                var before = plateau.StateDict();
+                undo.Push(() => plateau.LoadStateDict(before));
+                Check(meta, "plateau", () => plateau.LoadStateDict(plateauState!));
+            }
+            LoadSchedule(meta, "averaging.scheduler", averagingScheduler, averagingSchedulerState, undo);
+        }
+        catch (InvalidDataException)
+        {
+            while (undo.TryPop(out var restore)) restore();
+            throw;
+        }
+
+        // The parts checked above, whose loading cannot fail.
         model.LoadStateDict(modelState);
-        optimizer.LoadStateDict(optimizerState);
-        if (schedulerState is not null) scheduler!.LoadStateDict(schedulerState);
-        if (plateauState is not null) plateau!.LoadStateDict(plateauState);
-        if (averagedState is not null) averaged!.LoadStateDict(averagedState);
-        if (averagingSchedulerState is not null) averagingScheduler!.LoadStateDict(averagingSchedulerState);
-        if (generatorState is not null) generator!.SetState(generatorState);
+        averaged?.LoadStateDict(averagedState!);
+        generator?.SetState(generatorState!);
         Generator.Default.SetState(defaultState);
         return epoch;
     }
 
-    private static string GeneratorToJson(Generator g) => JsonSerializer.Serialize(g.GetState().Select(w => w.ToString(CultureInfo.InvariantCulture)));
+    /// <summary>Loads a schedule's state, after pushing what puts its present state back.</summary>
+    private static void LoadSchedule(CheckpointMetadata meta, string key, LRScheduler? scheduler, Dictionary<string, double[]>? state, Stack<Action> undo)
+    {
+        if (scheduler is null) return;
+        var before = scheduler.StateDict();
+        undo.Push(() => scheduler.LoadStateDict(before));
+        Check(meta, key, () => scheduler.LoadStateDict(state!));
+    }
 
-    private static ulong[] GeneratorFromJson(string json) =>
-        JsonSerializer.Deserialize<string[]>(json)!.Select(s => ulong.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+    /// <summary>Runs a check (or a load that checks first), turning its <see cref="ArgumentException"/> into the file's error about <paramref name="part"/>.</summary>
+    private static void Check(CheckpointMetadata meta, string part, Action check) => Check(meta, part, () =>
+    {
+        check();
+        return 0;
+    });
+
+    private static T Check<T>(CheckpointMetadata meta, string part, Func<T> check)
+    {
+        try
+        {
+            return check();
+        }
+        catch (ArgumentException e)
+        {
+            throw meta.Error(part, WithoutParameterName(e), e);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw meta.Error(part, e.Message, e);
+        }
+    }
+
+    /// <summary>The message without the " (Parameter 'x')" that .NET appends.</summary>
+    private static string WithoutParameterName(ArgumentException e)
+    {
+        string message = e.Message;
+        int cut = e.ParamName is { Length: > 0 } name ? message.LastIndexOf($" (Parameter '{name}')", StringComparison.Ordinal) : -1;
+        return cut >= 0 ? message[..cut] : message;
+    }
+
+    private static Dictionary<string, Tensor> Prefixed(IReadOnlyDictionary<string, Tensor> tensors, string prefix) =>
+        tensors.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal))
+            .ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value, StringComparer.Ordinal);
+
+    // A plateau's best is infinite until its first step: written as "Infinity", which CheckpointMetadata reads back.
+    private static readonly JsonSerializerOptions SchedulerJson = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    private static string SchedulerToJson(Dictionary<string, double[]> state) => JsonSerializer.Serialize(state, SchedulerJson);
+
+    private static string GeneratorToJson(Generator g) => JsonSerializer.Serialize(g.GetState().Select(w => w.ToString(CultureInfo.InvariantCulture)));
 
     private static JsonArray GroupsToJson(OptimizerStateDict state)
     {
@@ -188,40 +241,54 @@ public static class Checkpoint
         return steps;
     }
 
-    private static OptimizerStateDict ReadOptimizerState(IReadOnlyDictionary<string, Tensor> tensors, string groupsJson, string stepsJson)
+    /// <summary>
+    /// Checks the format and the optimizer's type, then reads the optimizer's state dict: every group's parameter indices
+    /// and hyperparameters, every parameter's step, numbers and tensors (which the file must hold).
+    /// </summary>
+    private static OptimizerStateDict ReadOptimizerState(CheckpointMetadata meta, IReadOnlyDictionary<string, Tensor> tensors, Optimizer optimizer)
     {
+        if (!meta.Has(FormatKey) || meta.Text(FormatKey) != FormatVersion)
+            throw new InvalidDataException($"{meta.Path} is not a Descent checkpoint (metadata '{FormatKey}' is missing or not {FormatVersion})");
+        string type = meta.Text("optimizer.type");
+        if (type != optimizer.GetType().Name)
+            throw meta.Error("optimizer.type", $"the file holds the state of a {CheckpointMetadata.Quote(type)} optimizer, not of {optimizer.GetType().Name}");
         var dict = new OptimizerStateDict();
-        foreach (var node in JsonNode.Parse(groupsJson)!.AsArray())
+        foreach (var node in meta.Json("optimizer.groups").Elements())
         {
             var g = new ParamGroupState();
-            foreach (var p in node!["params"]!.AsArray()) g.Params.Add(p!.GetValue<int>());
-            foreach (var (name, value) in node["hyperparameters"]!.AsObject()) g.Hyperparameters[name] = FromJson(name, value);
+            foreach (var p in node.Property("params").Elements()) g.Params.Add(p.Int32());
+            foreach (var (name, value) in node.Property("hyperparameters").Properties()) g.Hyperparameters[name] = Hyperparameter(value);
             dict.ParamGroups.Add(g);
         }
-        foreach (var (key, node) in JsonNode.Parse(stepsJson)!.AsObject())
+        foreach (var (key, node) in meta.Json("optimizer.steps").Properties())
         {
-            int index = int.Parse(key, CultureInfo.InvariantCulture);
-            var s = new ParamState { Step = node!["step"]!.GetValue<long>() };
-            foreach (var (name, v) in node["numbers"]!.AsObject()) s.Numbers[name] = v!.GetValue<double>();
-            foreach (var t in node["tensors"]!.AsArray())
+            if (!int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out int index))
+                throw node.Error($"names a parameter by {CheckpointMetadata.Quote(key)}, not by its index");
+            var step = node.Property("step");
+            var s = new ParamState { Step = step.Int64() >= 0 ? step.Int64() : throw step.Error($"must be 0 or more, got {step.Int64()}") };
+            foreach (var (name, v) in node.Property("numbers").Properties()) s.Numbers[name] = v.Double();
+            foreach (var t in node.Property("tensors").Elements())
             {
-                string name = t!.GetValue<string>();
+                string name = t.String();
                 string tensorKey = $"optimizer.state.{index}.{name}";
                 s.Tensors[name] = tensors.TryGetValue(tensorKey, out var tensor) ? tensor
-                    : throw new InvalidDataException($"checkpoint lacks the optimizer tensor '{tensorKey}'");
+                    : throw t.Error($"names the tensor '{tensorKey}', which the file does not hold");
             }
             dict.State[index] = s;
         }
         return dict;
     }
 
-    private static object FromJson(string name, JsonNode? value) => value switch
+    /// <summary>A hyperparameter as <see cref="ParamGroupState.Hyperparameters"/> holds it: a number, a flag, a name, or numbers (a null among them is PyTorch's None).</summary>
+    private static object Hyperparameter(JsonField value) => value.Value.ValueKind switch
     {
-        JsonArray a when a.Any(x => x is null) => a.Select(x => x?.GetValue<double>()).ToArray(),
-        JsonArray a => a.Select(x => x!.GetValue<double>()).ToArray(),
-        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-        JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValue<bool>(),
-        JsonValue v when v.GetValueKind() == JsonValueKind.Number => v.GetValue<double>(),
-        _ => throw new InvalidDataException($"checkpoint hyperparameter '{name}' has an unreadable value"),
+        JsonValueKind.Array when value.Value.EnumerateArray().Any(x => x.ValueKind == JsonValueKind.Null) =>
+            value.Elements().Select(x => x.Value.ValueKind == JsonValueKind.Null ? (double?)null : x.Double()).ToArray(),
+        JsonValueKind.Array => value.Elements().Select(x => x.Double()).ToArray(),
+        JsonValueKind.String => value.String(),
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        JsonValueKind.Number => value.Double(),
+        _ => throw value.Error("must be a number, a flag, a name or an array of numbers"),
     };
 }
