@@ -84,6 +84,7 @@ internal static class Program
         var messages = new HashSet<string>(StringComparer.Ordinal);
         var problems = new List<string>();
         int calls = 0, loaded = 0;
+        bool verbose = Environment.GetEnvironmentVariable("DESCENT_FUZZ_VERBOSE") == "1"; // every refusal's message
         (long Bytes, string File) peak = (0, "-");
         (double Ratio, string File) peakRatio = (0, "-");
         foreach (var file in files)
@@ -98,6 +99,7 @@ internal static class Program
                     string type = call.Error.GetType().Name;
                     types[type] = types.GetValueOrDefault(type) + 1;
                     messages.Add(call.MessageWithoutPath!);
+                    if (verbose) Console.WriteLine($"{Path.GetFileName(file)}: {call.Reader}: {type}: {call.Error.Message.ReplaceLineEndings(" ")}");
                 }
                 if (call.AllocatedBytes > peak.Bytes) peak = (call.AllocatedBytes, file);
                 double ratio = (double)Math.Max(0, call.AllocatedBytes - AllocationBound.ConstantBytes) / Math.Max(1, call.InputBytes);
