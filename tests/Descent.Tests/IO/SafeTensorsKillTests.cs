@@ -5,7 +5,8 @@ namespace Descent.Tests.IO;
 
 /// <summary>
 /// A real crash: a child process (this test assembly, started with a .NET startup hook) saves over an existing file,
-/// stops in the middle of writing, and is killed. The previous file must still load, unchanged.
+/// stops in the middle of writing, and is killed. The previous file must still load, unchanged, and the next save
+/// removes the temporary file the dead writer left.
 /// </summary>
 public class SafeTensorsKillTests
 {
@@ -66,9 +67,11 @@ public class SafeTensorsKillTests
         var temps = Directory.GetFiles(dir.Path, ".model.safetensors.*.tmp");
         Assert.Single(temps);
         Assert.Equal(FreezeAtByte, new FileInfo(temps[0]).Length);
-        // A later save works and replaces the file.
+        Assert.StartsWith($".model.safetensors.{child.Id}.", Path.GetFileName(temps[0]), StringComparison.Ordinal);
+        // A later save works, replaces the file and removes the dead writer's temporary file.
         SafeTensors.Save(path, Weights(3));
         Assert.Equal(3f, SafeTensors.Load(path).Tensors["layer.bias"].ToArray<float>()[0]);
+        Assert.Empty(Directory.GetFiles(dir.Path, ".model.safetensors.*.tmp"));
     }
 
     private static string DotnetHost()
