@@ -2,8 +2,8 @@ using Descent.Tests.IO;
 
 /// <summary>
 /// A .NET startup hook (the runtime calls it before Main when DOTNET_STARTUP_HOOKS names this assembly). The kill
-/// test starts this assembly as a child process with the hook set, to run a save it can kill mid-write; without the
-/// environment variable the hook does nothing.
+/// test starts this assembly as a child process with the hook set (<see cref="ChildProcess"/>), to run a save it can
+/// kill mid-write; without the environment variable the hook does nothing.
 /// </summary>
 #pragma warning disable CA1050 // the runtime requires the hook type in the global namespace
 internal static class StartupHook
