@@ -21,7 +21,9 @@ public static class SafeTensors
     /// <summary>
     /// Saves tensors (and optional string metadata) to <paramref name="path"/> atomically: the file is written to a
     /// temporary file in the same folder, flushed to disk and renamed over the target, so a failure or a crash during
-    /// the save leaves any previous file intact.
+    /// the save leaves any previous file intact. The temporary file is hidden and names the writing process
+    /// (<c>.NAME.PID.RANDOM.tmp</c>); one left by a crash is deleted by the next successful save of the same path, once
+    /// no process with that id runs.
     /// </summary>
     /// <param name="path">The file to create or replace.</param>
     /// <param name="tensors">The tensors by name; any strides (non-contiguous tensors are written in row-major order).</param>

@@ -1,11 +1,11 @@
-using System.Diagnostics;
 using Descent.IO;
 
 namespace Descent.Tests.IO;
 
 /// <summary>
 /// A real crash: a child process (this test assembly, started with a .NET startup hook) saves over an existing file,
-/// stops in the middle of writing, and is killed. The previous file must still load, unchanged.
+/// stops in the middle of writing, and is killed. The previous file must still load, unchanged, and the next save
+/// removes the temporary file the dead writer left.
 /// </summary>
 public class SafeTensorsKillTests
 {
@@ -35,29 +35,16 @@ public class SafeTensorsKillTests
         var before = File.ReadAllBytes(path);
         Assert.True(FreezeAtByte < before.Length);
 
-        string testAssembly = typeof(SafeTensorsKillTests).Assembly.Location;
-        var psi = new ProcessStartInfo(DotnetHost(), [testAssembly])
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        psi.Environment["DOTNET_STARTUP_HOOKS"] = testAssembly;
-        psi.Environment[TargetVariable] = path;
-        using var child = Process.Start(psi)!;
-        var stderr = child.StandardError.ReadToEndAsync();
-        _ = child.StandardOutput.ReadToEndAsync();
+        using var child = ChildProcess.Start(new Dictionary<string, string> { [TargetVariable] = path });
         try
         {
             // Wait (generously; the machine may be busy) until the child is frozen mid-write.
-            var deadline = DateTime.UtcNow.AddMinutes(3);
-            while (!File.Exists(MarkerPath(path)) && !child.HasExited && DateTime.UtcNow < deadline) await Task.Delay(50);
-            Assert.True(File.Exists(MarkerPath(path)), $"the child did not reach the freeze point (exited: {child.HasExited}); stderr: {(child.HasExited ? await stderr : "")}");
+            bool frozen = await child.WaitUntilAsync(() => File.Exists(MarkerPath(path)));
+            Assert.True(frozen, $"the child did not reach the freeze point; {await child.DescribeAsync()}");
         }
         finally
         {
-            if (!child.HasExited) child.Kill(entireProcessTree: true);
-            await child.WaitForExitAsync();
+            await child.KillAsync();
         }
 
         Assert.Equal(before, File.ReadAllBytes(path));
@@ -66,18 +53,11 @@ public class SafeTensorsKillTests
         var temps = Directory.GetFiles(dir.Path, ".model.safetensors.*.tmp");
         Assert.Single(temps);
         Assert.Equal(FreezeAtByte, new FileInfo(temps[0]).Length);
-        // A later save works and replaces the file.
+        Assert.StartsWith($".model.safetensors.{child.Id}.", Path.GetFileName(temps[0]), StringComparison.Ordinal);
+        // A later save works, replaces the file and removes the dead writer's temporary file.
         SafeTensors.Save(path, Weights(3));
         Assert.Equal(3f, SafeTensors.Load(path).Tensors["layer.bias"].ToArray<float>()[0]);
-    }
-
-    private static string DotnetHost()
-    {
-        string? host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(host) && File.Exists(host)) return host;
-        string? process = Environment.ProcessPath;
-        if (process is not null && Path.GetFileNameWithoutExtension(process) == "dotnet") return process;
-        return "dotnet";
+        Assert.Empty(Directory.GetFiles(dir.Path, ".model.safetensors.*.tmp"));
     }
 
     /// <summary>Writes through until <c>limit</c> bytes, flushes them to the file, leaves a marker and waits forever.</summary>
