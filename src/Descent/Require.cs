@@ -11,6 +11,14 @@ internal static class Require
 {
     public static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
+    /// <summary>An argument error's message without the " (Parameter 'x')" .NET appends, to quote inside another.</summary>
+    public static string MessageOf(ArgumentException e)
+    {
+        string message = e.Message;
+        int cut = e.ParamName is { Length: > 0 } name ? message.LastIndexOf($" (Parameter '{name}')", StringComparison.Ordinal) : -1;
+        return cut >= 0 ? message[..cut] : message;
+    }
+
     public static void Positive(double value, string name)
     {
         if (!(value > 0) || double.IsInfinity(value)) throw OutOfRange(name, value, "must be > 0 and finite");

@@ -316,6 +316,7 @@ public sealed class Hyperparameter
 
     private object ParseChoice(object value)
     {
+        if (value.GetType() == Type) return value; // code may give the choice itself (WithValues)
         string text = value as string ?? throw Mismatch(value, "a name");
         foreach (var name in Enum.GetNames(Type))
             if (Snake(name) == text || name == text) return Enum.Parse(Type, name);

@@ -8,28 +8,39 @@ public sealed partial class LBFGS
     private protected override int[] StateShape(string name, Tensor parameter) => [_numel];
 
     /// <summary>
-    /// A loaded state is the first parameter's (where <see cref="StepWith"/> keeps it), with floating-point tensors only and
-    /// a history of pairs <c>old_dirs.{i}</c>, <c>old_stps.{i}</c>, <c>ro.{i}</c> for i = 0, 1, … with none missing.
+    /// A loaded state is the first parameter's (where <see cref="StepWith"/> keeps it): counters <c>func_evals</c> and
+    /// <c>n_iter</c> that are whole numbers ≥ 0, and a history of pairs <c>old_dirs.{i}</c>, <c>old_stps.{i}</c> (tensors)
+    /// with <c>ro.{i}</c> (a number) for i = 0, 1, … with none missing. Once a step has run (n_iter &gt; 0 or a pair saved)
+    /// the state must also hold what the next one reads: the tensors <c>d</c> and <c>prev_flat_grad</c> and the finite
+    /// numbers <c>t</c> and <c>H_diag</c>. Tensors are checked by <see cref="Optimizer"/>: floating point, of length numel.
     /// </summary>
     private protected override void CheckState(int index, ParamState state)
     {
         if (index != 0)
             throw new ArgumentException($"L-BFGS keeps its state on parameter 0, but the state dict holds state for parameter {index}", "stateDict");
-        foreach (var (name, t) in state.Tensors)
-            if (!t.DType.IsFloatingPoint())
-                throw new ArgumentException($"the state dict's L-BFGS {name} has dtype {t.DType.Name()}; it must be floating-point", "stateDict");
+        foreach (string counter in new[] { "func_evals", "n_iter" })
+            if (state.Numbers.TryGetValue(counter, out double c) && !(c >= 0 && c <= long.MaxValue && c == Math.Floor(c)))
+                throw new ArgumentException($"the state dict's L-BFGS {counter} is {Require.Format(c)}; it must be a whole number >= 0", "stateDict");
         int pairs = 0;
         while (state.Tensors.ContainsKey(History.Name("old_dirs", pairs))) pairs++;
         for (int i = 0; i < pairs; i++)
-            foreach (string entry in new[] { History.Name("old_stps", i), History.Name("ro", i) })
-                if (!state.Tensors.ContainsKey(entry) && !state.Numbers.ContainsKey(entry))
-                    throw new ArgumentException($"the state dict's L-BFGS history has old_dirs.{i} but no {entry}", "stateDict");
+        {
+            if (!state.Tensors.ContainsKey(History.Name("old_stps", i)))
+                throw new ArgumentException($"the state dict's L-BFGS history has old_dirs.{i} but no tensor old_stps.{i}", "stateDict");
+            if (!state.Numbers.ContainsKey(History.Name("ro", i)))
+                throw new ArgumentException($"the state dict's L-BFGS history has old_dirs.{i} but no number ro.{i}", "stateDict");
+        }
         foreach (string name in state.Tensors.Keys.Concat(state.Numbers.Keys))
             if (HistoryIndex(name) is int i && (i < 0 || i >= pairs))
                 throw new ArgumentException($"the state dict's L-BFGS history has {name}, outside its {pairs} pairs old_dirs.i, old_stps.i, ro.i", "stateDict");
-        foreach (string entry in Enumerable.Range(0, pairs).Select(i => History.Name("ro", i)))
-            if (!state.Numbers.ContainsKey(entry))
-                throw new ArgumentException($"the state dict's L-BFGS {entry} must be a number", "stateDict");
+        if (state.Numbers.GetValueOrDefault("n_iter") == 0 && pairs == 0) return;
+        foreach (string tensor in new[] { "d", "prev_flat_grad" })
+            if (!state.Tensors.ContainsKey(tensor))
+                throw new ArgumentException($"the state dict's L-BFGS state has taken a step but has no tensor {tensor}", "stateDict");
+        foreach (string number in new[] { "t", "H_diag" })
+            if (!state.Numbers.TryGetValue(number, out double v) || !double.IsFinite(v))
+                throw new ArgumentException($"the state dict's L-BFGS state has taken a step, so {number} must be a finite number, got " +
+                    (state.Numbers.ContainsKey(number) ? Require.Format(v) : "none"), "stateDict");
     }
 
     /// <summary>The i of a history entry's name (<c>old_dirs.i</c>, <c>old_stps.i</c>, <c>ro.i</c>), or null.</summary>

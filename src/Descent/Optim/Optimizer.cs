@@ -207,7 +207,7 @@ public abstract partial class Optimizer
             for (int k = 0; k < saved.Params.Count; k++)
                 if (saved.Params[k] != first + k)
                     throw new ArgumentException($"parameter group {i} of the state dict lists parameter {saved.Params[k]} in place {k}; parameters are numbered across groups in order, so it must be {first + k}", nameof(stateDict));
-            var (layers, numbers) = Groups[i].FromStateValues(saved.Hyperparameters);
+            var (layers, numbers) = GroupValuesOf(Groups[i], saved, i);
             options[i] = (layers, numbers, InitialLrOf(saved, i));
         }
         var states = new Dictionary<Tensor, ParamState>(TensorIdentity.Instance);
@@ -221,10 +221,13 @@ public abstract partial class Optimizer
             foreach (var name in state.Tensors.Keys.ToList())
             {
                 var t = state.Tensors[name];
-                if (t.DType.IsFloatingPoint() && StateShape(name, p) is var expected && !Shapes.SameShape(t.ShapeArray, expected))
+                // Every optimizer's state tensors are floating point; an integer one would only fail inside Step.
+                if (!t.DType.IsFloatingPoint())
+                    throw new ArgumentException($"the state dict's {name} of parameter {index} has dtype {t.DType.Name()}; optimizer state must be float32 or float64", nameof(stateDict));
+                if (StateShape(name, p) is var expected && !Shapes.SameShape(t.ShapeArray, expected))
                     throw new ArgumentException($"the state dict's {name} of parameter {index} has shape {Shapes.Format(t.ShapeArray)}, the parameter {Shapes.Format(p.ShapeArray)}"
                         + (ReferenceEquals(expected, p.ShapeArray) ? "" : $" (its {name} must be {Shapes.Format(expected)})"), nameof(stateDict));
-                if (t.DType.IsFloatingPoint() && t.DType != p.DType) state.Tensors[name] = ParamState.CopyOf(t.Detach().To(p.DType));
+                if (t.DType != p.DType) state.Tensors[name] = ParamState.CopyOf(t.Detach().To(p.DType));
             }
             states[p] = state;
         }
@@ -241,14 +244,21 @@ public abstract partial class Optimizer
         };
     }
 
+    /// <summary>A saved group's hyperparameters and counters, checked; a refusal names the group.</summary>
+    private static (OptimizerOptions[] Layers, Dictionary<string, double> Numbers) GroupValuesOf(ParamGroup group, ParamGroupState saved, int index)
+    {
+        try { return group.FromStateValues(saved.Hyperparameters); }
+        catch (ArgumentException e) { throw new ArgumentException($"parameter group {index} of the state dict: {Require.MessageOf(e)}", "stateDict", e); }
+    }
+
     /// <summary>The <c>initial_lr</c> a saved group holds (a scheduler's), checked as <see cref="ParamGroup.InitialLr"/> checks it.</summary>
     private static double? InitialLrOf(ParamGroupState saved, int group)
     {
         if (!saved.Hyperparameters.TryGetValue("initial_lr", out var value)) return null;
         double lr = value is double d ? d
-            : throw new ArgumentException($"parameter group {group} of the state dict has an initial_lr that is not a number", nameof(saved));
+            : throw new ArgumentException($"parameter group {group} of the state dict has an initial_lr that is not a number", "stateDict");
         if (!(lr >= 0) || double.IsInfinity(lr))
-            throw new ArgumentException($"parameter group {group} of the state dict has initial_lr {Require.Format(lr)}; it must be finite and >= 0", nameof(saved));
+            throw new ArgumentException($"parameter group {group} of the state dict has initial_lr {Require.Format(lr)}; it must be finite and >= 0", "stateDict");
         return lr;
     }
 

@@ -54,11 +54,19 @@ public class OptimizerStateLoadTests
 
     public static TheoryData<string, string> LbfgsDamages { get; } = new()
     {
-        { "gap in the history", "has old_dirs.1 but no old_stps.1" },
+        { "gap in the history", "has old_dirs.1 but no tensor old_stps.1" },
+        { "step pair saved as a number", "has old_dirs.1 but no tensor old_stps.1" },
+        { "curvature saved as a tensor", "has old_dirs.1 but no number ro.1" },
         { "entry past the history", "has ro.5, outside its" },
         { "state on parameter 1", "keeps its state on parameter 0" },
         { "direction of another length", "has shape [4]" },
-        { "integer direction", "must be floating-point" },
+        { "integer direction", "d of parameter 0 has dtype int64; optimizer state must be float32 or float64" },
+        { "no direction", "has taken a step but has no tensor d" },
+        { "no previous gradient", "has taken a step but has no tensor prev_flat_grad" },
+        { "NaN step length", "so t must be a finite number, got NaN" },
+        { "no H_diag", "so H_diag must be a finite number, got none" },
+        { "fractional n_iter", "n_iter is 1.5; it must be a whole number >= 0" },
+        { "negative func_evals", "func_evals is -3; it must be a whole number >= 0" },
     };
 
     [Theory]
@@ -81,6 +89,20 @@ public class OptimizerStateLoadTests
                 break;
             case "direction of another length": entry.Tensors["d"] = Tensor.Zeros([4], DType.Float64); break;
             case "integer direction": entry.Tensors["d"] = Tensor.Zeros([9], DType.Int64); break;
+            case "step pair saved as a number":
+                entry.Tensors.Remove("old_stps.1");
+                entry.Numbers["old_stps.1"] = 1;
+                break;
+            case "curvature saved as a tensor":
+                entry.Numbers.Remove("ro.1");
+                entry.Tensors["ro.1"] = Tensor.Zeros([9], DType.Float64);
+                break;
+            case "no direction": entry.Tensors.Remove("d"); break;
+            case "no previous gradient": entry.Tensors.Remove("prev_flat_grad"); break;
+            case "NaN step length": entry.Numbers["t"] = double.NaN; break;
+            case "no H_diag": entry.Numbers.Remove("H_diag"); break;
+            case "fractional n_iter": entry.Numbers["n_iter"] = 1.5; break;
+            case "negative func_evals": entry.Numbers["func_evals"] = -3; break;
         }
         var fresh = Lbfgs(ps);
         string before = Descent.Fuzz.CheckpointRig.Fingerprint(fresh);
@@ -128,5 +150,61 @@ public class OptimizerStateLoadTests
         state.ParamGroups[1].Params[0] = 0;
         var e = Assert.Throws<ArgumentException>(() => new SGD([new ParamGroupSpec<SGDOptions>([ps[0]]), new ParamGroupSpec<SGDOptions>([ps[1]])], new SGDOptions(0.1)).LoadStateDict(state));
         Assert.Contains("parameter group 1 of the state dict lists parameter 0 in place 0", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnIntegerStateTensorIsRefusedBeforeItReachesAStep()
+    {
+        var ps = OptimizerTable.Parameters(DType.Float32, [3], [2]);
+        var adam = new Adam(ps, lr: 0.01);
+        ps[0].Grad = Tensor.Ones([3]);
+        ps[1].Grad = Tensor.Ones([2]);
+        adam.Step();
+        var state = adam.StateDict();
+        state.State[1].Tensors["exp_avg"] = Tensor.Zeros([2], DType.Int64);
+        var target = new Adam(ps, lr: 0.01);
+        string before = Descent.Fuzz.CheckpointRig.Fingerprint(target);
+
+        var e = Assert.Throws<ArgumentException>(() => target.LoadStateDict(state));
+
+        Assert.Contains("exp_avg of parameter 1 has dtype int64", e.Message, StringComparison.Ordinal);
+        Assert.Equal(before, Descent.Fuzz.CheckpointRig.Fingerprint(target));
+    }
+
+    public static TheoryData<string, object, string> WrongCounters { get; } = new()
+    {
+        { "lookahead_step", "3", "counter 'lookahead_step' must be a whole number >= 0, got \"3\"" },
+        { "lookahead_step", -1.0, "counter 'lookahead_step' must be a whole number >= 0, got -1" },
+        { "notfinite_count", 0.5, "counter 'notfinite_count' must be a whole number >= 0, got 0.5" },
+        { "total_notfinite", double.PositiveInfinity, "counter 'total_notfinite' must be a whole number >= 0, got Infinity" },
+        { "total_notfinite", true, "counter 'total_notfinite' must be a whole number >= 0, got Boolean" },
+    };
+
+    [Theory]
+    [MemberData(nameof(WrongCounters))]
+    public void AWrappersCounterThatIsNotACountIsRefusedAndNamesTheGroup(string name, object value, string message)
+    {
+        var ps = OptimizerTable.Parameters(DType.Float32, [3], [2]);
+        var saved = new Lookahead(new SkipNonFinite(new Adam(ps, lr: 0.01), maxConsecutiveSkips: 3), k: 2);
+        var state = saved.StateDict();
+        Assert.True(state.ParamGroups[0].Hyperparameters.ContainsKey(name), $"the wrapped Adam's group keeps {name}");
+        state.ParamGroups[0].Hyperparameters[name] = value;
+        var target = new Lookahead(new SkipNonFinite(new Adam(ps, lr: 0.01), maxConsecutiveSkips: 3), k: 2);
+        string before = Descent.Fuzz.CheckpointRig.Fingerprint(target);
+
+        var e = Assert.Throws<ArgumentException>(() => target.LoadStateDict(state));
+
+        Assert.StartsWith("parameter group 0 of the state dict: ", e.Message, StringComparison.Ordinal);
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+        Assert.Equal(before, Descent.Fuzz.CheckpointRig.Fingerprint(target));
+    }
+
+    [Fact]
+    public void WithValuesTakesAChoiceItselfAsWellAsItsName()
+    {
+        var options = (MuonOptions)new MuonOptions().WithValues(new Dictionary<string, object> { ["adjust_lr_fn"] = MuonLrAdjustment.MatchRmsAdamw });
+        Assert.Equal(MuonLrAdjustment.MatchRmsAdamw, options.AdjustLrFn);
+        var e = Assert.Throws<ArgumentException>(() => new MuonOptions().WithValues(new Dictionary<string, object> { ["adjust_lr_fn"] = DayOfWeek.Monday }));
+        Assert.Contains("hyperparameter adjust_lr_fn must be a name, got Monday", e.Message, StringComparison.Ordinal);
     }
 }
