@@ -67,6 +67,8 @@ public class SchedulerLoadTests
     [Theory]
     [InlineData("last_lr", double.NaN)]
     [InlineData("best", double.NaN)]
+    [InlineData("num_bad_epochs", -1.0)]
+    [InlineData("cooldown_counter", -2.0)]
     public void APlateauStateOutOfRangeLeavesEveryGroupUnchanged(string entry, double value)
     {
         var optimizer = Two();
@@ -81,5 +83,26 @@ public class SchedulerLoadTests
         Assert.ThrowsAny<ArgumentException>(() => plateau.LoadStateDict(state));
 
         Assert.Equal(before, Snapshot(optimizer, plateau.StateDict()));
+    }
+
+    [Theory]
+    [InlineData("T_i", 0.0, "'T_i' must be finite and >= 1, got 0")]
+    [InlineData("T_i", double.PositiveInfinity, "'T_i' must be finite and >= 1, got Infinity")]
+    [InlineData("T_cur", -0.5, "'T_cur' must be finite and >= 0, got -0.5")]
+    [InlineData("T_cur", double.NaN, "'T_cur' must be finite and >= 0, got NaN")]
+    public void AWarmRestartPeriodOutOfRangeIsRefused(string entry, double value, string message)
+    {
+        var optimizer = Two();
+        var scheduler = new CosineAnnealingWarmRestarts(optimizer, 3, 2);
+        scheduler.Step();
+        var state = scheduler.StateDict();
+        state[entry] = [value];
+        scheduler.Step();
+        string before = Snapshot(optimizer, scheduler.StateDict());
+
+        var e = Assert.Throws<ArgumentException>(() => scheduler.LoadStateDict(state));
+
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+        Assert.Equal(before, Snapshot(optimizer, scheduler.StateDict()));
     }
 }

@@ -101,7 +101,7 @@ public sealed class CosineAnnealingWarmRestarts : LRScheduler
 
     internal override void LoadState(SchedulerState state)
     {
-        double ti = state.Get("T_i"), tcur = state.Get("T_cur");
+        double ti = state.GetAtLeast("T_i", 1), tcur = state.GetAtLeast("T_cur", 0);
         base.LoadState(state);
         TI = ti;
         TCur = tcur;

@@ -192,7 +192,7 @@ public sealed class ReduceLROnPlateau
         ArgumentNullException.ThrowIfNull(state);
         CheckGroups();
         var s = SchedulerState.ForReading(state);
-        int lastEpoch = s.GetInt("last_epoch"), bad = s.GetInt("num_bad_epochs"), cooldown = s.GetInt("cooldown_counter");
+        int lastEpoch = s.GetInt("last_epoch"), bad = s.GetCount("num_bad_epochs"), cooldown = s.GetCount("cooldown_counter");
         double best = s.Get("best");
         double[] lastLr = s.Get("last_lr", _minLrs.Length);
         if (double.IsNaN(best)) throw new ArgumentException("the scheduler state's 'best' must be a number, got NaN", nameof(state));

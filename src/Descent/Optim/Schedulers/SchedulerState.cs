@@ -35,4 +35,19 @@ internal sealed class SchedulerState(IDictionary<string, double[]>? write, IRead
             throw new ArgumentException($"the scheduler state's '{prefix + key}' must be an integer, got {Require.Format(v)}", "state");
         return (int)v;
     }
+
+    /// <summary>A count: an integer ≥ 0 (<c>num_bad_epochs</c>).</summary>
+    public int GetCount(string key)
+    {
+        int v = GetInt(key);
+        return v >= 0 ? v : throw new ArgumentException($"the scheduler state's '{prefix + key}' must be >= 0, got {v}", "state");
+    }
+
+    /// <summary>A finite number ≥ <paramref name="min"/> (a period's length or position).</summary>
+    public double GetAtLeast(string key, double min)
+    {
+        double v = Get(key);
+        return double.IsFinite(v) && v >= min ? v
+            : throw new ArgumentException($"the scheduler state's '{prefix + key}' must be finite and >= {Require.Format(min)}, got {Require.Format(v)}", "state");
+    }
 }
