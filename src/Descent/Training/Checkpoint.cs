@@ -133,8 +133,9 @@ public static class Checkpoint
             }
             LoadSchedule(meta, "averaging.scheduler", averagingScheduler, averagingSchedulerState, undo);
         }
-        catch (InvalidDataException)
+        catch
         {
+            // Whatever failed (a refusal, or a hook's own exception), nothing of this checkpoint stays loaded.
             while (undo.TryPop(out var restore)) restore();
             throw;
         }
@@ -171,20 +172,12 @@ public static class Checkpoint
         }
         catch (ArgumentException e)
         {
-            throw meta.Error(part, WithoutParameterName(e), e);
+            throw meta.Error(part, Require.MessageOf(e), e);
         }
         catch (InvalidOperationException e)
         {
             throw meta.Error(part, e.Message, e);
         }
-    }
-
-    /// <summary>The message without the " (Parameter 'x')" that .NET appends.</summary>
-    private static string WithoutParameterName(ArgumentException e)
-    {
-        string message = e.Message;
-        int cut = e.ParamName is { Length: > 0 } name ? message.LastIndexOf($" (Parameter '{name}')", StringComparison.Ordinal) : -1;
-        return cut >= 0 ? message[..cut] : message;
     }
 
     private static Dictionary<string, Tensor> Prefixed(IReadOnlyDictionary<string, Tensor> tensors, string prefix) =>
@@ -262,7 +255,8 @@ public static class Checkpoint
         }
         foreach (var (key, node) in meta.Json("optimizer.steps").Properties())
         {
-            if (!int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out int index))
+            // The index as the writer spells it: "01" would name parameter 1 beside "1".
+            if (!int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out int index) || index.ToString(CultureInfo.InvariantCulture) != key)
                 throw node.Error($"names a parameter by {CheckpointMetadata.Quote(key)}, not by its index");
             var step = node.Property("step");
             var s = new ParamState { Step = step.Int64() >= 0 ? step.Int64() : throw step.Error($"must be 0 or more, got {step.Int64()}") };
