@@ -119,9 +119,9 @@ internal static class AtomicFile
         {
             return false; // no running process has this id
         }
-        catch (InvalidOperationException)
+        catch (Exception e) when (e is InvalidOperationException or NotSupportedException)
         {
-            return true; // undecidable: keeping the file is the safe answer
+            return true; // undecidable (or no process list on this platform): keeping the file is the safe answer
         }
     }
 
@@ -147,7 +147,7 @@ internal static class AtomicFile
                 }
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or System.Security.SecurityException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or System.Security.SecurityException or NotSupportedException)
         {
             // Best effort: the save itself has succeeded, and a failed listing must not undo that for the caller.
         }

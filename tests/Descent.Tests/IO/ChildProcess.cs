@@ -75,6 +75,19 @@ internal sealed class ChildProcess : IDisposable
         _process.HasExited ? $"the child exited with code {_process.ExitCode}; stderr: {await _stderr}" : "the child still runs";
 
     /// <summary>Kills the child if it still runs and releases it.</summary>
+    /// <summary>
+    /// Asserts that a save after the kill removed the killed child's temporary files (<paramref name="temporaries"/>,
+    /// listed after it). Should a new process have taken the child's id since (ids wrap around), the save rightly keeps
+    /// them, and only they may remain.
+    /// </summary>
+    public static void AssertTemporariesRemoved(string[] temporaries, int killedId, string target)
+    {
+        if (Descent.IO.AtomicFile.IsProcessAlive(killedId))
+            Assert.All(temporaries, f => Assert.StartsWith($".{target}.{killedId}.", Path.GetFileName(f), StringComparison.Ordinal));
+        else
+            Assert.Empty(temporaries);
+    }
+
     public void Dispose()
     {
         KillAsync().GetAwaiter().GetResult();

@@ -57,7 +57,7 @@ public class SafeTensorsKillTests
         // A later save works, replaces the file and removes the dead writer's temporary file.
         SafeTensors.Save(path, Weights(3));
         Assert.Equal(3f, SafeTensors.Load(path).Tensors["layer.bias"].ToArray<float>()[0]);
-        Assert.Empty(Directory.GetFiles(dir.Path, ".model.safetensors.*.tmp"));
+        ChildProcess.AssertTemporariesRemoved(Directory.GetFiles(dir.Path, ".model.safetensors.*.tmp"), child.Id, "model.safetensors");
     }
 
     /// <summary>Writes through until <c>limit</c> bytes, flushes them to the file, leaves a marker and waits forever.</summary>
