@@ -227,6 +227,7 @@ public abstract partial class Optimizer
                 if (StateShape(name, p) is var expected && !Shapes.SameShape(t.ShapeArray, expected))
                     throw new ArgumentException($"the state dict's {name} of parameter {index} has shape {Shapes.Format(t.ShapeArray)}, the parameter {Shapes.Format(p.ShapeArray)}"
                         + (ReferenceEquals(expected, p.ShapeArray) ? "" : $" (its {name} must be {Shapes.Format(expected)})"), nameof(stateDict));
+                CheckValues(name, index, t);
                 if (t.DType != p.DType) state.Tensors[name] = ParamState.CopyOf(t.Detach().To(p.DType));
             }
             states[p] = state;
@@ -242,6 +243,28 @@ public abstract partial class Optimizer
             foreach (var (p, s) in states) StateByParameter[p] = s;
             Run(_loadStateDictPostHooks);
         };
+    }
+
+    /// <summary>
+    /// PyTorch's names for state that is a sum, average or maximum of squares or magnitudes (Adam's <c>exp_avg_sq</c>,
+    /// Adagrad's <c>sum</c>, Adafactor's <c>row_var</c>…) or a step length (Rprop's <c>step_size</c>): never negative
+    /// when an optimizer wrote it, and a negative element's square root would turn the next step into NaN.
+    /// </summary>
+    private static readonly HashSet<string> NonNegativeState = new(StringComparer.Ordinal)
+    {
+        "exp_avg_sq", "max_exp_avg_sq", "square_avg", "acc_delta", "sum", "exp_inf", "step_size", "row_var", "col_var", "variance",
+    };
+
+    /// <summary>
+    /// Throws unless a saved state tensor's elements are finite (and, for <see cref="NonNegativeState"/>, ≥ 0): a state
+    /// no step can write would make every later step silently NaN.
+    /// </summary>
+    private static void CheckValues(string name, int index, Tensor t)
+    {
+        if (!t.IsAllFinite())
+            throw new ArgumentException($"the state dict's {name} of parameter {index} has {t.DescribeNonFinite()}", "stateDict");
+        if (NonNegativeState.Contains(name) && t.FirstNegative() is var (at, value))
+            throw new ArgumentException($"the state dict's {name} of parameter {index} has {Require.Format(value)} at index {at}; it is never negative", "stateDict");
     }
 
     /// <summary>A saved group's hyperparameters and counters, checked; a refusal names the group.</summary>

@@ -31,6 +31,14 @@ public sealed partial class Tensor
             : $"{count} of {values.Length} elements not finite, the first {Require.Format(values[first])} at index {first}";
     }
 
+    /// <summary>The first element below zero in row-major order (its index and value), or null when there is none.</summary>
+    internal (int Index, double Value)? FirstNegative()
+    {
+        var values = ContiguousUnrecorded().ToDoubleArrayUnrecorded();
+        int i = Array.FindIndex(values, v => v < 0);
+        return i < 0 ? null : (i, values[i]);
+    }
+
     /// <summary>This tensor if contiguous, else a contiguous copy that is not recorded in the graph.</summary>
     private Tensor ContiguousUnrecorded()
     {

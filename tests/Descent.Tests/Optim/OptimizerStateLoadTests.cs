@@ -171,6 +171,44 @@ public class OptimizerStateLoadTests
         Assert.Equal(before, Descent.Fuzz.CheckpointRig.Fingerprint(target));
     }
 
+    [Theory]
+    [InlineData("exp_avg", double.NaN, "exp_avg of parameter 1 has 1 of 2 elements not finite, the first NaN at index 1")]
+    [InlineData("exp_avg_sq", double.PositiveInfinity, "exp_avg_sq of parameter 1 has 1 of 2 elements not finite, the first Infinity at index 1")]
+    [InlineData("exp_avg_sq", -0.25, "exp_avg_sq of parameter 1 has -0.25 at index 1; it is never negative")]
+    [InlineData("max_exp_avg_sq", -1e-30, "max_exp_avg_sq of parameter 1 has -1E-30 at index 1; it is never negative")]
+    public void AStateTensorNoStepCouldWriteIsRefused(string name, double value, string message)
+    {
+        var ps = OptimizerTable.Parameters(DType.Float32, [3], [2]);
+        var adam = new Adam(ps, lr: 0.01, amsgrad: true);
+        ps[0].Grad = Tensor.Ones([3]);
+        ps[1].Grad = Tensor.Ones([2]);
+        adam.Step();
+        var state = adam.StateDict();
+        state.State[1].Tensors[name] = Tensor.FromArray(new[] { 0.5, value });
+        var target = new Adam(ps, lr: 0.01, amsgrad: true);
+        string before = Descent.Fuzz.CheckpointRig.Fingerprint(target);
+
+        var e = Assert.Throws<ArgumentException>(() => target.LoadStateDict(state));
+
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+        Assert.Equal(before, Descent.Fuzz.CheckpointRig.Fingerprint(target));
+    }
+
+    [Fact]
+    public void AnExpAvgMayBeNegative()
+    {
+        var ps = OptimizerTable.Parameters(DType.Float32, [3], [2]);
+        var adam = new Adam(ps, lr: 0.01);
+        ps[0].Grad = Tensor.Ones([3]);
+        ps[1].Grad = Tensor.Ones([2]);
+        adam.Step();
+        var state = adam.StateDict();
+        state.State[1].Tensors["exp_avg"] = Tensor.FromArray(new[] { -0.5f, -2f });
+        var target = new Adam(ps, lr: 0.01);
+        target.LoadStateDict(state);
+        Assert.Equal(new[] { -0.5f, -2f }, target.StateDict().State[1].Tensors["exp_avg"].ToArray<float>());
+    }
+
     public static TheoryData<string, object, string> WrongCounters { get; } = new()
     {
         { "lookahead_step", "3", "counter 'lookahead_step' must be a whole number >= 0, got \"3\"" },
