@@ -137,7 +137,11 @@ internal static class FuzzTargets
             return
             [
                 Call("checkpoint", "Checkpoint.Load(path, model, optimizer, scheduler, plateau, generator, averaged, averagingScheduler)", path, input.Length,
-                    () => Training.Checkpoint.Load(path, rig.Model, rig.Optimizer, rig.Scheduler, rig.Plateau, rig.Generator, rig.Averaged, rig.AveragingScheduler),
+                    () =>
+                    {
+                        Training.Checkpoint.Load(path, rig.Model, rig.Optimizer, rig.Scheduler, rig.Plateau, rig.Generator, rig.Averaged, rig.AveragingScheduler);
+                        rig.Train(1); // what loads must also train: a state that only fails at the next step is a reader's bug
+                    },
                     rig.Fingerprint),
             ];
         }
@@ -154,14 +158,16 @@ internal static class FuzzTargets
     public static IReadOnlyList<ReaderCall> OptimizerStateFile(byte[] input)
     {
         string path = WorkFolder.Write("input.optimizer.safetensors", input);
-        var adam = CheckpointRig.NewAdam(CheckpointRig.NewModel());
-        var lbfgs = CheckpointRig.NewLbfgs(CheckpointRig.NewModel());
+        var (adamModel, lbfgsModel) = (CheckpointRig.NewModel(), CheckpointRig.NewModel());
+        var adam = CheckpointRig.NewAdam(adamModel);
+        var lbfgs = CheckpointRig.NewLbfgs(lbfgsModel);
+        // After a load that succeeds, one step: a state that only fails there is the reader's bug.
         return
         [
             Call("optimizer-state", "Checkpoint.LoadOptimizer(path, adam)", path, input.Length,
-                () => Training.Checkpoint.LoadOptimizer(path, adam), () => CheckpointRig.Fingerprint(adam)),
+                () => { Training.Checkpoint.LoadOptimizer(path, adam); CheckpointRig.Step(adamModel, adam); }, () => CheckpointRig.Fingerprint(adam)),
             Call("optimizer-state", "Checkpoint.LoadOptimizer(path, lbfgs)", path, input.Length,
-                () => Training.Checkpoint.LoadOptimizer(path, lbfgs), () => CheckpointRig.Fingerprint(lbfgs)),
+                () => { Training.Checkpoint.LoadOptimizer(path, lbfgs); CheckpointRig.Step(lbfgsModel, lbfgs); }, () => CheckpointRig.Fingerprint(lbfgs)),
         ];
     }
 
@@ -240,6 +246,41 @@ internal sealed class CheckpointRig
 
     /// <summary>The weight average's schedule.</summary>
     public SWALR AveragingScheduler { get; }
+
+    /// <summary>Epochs of every part: one optimizer step, each schedule's step, one averaging.</summary>
+    public void Train(int epochs)
+    {
+        var x = Tensor.FromArray(Enumerable.Range(0, 8).Select(i => (float)Math.Sin(i)).ToArray(), [2, 4]);
+        for (int epoch = 0; epoch < epochs; epoch++)
+        {
+            Optimizer.ZeroGrad();
+            Model.Forward(x).Square().Mean().Backward();
+            Optimizer.Step();
+            Scheduler.Step();
+            Plateau.Step(1.0 / (epoch + 1));
+            Averaged.UpdateParameters(Model);
+            AveragingScheduler.Step();
+        }
+    }
+
+    /// <summary>One step of <paramref name="optimizer"/> over <paramref name="model"/> (a closure's for L-BFGS).</summary>
+    public static void Step(Module model, Optimizer optimizer)
+    {
+        var x = Tensor.FromArray(Enumerable.Range(0, 8).Select(i => (float)Math.Cos(i)).ToArray(), [2, 4]);
+        Tensor Loss()
+        {
+            optimizer.ZeroGrad();
+            var loss = model.Forward(x).Square().Mean();
+            loss.Backward();
+            return loss;
+        }
+        if (optimizer is LBFGS lbfgs) lbfgs.Step(Loss);
+        else
+        {
+            Loss();
+            ((FirstOrderOptimizer)optimizer).Step();
+        }
+    }
 
     /// <summary>A fresh rig; its weights are the same every time (drawn from a generator of its own).</summary>
     public static CheckpointRig Create() => new(NewModel());

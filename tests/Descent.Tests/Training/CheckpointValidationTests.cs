@@ -22,27 +22,11 @@ public sealed class CheckpointValidationTests : IDisposable
     {
         // A run of three epochs with every part: its checkpoint is what the damages start from.
         var rig = CheckpointRig.Create();
-        Train(rig, 3);
+        rig.Train(3);
         string path = Path.Combine(_dir.Path, "good.safetensors");
         Checkpoint.Save(path, rig.Model, rig.Optimizer, 3, rig.Scheduler, rig.Plateau, rig.Generator, rig.Averaged, rig.AveragingScheduler);
         _saved = rig.Fingerprint();
         _good = SafeTensors.Load(path);
-    }
-
-    /// <summary>Epochs of every part: one optimizer step, each schedule's step, one averaging.</summary>
-    private static void Train(CheckpointRig rig, int epochs)
-    {
-        var x = Tensor.FromArray(Enumerable.Range(0, 8).Select(i => (float)Math.Sin(i)).ToArray(), [2, 4]);
-        for (int epoch = 0; epoch < epochs; epoch++)
-        {
-            rig.Optimizer.ZeroGrad();
-            rig.Model.Forward(x).Square().Mean().Backward();
-            rig.Optimizer.Step();
-            rig.Scheduler.Step();
-            rig.Plateau.Step(1.0 / (epoch + 1));
-            rig.Averaged.UpdateParameters(rig.Model);
-            rig.AveragingScheduler.Step();
-        }
     }
 
     public void Dispose() => _dir.Dispose();
@@ -96,7 +80,7 @@ public sealed class CheckpointValidationTests : IDisposable
     {
         string path = Write(damage);
         var rig = CheckpointRig.Create();
-        Train(rig, 1); // what must survive is a run's state, not the defaults a fresh rig would be reset to
+        rig.Train(1); // what must survive is a run's state, not the defaults a fresh rig would be reset to
         var defaultState = Generator.Default.GetState();
         string before = rig.Fingerprint();
 
@@ -114,7 +98,7 @@ public sealed class CheckpointValidationTests : IDisposable
         string path = Path.Combine(_dir.Path, "copy.safetensors");
         SafeTensors.Save(path, _good.Tensors.ToDictionary(), _good.Metadata.ToDictionary());
         var rig = CheckpointRig.Create();
-        Train(rig, 1);
+        rig.Train(1);
         var defaultState = Generator.Default.GetState();
         string loaded;
         try
