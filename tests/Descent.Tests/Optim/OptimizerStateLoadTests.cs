@@ -152,15 +152,21 @@ public class OptimizerStateLoadTests
         Assert.Contains("parameter group 1 of the state dict lists parameter 0 in place 0", e.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void AnIntegerStateTensorIsRefusedBeforeItReachesAStep()
+    /// <summary>Two parameters and the state dict of an Adam that has taken one step over them.</summary>
+    private static (Tensor[] Parameters, OptimizerStateDict State) SteppedAdam(bool amsgrad)
     {
         var ps = OptimizerTable.Parameters(DType.Float32, [3], [2]);
-        var adam = new Adam(ps, lr: 0.01);
+        var adam = new Adam(ps, lr: 0.01, amsgrad: amsgrad);
         ps[0].Grad = Tensor.Ones([3]);
         ps[1].Grad = Tensor.Ones([2]);
         adam.Step();
-        var state = adam.StateDict();
+        return (ps, adam.StateDict());
+    }
+
+    [Fact]
+    public void AnIntegerStateTensorIsRefusedBeforeItReachesAStep()
+    {
+        var (ps, state) = SteppedAdam(amsgrad: false);
         state.State[1].Tensors["exp_avg"] = Tensor.Zeros([2], DType.Int64);
         var target = new Adam(ps, lr: 0.01);
         string before = Descent.Fuzz.CheckpointRig.Fingerprint(target);
@@ -178,12 +184,7 @@ public class OptimizerStateLoadTests
     [InlineData("max_exp_avg_sq", -1e-30, "max_exp_avg_sq of parameter 1 has -1E-30 at index 1; it is never negative")]
     public void AStateTensorNoStepCouldWriteIsRefused(string name, double value, string message)
     {
-        var ps = OptimizerTable.Parameters(DType.Float32, [3], [2]);
-        var adam = new Adam(ps, lr: 0.01, amsgrad: true);
-        ps[0].Grad = Tensor.Ones([3]);
-        ps[1].Grad = Tensor.Ones([2]);
-        adam.Step();
-        var state = adam.StateDict();
+        var (ps, state) = SteppedAdam(amsgrad: true);
         state.State[1].Tensors[name] = Tensor.FromArray(new[] { 0.5, value });
         var target = new Adam(ps, lr: 0.01, amsgrad: true);
         string before = Descent.Fuzz.CheckpointRig.Fingerprint(target);
@@ -197,12 +198,7 @@ public class OptimizerStateLoadTests
     [Fact]
     public void AnExpAvgMayBeNegative()
     {
-        var ps = OptimizerTable.Parameters(DType.Float32, [3], [2]);
-        var adam = new Adam(ps, lr: 0.01);
-        ps[0].Grad = Tensor.Ones([3]);
-        ps[1].Grad = Tensor.Ones([2]);
-        adam.Step();
-        var state = adam.StateDict();
+        var (ps, state) = SteppedAdam(amsgrad: false);
         state.State[1].Tensors["exp_avg"] = Tensor.FromArray(new[] { -0.5f, -2f });
         var target = new Adam(ps, lr: 0.01);
         target.LoadStateDict(state);
