@@ -11,6 +11,9 @@ internal static class Require
 {
     public static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
+    /// <summary>Whether <paramref name="value"/> is a count: a whole number from 0 to below 2^63, so that it fits a long.</summary>
+    public static bool IsCount(double value) => value >= 0 && value < 9223372036854775808.0 && value == Math.Floor(value);
+
     /// <summary>An argument error's message without the " (Parameter 'x')" .NET appends, to quote inside another.</summary>
     public static string MessageOf(ArgumentException e)
     {

@@ -240,13 +240,15 @@ public sealed class Hyperparameter
         _property.SetValue(copy, converted);
     }
 
-    /// <summary>A state dict's number: any integer or floating-point value (a file gives doubles, code may give ints).</summary>
-    private double NumberOf(object? value) => value switch
+    /// <summary>A state dict's number: any integer or floating-point value (a file gives doubles, code may give ints); null for anything else.</summary>
+    internal static double? AsNumber(object? value) => value switch
     {
         double d => d,
         float or int or long or short or byte or uint or ulong or decimal => Convert.ToDouble(value, CultureInfo.InvariantCulture),
-        _ => throw Mismatch(value, "a number"),
+        _ => null,
     };
+
+    private double NumberOf(object? value) => AsNumber(value) ?? throw Mismatch(value, "a number");
 
     /// <summary>A state dict's count: a whole number within <see cref="int"/>'s range.</summary>
     private int IntegerOf(object? value)
@@ -258,7 +260,8 @@ public sealed class Hyperparameter
     private ArgumentException Mismatch(object? value, string expected) =>
         new($"hyperparameter {TorchName} must be {expected}, got {Describe(value)}", "value");
 
-    private static string Describe(object? value) => value switch
+    /// <summary>A state dict's value as a message quotes it: <c>none</c>, <c>"text"</c>, a number, <c>True</c>.</summary>
+    internal static string Describe(object? value) => value switch
     {
         null => "none",
         string text => $"\"{text}\"",

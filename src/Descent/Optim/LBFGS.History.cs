@@ -19,7 +19,7 @@ public sealed partial class LBFGS
         if (index != 0)
             throw new ArgumentException($"L-BFGS keeps its state on parameter 0, but the state dict holds state for parameter {index}", "stateDict");
         foreach (string counter in new[] { "func_evals", "n_iter" })
-            if (state.Numbers.TryGetValue(counter, out double c) && !(c >= 0 && c <= long.MaxValue && c == Math.Floor(c)))
+            if (state.Numbers.TryGetValue(counter, out double c) && !Require.IsCount(c))
                 throw new ArgumentException($"the state dict's L-BFGS {counter} is {Require.Format(c)}; it must be a whole number >= 0", "stateDict");
         int pairs = 0;
         while (state.Tensors.ContainsKey(History.Name("old_dirs", pairs))) pairs++;

@@ -236,18 +236,9 @@ public sealed class ParamGroup
     }
 
     /// <summary>A saved counter: a whole number ≥ 0, a double from a file or any integer from code.</summary>
-    private static double CounterOf(string name, object? value)
-    {
-        double? d = value switch
-        {
-            double f => f,
-            float or int or long or short or byte or uint or ulong => Convert.ToDouble(value, CultureInfo.InvariantCulture),
-            _ => null,
-        };
-        return d is double c && c >= 0 && c <= long.MaxValue && c == Math.Floor(c) ? c
-            : throw new ArgumentException($"counter '{name}' must be a whole number >= 0, got " +
-                (d is double x ? Require.Format(x) : value is string text ? $"\"{text}\"" : value?.GetType().Name ?? "none"), "values");
-    }
+    private static double CounterOf(string name, object? value) =>
+        Hyperparameter.AsNumber(value) is double c && Require.IsCount(c) ? c
+            : throw new ArgumentException($"counter '{name}' must be a whole number >= 0, got {Hyperparameter.Describe(value)}", "values");
 
     /// <summary>Replaces the layers and counters with what <see cref="FromStateValues"/> gave.</summary>
     internal void Load(OptimizerOptions[] layers, Dictionary<string, double> numbers)

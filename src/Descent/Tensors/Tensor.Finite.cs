@@ -31,12 +31,23 @@ public sealed partial class Tensor
             : $"{count} of {values.Length} elements not finite, the first {Require.Format(values[first])} at index {first}";
     }
 
-    /// <summary>The first element below zero in row-major order (its index and value), or null when there is none.</summary>
+    /// <summary>
+    /// The first element below zero in row-major order (its index and value), or null when there is none (always for
+    /// int64 and for an empty tensor). Reads the elements in place: a large optimizer state is not copied to check it.
+    /// </summary>
     internal (int Index, double Value)? FirstNegative()
     {
-        var values = ContiguousUnrecorded().ToDoubleArrayUnrecorded();
-        int i = Array.FindIndex(values, v => v < 0);
-        return i < 0 ? null : (i, values[i]);
+        if (!DType.IsFloatingPoint() || NumEl == 0) return null;
+        var t = ContiguousUnrecorded();
+        if (DType == DType.Float32)
+        {
+            var f = t.AsSpan<float>();
+            int i = f.IndexOfAnyInRange(float.NegativeInfinity, -float.Epsilon); // -0 is not below zero
+            return i < 0 ? null : (i, f[i]);
+        }
+        var d = t.AsSpan<double>();
+        int j = d.IndexOfAnyInRange(double.NegativeInfinity, -double.Epsilon);
+        return j < 0 ? null : (j, d[j]);
     }
 
     /// <summary>This tensor if contiguous, else a contiguous copy that is not recorded in the graph.</summary>

@@ -196,6 +196,21 @@ public class OptimizerStateLoadTests
     }
 
     [Fact]
+    public void AFloat32SumOfSquaresIsCheckedInPlaceAndMinusZeroIsNotNegative()
+    {
+        var ps = OptimizerTable.Parameters(DType.Float32, [4]);
+        var adam = new Adam(ps, lr: 0.01);
+        ps[0].Grad = Tensor.Ones([4]);
+        adam.Step();
+        var state = adam.StateDict();
+        state.State[0].Tensors["exp_avg_sq"] = Tensor.FromArray(new[] { 0f, -0f, -2.5f, -1f });
+
+        var e = Assert.Throws<ArgumentException>(() => new Adam(ps, lr: 0.01).LoadStateDict(state));
+
+        Assert.Contains("exp_avg_sq of parameter 0 has -2.5 at index 2; it is never negative", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AnExpAvgMayBeNegative()
     {
         var (ps, state) = SteppedAdam(amsgrad: false);
@@ -211,7 +226,7 @@ public class OptimizerStateLoadTests
         { "lookahead_step", -1.0, "counter 'lookahead_step' must be a whole number >= 0, got -1" },
         { "notfinite_count", 0.5, "counter 'notfinite_count' must be a whole number >= 0, got 0.5" },
         { "total_notfinite", double.PositiveInfinity, "counter 'total_notfinite' must be a whole number >= 0, got Infinity" },
-        { "total_notfinite", true, "counter 'total_notfinite' must be a whole number >= 0, got Boolean" },
+        { "total_notfinite", true, "counter 'total_notfinite' must be a whole number >= 0, got True" },
     };
 
     [Theory]
