@@ -1,16 +1,18 @@
 using Descent.NN;
+using Xunit.Abstractions;
 using static Descent.Onnx.Tests.OnnxRoundTrip;
 
 namespace Descent.Onnx.Tests;
 
 /// <summary>Each exportable layer, traced on a batch of 2 and run in ONNX Runtime on a batch of 5 (the batch is dynamic).</summary>
-public class LayerExportTests
+public class LayerExportTests(ITestOutputHelper output)
 {
     private static Tensor Rows(int features, int batch = 5, int seed = 1) => Randn(seed, batch, features);
 
     private static Tensor Images(int channels, int size, int batch = 5, int seed = 1) => Randn(seed, batch, channels, size, size);
 
-    private static void Matches(Module model, Func<int, Tensor> input) => AssertMatches(model, input(2), input(5));
+    private void Matches(Module model, Func<int, Tensor> input) =>
+        output.WriteLine($"{model.GetType().Name}: max relative difference {AssertMatches(model, input(2), input(5)):E2}");
 
     [Fact]
     public void Linear_with_and_without_bias() // Gemm
