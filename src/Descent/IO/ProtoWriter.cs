@@ -72,15 +72,10 @@ internal sealed class ProtoWriter
     }
 
     /// <summary>A repeated int64 field, packed (one length-delimited run of varints; proto2 parsers accept it too).</summary>
-    public ProtoWriter PackedInt64(int field, IEnumerable<long> values)
+    public ProtoWriter PackedInt64(int field, IEnumerable<long> values) => Message(field, inner =>
     {
-        var inner = new ProtoWriter();
         foreach (long v in values) inner.Varint(unchecked((ulong)v));
-        Tag(field, WireType.LengthDelimited);
-        Varint((ulong)inner.Length);
-        inner.CopyTo(_bytes);
-        return this;
-    }
+    });
 
     private void Tag(int field, WireType type) => Varint(((ulong)field << 3) | (ulong)type);
 
