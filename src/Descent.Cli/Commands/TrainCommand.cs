@@ -226,7 +226,8 @@ internal static class TrainCommand
             AnsiConsole.MarkupLine($"Test accuracy [bold]{Pct(testAccuracy)}[/], loss {F4(testLoss)}, {secondsPerEpoch:F1} s per epoch");
             if (averagedTest is { } a)
                 AnsiConsole.MarkupLine($"Averaged weights ({averaging.Label}, {averaged!.NAveraged} updates): test accuracy [bold]{Pct(a.Accuracy)}[/], loss {F4(a.Loss)}");
-            if (onnx is not null) AnsiConsole.MarkupLineInterpolated($"Exported the model to ONNX: {onnx}");
+            // Plain text, never wrapped: a script may read the path back.
+            if (onnx is not null) Console.WriteLine($"Exported the model to ONNX: {onnx}");
         }
         return diverged is null ? 0 : throw new RunException(diverged);
     }
