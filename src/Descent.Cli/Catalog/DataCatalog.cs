@@ -27,8 +27,9 @@ internal static class DataCatalog
         string resolved = Descent.Cli.Names.Resolve("dataset", name, known);
         if (resolved == "mnist")
         {
-            var train = Mnist.Load(train: true);
-            var test = Mnist.Load(train: false);
+            // Flat rows [N, 784], as the tables' (the cnn's Unflatten makes them images again).
+            var train = Mnist.Load(train: true, flatten: true);
+            var test = Mnist.Load(train: false, flatten: true);
             // One mean and standard deviation over all training pixels, as the usual Normalize((0.1307,), (0.3081,)).
             var scaler = new StandardScaler(perFeature: false).Fit(train.Features);
             return new PreparedData("mnist", train with { Features = scaler.Transform(train.Features) },

@@ -33,7 +33,8 @@ internal static class ModelCatalog
     {
         if (data.Image is not (int c, int h, int w))
             throw new UsageException($"--model {name} needs an image data set (mnist or digits), not {data.Name}");
-        var model = new Sequential(new Unflatten(c, h, w));
+        // The data sets give flat rows [N, C·H·W] (DataCatalog): the first layer makes them images.
+        var model = new Sequential(new Unflatten(1, c, h, w));
         foreach (var (inChannels, outChannels) in new[] { (c, 16), (16, 32) })
         {
             model.Add(new Conv2d(inChannels, outChannels, 3, padding: 1, bias: !batchNorm));
@@ -41,11 +42,5 @@ internal static class ModelCatalog
             model.Add(new ReLU()).Add(new MaxPool2d(2));
         }
         return model.Add(new Flatten()).Add(new Linear(32 * (h / 4) * (w / 4), data.NumClasses));
-    }
-
-    /// <summary>Reshapes flat rows [N, C·H·W] (or images already [N, C, H, W]) to images.</summary>
-    private sealed class Unflatten(int c, int h, int w) : Module
-    {
-        public override Tensor Forward(Tensor input) => input.Reshape(input.Size(0), c, h, w);
     }
 }

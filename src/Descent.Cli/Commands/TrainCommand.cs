@@ -35,25 +35,26 @@ internal static class TrainCommand
         var shards = new Option<int?>("--shards") { Description = "cut every batch into S shards whose gradients are summed in one fixed order (default: 1, or one per rank with --distributed); the same S gives the same weights on every number of ranks that divides it" };
         var timeout = new Option<double>("--timeout") { Description = "with --distributed: seconds a rank waits for the others in one exchange before it ends the job (a rank died or hangs)", DefaultValueFactory = _ => 60 };
         var distributed = new Option<bool>("--distributed") { Description = "data-parallel over the ranks of an MPI job: run under mpirun -np N (N dividing --shards); rank 0 prints and writes checkpoints" };
+        var exportOnnx = new Option<string?>("--export-onnx") { Description = "after training, export the final model to this ONNX file (opset 17; the batch size is free)" };
         var ema = new Option<double?>("--ema") { Description = "keep an exponential moving average of the weights with this decay, in (0, 1), updated after each step (e.g. 0.999)" };
         var hyper = new HyperparameterOptions();
         var command = new Command("train", "Train a model on a data set (MNIST, the classic tables, or a CSV file)")
         {
             dataset, label, model, optimizer, batchSize, accumulate, epochs, schedule, seed, checkpoint, resume, json, swaStart, swaLr, ema, skipNonFinite,
-            shards, distributed, timeout,
+            shards, distributed, timeout, exportOnnx,
         };
         hyper.AddTo(command);
         command.SetAction(r => Cli.Run(() => Run(new Settings(
             r.GetValue(dataset)!, r.GetValue(label), r.GetValue(model)!, r.GetValue(optimizer)!, hyper.Given(r),
             r.GetValue(batchSize), r.GetValue(accumulate), r.GetValue(epochs), r.GetValue(schedule)!, r.GetValue(seed), r.GetValue(checkpoint),
             r.GetValue(resume), r.GetValue(json), new Averaging(r.GetValue(swaStart), r.GetValue(swaLr), r.GetValue(ema)), r.GetValue(skipNonFinite),
-            r.GetValue(shards), r.GetValue(distributed), r.GetValue(timeout)))));
+            r.GetValue(shards), r.GetValue(distributed), r.GetValue(timeout), r.GetValue(exportOnnx)))));
         return command;
     }
 
     internal sealed record Settings(string Dataset, string? Label, string Model, string Optimizer, Dictionary<string, double> Hyper,
         int BatchSize, int Accumulate, int Epochs, string Schedule, long Seed, string? Checkpoint, bool Resume, bool Json, Averaging Averaging,
-        int? SkipNonFinite = null, int? Shards = null, bool Distributed = false, double Timeout = 60);
+        int? SkipNonFinite = null, int? Shards = null, bool Distributed = false, double Timeout = 60, string? ExportOnnx = null);
 
     /// <summary>The weight averaging asked for: SWA from an epoch at a rate, or an EMA with a decay, or none.</summary>
     internal sealed record Averaging(int? SwaStart, double? SwaLr, double? Ema)
@@ -115,6 +116,7 @@ internal static class TrainCommand
         if (s.SkipNonFinite is < 0) throw new UsageException($"--skip-nonfinite must be >= 0 (the most steps skipped in a row), got {s.SkipNonFinite}");
         if (s.Checkpoint is not null && File.Exists(s.Checkpoint))
             throw new UsageException($"--checkpoint names the folder to write checkpoint.safetensors into, and '{s.Checkpoint}' is a file");
+        CheckExportPath(s.ExportOnnx);
         var averaging = s.Averaging;
         averaging.Validate(s.Epochs);
         int shards = s.Shards ?? communicator.Size;
@@ -187,6 +189,8 @@ internal static class TrainCommand
         // The results are printed even so (NaN and all), then the run fails: a diverged model is not a trained one.
         string? diverged = Divergence(model, trainer.CompletedEpochs, history, testLoss, averagedTest?.Loss, skipping: optimizer is SkipNonFinite);
         if (!speaks) return diverged is null ? 0 : Cli.RunError; // rank 0 says why
+        // A diverged model is not exported: the run fails below.
+        string? onnx = diverged is null && s.ExportOnnx is { } target ? ExportOnnx(model, data, target) : null;
         if (s.Json)
         {
             Console.WriteLine(Cli.Json(new Dictionary<string, object?>
@@ -208,6 +212,7 @@ internal static class TrainCommand
                 ["averaged_test_loss"] = averagedTest?.Loss,
                 ["averaged_test_accuracy"] = averagedTest?.Accuracy,
                 ["seconds_per_epoch"] = secondsPerEpoch,
+                ["onnx"] = onnx,
                 ["history"] = history.Select(h => new { epoch = h.Epoch, train_loss = h.TrainLoss, train_accuracy = h.TrainAccuracy, test_loss = h.ValidationLoss, test_accuracy = h.ValidationAccuracy, seconds = h.Seconds, lr = h.LearningRates[0] }),
             }));
         }
@@ -221,8 +226,38 @@ internal static class TrainCommand
             AnsiConsole.MarkupLine($"Test accuracy [bold]{Pct(testAccuracy)}[/], loss {F4(testLoss)}, {secondsPerEpoch:F1} s per epoch");
             if (averagedTest is { } a)
                 AnsiConsole.MarkupLine($"Averaged weights ({averaging.Label}, {averaged!.NAveraged} updates): test accuracy [bold]{Pct(a.Accuracy)}[/], loss {F4(a.Loss)}");
+            // Plain text, never wrapped: a script may read the path back.
+            if (onnx is not null) Console.WriteLine($"Exported the model to ONNX: {onnx}");
         }
         return diverged is null ? 0 : throw new RunException(diverged);
+    }
+
+    /// <summary>
+    /// Fails before training when --export-onnx cannot name a file to write: a folder, or a file in a folder that does
+    /// not exist (a training run should not end in an error it could have said at the start).
+    /// </summary>
+    private static void CheckExportPath(string? path)
+    {
+        if (path is null) return;
+        if (path.Length == 0 || path.IndexOfAny(Path.GetInvalidPathChars()) >= 0) throw new UsageException($"--export-onnx needs a file name, got '{path}'");
+        if (Directory.Exists(path)) throw new UsageException($"--export-onnx names the ONNX file to write, and '{path}' is a folder");
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (folder is not null && !Directory.Exists(folder)) throw new UsageException($"--export-onnx: the folder '{folder}' does not exist");
+    }
+
+    /// <summary>Exports the trained model (traced on one training sample) and returns the file's full path.</summary>
+    private static string ExportOnnx(Module model, PreparedData data, string path)
+    {
+        var example = data.Train.Features.Narrow(0, 0, 1);
+        try
+        {
+            Descent.IO.Onnx.Export(model, example, path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"--export-onnx: cannot write '{path}': {Cli.OneLine(e)}");
+        }
+        return Path.GetFullPath(path);
     }
 
     /// <summary>

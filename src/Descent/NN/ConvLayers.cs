@@ -29,6 +29,12 @@ public sealed class Conv2d : Module
         }
     }
 
+    /// <summary>The step of the kernel along height and width.</summary>
+    internal Size2 Stride => _stride;
+
+    /// <summary>The zeros added on each side along height and width.</summary>
+    internal Size2 Padding => _padding;
+
     /// <summary>The weight, [out, in, kH, kW].</summary>
     public Tensor Weight => GetParameter("weight");
 
@@ -42,6 +48,15 @@ public sealed class Conv2d : Module
 /// <summary>Max pooling over windows of [N, C, H, W] inputs (stride defaults to the kernel size).</summary>
 public sealed class MaxPool2d(Size2 kernelSize, Size2? stride = null, Size2? padding = null) : Module
 {
+    /// <summary>The window's height and width.</summary>
+    internal Size2 KernelSize => kernelSize;
+
+    /// <summary>The step between windows (the kernel size unless given).</summary>
+    internal Size2 Stride => stride ?? kernelSize;
+
+    /// <summary>The padding on each side.</summary>
+    internal Size2 Padding => padding ?? 0;
+
     /// <inheritdoc />
     public override Tensor Forward(Tensor input) => Functional.MaxPool2d(input, kernelSize, stride, padding);
 }
@@ -49,6 +64,15 @@ public sealed class MaxPool2d(Size2 kernelSize, Size2? stride = null, Size2? pad
 /// <summary>Average pooling over windows of [N, C, H, W] inputs (stride defaults to the kernel size).</summary>
 public sealed class AvgPool2d(Size2 kernelSize, Size2? stride = null, Size2? padding = null) : Module
 {
+    /// <summary>The window's height and width.</summary>
+    internal Size2 KernelSize => kernelSize;
+
+    /// <summary>The step between windows (the kernel size unless given).</summary>
+    internal Size2 Stride => stride ?? kernelSize;
+
+    /// <summary>The padding on each side.</summary>
+    internal Size2 Padding => padding ?? 0;
+
     /// <inheritdoc />
     public override Tensor Forward(Tensor input) => Functional.AvgPool2d(input, kernelSize, stride, padding);
 }
@@ -74,6 +98,9 @@ public sealed class Dropout : Module
 /// <summary>Softmax along a dimension.</summary>
 public sealed class Softmax(int dim) : Module
 {
+    /// <summary>The dimension normalised over.</summary>
+    internal int Dim => dim;
+
     /// <inheritdoc />
     public override Tensor Forward(Tensor input) => Functional.Softmax(input, dim);
 }
@@ -81,6 +108,9 @@ public sealed class Softmax(int dim) : Module
 /// <summary>Log-softmax along a dimension.</summary>
 public sealed class LogSoftmax(int dim) : Module
 {
+    /// <summary>The dimension normalised over.</summary>
+    internal int Dim => dim;
+
     /// <inheritdoc />
     public override Tensor Forward(Tensor input) => Functional.LogSoftmax(input, dim);
 }
@@ -103,6 +133,18 @@ public sealed class LayerNorm : Module
         RegisterParameter("weight", Tensor.Ones(_shape, dtype));
         RegisterParameter("bias", Tensor.Zeros(_shape, dtype));
     }
+
+    /// <summary>The trailing dimensions normalised over.</summary>
+    internal IReadOnlyList<int> NormalizedShape => _shape;
+
+    /// <summary>The value added to the variance before its square root.</summary>
+    internal double Eps => _eps;
+
+    /// <summary>The scale, of the normalized shape.</summary>
+    internal Tensor Weight => GetParameter("weight");
+
+    /// <summary>The shift, of the normalized shape.</summary>
+    internal Tensor Bias => GetParameter("bias");
 
     /// <inheritdoc />
     public override Tensor Forward(Tensor input) => Functional.LayerNorm(input, _shape, GetParameter("weight"), GetParameter("bias"), _eps);

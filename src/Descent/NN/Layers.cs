@@ -90,6 +90,9 @@ public sealed class ReLU : Module
 /// <summary>x for x &gt; 0, else negativeSlope·x.</summary>
 public sealed class LeakyReLU(double negativeSlope = 0.01) : Module
 {
+    /// <summary>The slope for negative inputs.</summary>
+    internal double NegativeSlope => negativeSlope;
+
     /// <inheritdoc />
     public override Tensor Forward(Tensor input) => input.LeakyRelu(negativeSlope);
 }
@@ -124,6 +127,9 @@ public sealed class GELU : Module
         _approximate = approximate;
     }
 
+    /// <summary>"none" (exact) or "tanh".</summary>
+    internal string Approximate => _approximate;
+
     /// <inheritdoc />
     public override Tensor Forward(Tensor input) => input.Gelu(_approximate);
 }
@@ -138,6 +144,55 @@ public sealed class SiLU : Module
 /// <summary>Flattens dimensions startDim..endDim (by default all but the batch dimension).</summary>
 public sealed class Flatten(int startDim = 1, int endDim = -1) : Module
 {
+    /// <summary>The first dimension flattened (negative counts from the end).</summary>
+    internal int StartDim => startDim;
+
+    /// <summary>The last dimension flattened (negative counts from the end).</summary>
+    internal int EndDim => endDim;
+
     /// <inheritdoc />
     public override Tensor Forward(Tensor input) => input.Flatten(startDim, endDim);
+}
+
+/// <summary>
+/// Unflattens dimension <c>dim</c> of its input into <c>sizes</c>, as PyTorch's <c>nn.Unflatten</c>: with dim 1 and
+/// sizes (1, 28, 28), rows [N, 784] become images [N, 1, 28, 28]. One size may be −1, inferred from the others.
+/// </summary>
+public sealed class Unflatten : Module
+{
+    private readonly int _dim;
+    private readonly int[] _sizes;
+
+    /// <summary>Creates the layer.</summary>
+    /// <param name="dim">The dimension to unflatten (negative counts from the end).</param>
+    /// <param name="sizes">The sizes it becomes, each ≥ 1 except at most one −1; their product must be its size.</param>
+    public Unflatten(int dim, params int[] sizes)
+    {
+        ArgumentNullException.ThrowIfNull(sizes);
+        if (sizes.Length == 0 || sizes.Any(s => s < 1 && s != -1) || sizes.Count(s => s == -1) > 1)
+            throw new ArgumentException($"sizes must be non-empty, each >= 1 except at most one -1, got {Shapes.Format(sizes)}", nameof(sizes));
+        _dim = dim;
+        _sizes = (int[])sizes.Clone();
+    }
+
+    /// <summary>The dimension unflattened (negative counts from the end).</summary>
+    internal int Dim => _dim;
+
+    /// <summary>The sizes it becomes (one may be −1).</summary>
+    internal IReadOnlyList<int> Sizes => _sizes;
+
+    /// <inheritdoc />
+    public override Tensor Forward(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        int d = Shapes.NormalizeDim(_dim, input.Rank, "dim");
+        int size = input.ShapeArray[d];
+        long known = 1;
+        foreach (int s in _sizes) if (s != -1) known *= s;
+        bool infers = _sizes.Contains(-1);
+        if (infers ? known == 0 || size % known != 0 : known != size)
+            throw new ArgumentException($"Unflatten({_dim}, {Shapes.Format(_sizes)}) cannot unflatten dimension {d} of size {size} (input shape {Shapes.Format(input.ShapeArray)})", nameof(input));
+        int[] sizes = [.. _sizes.Select(s => s == -1 ? (int)(size / known) : s)];
+        return input.Reshape([.. input.ShapeArray[..d], .. sizes, .. input.ShapeArray[(d + 1)..]]);
+    }
 }
