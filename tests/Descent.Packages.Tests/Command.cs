@@ -1,3 +1,4 @@
+using Descent.Tests;
 using System.Diagnostics;
 
 namespace Descent.Packages.Tests;
@@ -22,7 +23,7 @@ internal static class Command
     public static readonly TimeSpan Patience = TimeSpan.FromMinutes(20);
 
     /// <summary>The dotnet host that runs these tests (the SDK's), else dotnet on the PATH.</summary>
-    public static string Dotnet { get; } = FindDotnet();
+    public static string Dotnet { get; } = DotnetHost.Path;
 
     /// <summary>Runs <paramref name="program"/> with <paramref name="arguments"/> in <paramref name="workingDirectory"/>.</summary>
     /// <exception cref="TimeoutException">It ran longer than <see cref="Patience"/>; it and its children are killed.</exception>
@@ -65,12 +66,4 @@ internal static class Command
         return new CommandResult(commandLine, process.ExitCode, stdout.Result, stderr.Result);
     }
 
-    private static string FindDotnet()
-    {
-        string? host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(host) && File.Exists(host)) return host;
-        string? process = Environment.ProcessPath;
-        if (process is not null && Path.GetFileNameWithoutExtension(process) == "dotnet") return process;
-        return "dotnet";
-    }
 }

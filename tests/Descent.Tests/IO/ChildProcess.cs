@@ -31,7 +31,7 @@ internal sealed class ChildProcess : IDisposable
     public static ChildProcess Start(IReadOnlyDictionary<string, string> environment)
     {
         string testAssembly = typeof(ChildProcess).Assembly.Location;
-        var start = new ProcessStartInfo(DotnetHost(), [testAssembly])
+        var start = new ProcessStartInfo(DotnetHost.Path, [testAssembly])
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
@@ -94,12 +94,4 @@ internal sealed class ChildProcess : IDisposable
         _process.Dispose();
     }
 
-    private static string DotnetHost()
-    {
-        string? host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(host) && File.Exists(host)) return host;
-        string? process = Environment.ProcessPath;
-        if (process is not null && Path.GetFileNameWithoutExtension(process) == "dotnet") return process;
-        return "dotnet";
-    }
 }
