@@ -36,11 +36,19 @@ public enum HyperparameterRange
 /// Declares an options property as a hyperparameter: its PyTorch name and its valid range. Validation, the state dict,
 /// the command line and the listings all read these declarations.
 /// </summary>
+/// <param name="torchName">The name PyTorch gives it in a parameter group.</param>
+/// <param name="line">Left to the compiler: the line of the declaration.</param>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false)]
-public sealed class HyperparameterAttribute(string torchName) : Attribute
+public sealed class HyperparameterAttribute(string torchName, [CallerLineNumber] int line = 0) : Attribute
 {
     /// <summary>The name PyTorch gives it in a parameter group (<c>weight_decay</c>, <c>betas</c>).</summary>
     public string TorchName { get; } = torchName;
+
+    /// <summary>
+    /// The line it is declared on, which orders a record's hyperparameters as its source does: reflection promises no
+    /// order of properties, and NativeAOT keeps no metadata tokens to sort by.
+    /// </summary>
+    public int Line { get; } = line;
 
     /// <summary>The values it may take.</summary>
     public HyperparameterRange Range { get; set; }
@@ -147,18 +155,19 @@ public sealed class Hyperparameter
     public static IReadOnlyList<Hyperparameter> Of([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] Type optionsType)
     {
         ArgumentNullException.ThrowIfNull(optionsType);
-        return Cache.GetOrAdd(optionsType, static t => Declared(t));
+        // Not GetOrAdd's factory: a lambda's parameter would lose the annotation that keeps the properties when trimmed.
+        if (Cache.TryGetValue(optionsType, out var known)) return known;
+        return Cache.GetOrAdd(optionsType, Declared(optionsType));
     }
 
-    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "options types are public records kept by their optimizers")]
-    private static Hyperparameter[] Declared(Type t)
+    private static Hyperparameter[] Declared([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] Type t)
     {
         Hyperparameter[] declared =
         [
             .. t.GetProperties(BindingFlags.Public | BindingFlags.Instance)
                 .Select(p => (Property: p, Declared: p.GetCustomAttribute<HyperparameterAttribute>()))
                 .Where(x => x.Declared is not null)
-                .OrderBy(x => Depth(x.Property.DeclaringType!)).ThenBy(x => x.Property.MetadataToken)
+                .OrderBy(x => Depth(x.Property.DeclaringType!)).ThenBy(x => x.Declared!.Line).ThenBy(x => x.Property.Name, StringComparer.Ordinal)
                 .Select(x => new Hyperparameter(x.Property, x.Declared!)),
         ];
         if (declared.Count(h => h.Cycled) > 1)

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
@@ -41,13 +42,26 @@ public sealed partial record OptimizerNotes(string Summary, string Rule, string 
 
     private static Dictionary<string, XElement> Load()
     {
-        string location = typeof(Optimizer).Assembly.Location;
-        string path = location.Length == 0 ? "" : Path.ChangeExtension(location, ".xml");
+        string path = DocumentationPath();
         if (!File.Exists(path)) return new(StringComparer.Ordinal);
         return XDocument.Load(path).Descendants("member")
             .Where(m => m.Attribute("name") is not null)
             .GroupBy(m => (string)m.Attribute("name")!)
             .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Descent.xml beside the assembly; in a single-file or NativeAOT app, whose assemblies have no location, beside the
+    /// executable (where publishing copies it).
+    /// </summary>
+    [UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "an empty location is handled: the app's folder is used instead")]
+    private static string DocumentationPath()
+    {
+        var assembly = typeof(Optimizer).Assembly;
+        string location = assembly.Location;
+        return location.Length > 0
+            ? Path.ChangeExtension(location, ".xml")
+            : Path.Combine(AppContext.BaseDirectory, assembly.GetName().Name + ".xml");
     }
 
     /// <summary>The text after each <c>&lt;b&gt;Label:&lt;/b&gt;</c> up to the next label or the end of its paragraph.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 
 namespace Descent.Optim;
@@ -9,6 +10,11 @@ namespace Descent.Optim;
 /// learning rate and the momentum through the group (<see cref="ParamGroup.Lr"/>, <see cref="ParamGroup.Momentum"/>),
 /// which replaces the group's record with a validated copy.
 /// </summary>
+/// <remarks>
+/// The annotation keeps every derived record's public properties in a trimmed or NativeAOT app, where the declarations
+/// are read through <see cref="object.GetType"/>.
+/// </remarks>
+[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)]
 public abstract record OptimizerOptions
 {
     /// <summary>The learning rate α.</summary>

@@ -184,12 +184,11 @@ public static class Checkpoint
         tensors.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal))
             .ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value, StringComparer.Ordinal);
 
-    // A plateau's best is infinite until its first step: written as "Infinity", which CheckpointMetadata reads back.
-    private static readonly JsonSerializerOptions SchedulerJson = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    private static string SchedulerToJson(Dictionary<string, double[]> state) =>
+        JsonSerializer.Serialize(state, CheckpointJsonContext.Default.DictionaryStringDoubleArray);
 
-    private static string SchedulerToJson(Dictionary<string, double[]> state) => JsonSerializer.Serialize(state, SchedulerJson);
-
-    private static string GeneratorToJson(Generator g) => JsonSerializer.Serialize(g.GetState().Select(w => w.ToString(CultureInfo.InvariantCulture)));
+    private static string GeneratorToJson(Generator g) =>
+        JsonSerializer.Serialize([.. g.GetState().Select(w => w.ToString(CultureInfo.InvariantCulture))], CheckpointJsonContext.Default.StringArray);
 
     private static JsonArray GroupsToJson(OptimizerStateDict state)
     {
@@ -212,7 +211,7 @@ public static class Checkpoint
                     _ => throw new InvalidOperationException($"hyperparameter {name} has a value of type {value.GetType().Name} that a checkpoint cannot hold"),
                 };
             }
-            groups.Add(new JsonObject { ["params"] = new JsonArray(g.Params.Select(p => (JsonNode)JsonValue.Create(p)).ToArray()), ["hyperparameters"] = hyper });
+            groups.Add((JsonNode)new JsonObject { ["params"] = new JsonArray(g.Params.Select(p => (JsonNode)JsonValue.Create(p)).ToArray()), ["hyperparameters"] = hyper });
         }
         return groups;
     }
