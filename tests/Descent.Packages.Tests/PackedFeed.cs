@@ -83,6 +83,21 @@ public sealed partial class PackedFeed : IDisposable
         return path;
     }
 
+    /// <summary>The project <c>dotnet new console</c> makes, with a reference to the packed Descent package.</summary>
+    public string ConsoleProject() => $"""
+        <Project Sdk="Microsoft.NET.Sdk">
+          <PropertyGroup>
+            <OutputType>Exe</OutputType>
+            <TargetFramework>net10.0</TargetFramework>
+            <ImplicitUsings>enable</ImplicitUsings>
+            <Nullable>enable</Nullable>
+          </PropertyGroup>
+          <ItemGroup>
+            <PackageReference Include="Descent" Version="{Version}" />
+          </ItemGroup>
+        </Project>
+        """;
+
     private string InstallTool()
     {
         string toolPath = Path.Combine(Root, "tools");

@@ -20,7 +20,7 @@ public sealed class ReadmeExampleTests(PackedFeed feed)
     public void Block_builds_against_the_package_and_runs(int line)
     {
         string app = feed.NewFolder($"readme-L{line}");
-        File.WriteAllText(Path.Combine(app, "ReadmeExample.csproj"), ConsoleProject(feed.Version));
+        File.WriteAllText(Path.Combine(app, "ReadmeExample.csproj"), feed.ConsoleProject());
         File.WriteAllText(Path.Combine(app, "Program.cs"), Readme.ProgramOf(Readme.Blocks, line));
 
         var build = Command.Run(Command.Dotnet,
@@ -31,19 +31,4 @@ public sealed class ReadmeExampleTests(PackedFeed feed)
         var run = Command.Run(Command.Dotnet, [assembly], app, feed.ConsumerEnvironment);
         Assert.True(run.ExitCode == 0, $"README.md's block at line {line} fails when run:\n{run.Describe()}");
     }
-
-    /// <summary>The project <c>dotnet new console</c> makes, with a reference to the Descent package of <paramref name="version"/>.</summary>
-    private static string ConsoleProject(string version) => $"""
-        <Project Sdk="Microsoft.NET.Sdk">
-          <PropertyGroup>
-            <OutputType>Exe</OutputType>
-            <TargetFramework>net10.0</TargetFramework>
-            <ImplicitUsings>enable</ImplicitUsings>
-            <Nullable>enable</Nullable>
-          </PropertyGroup>
-          <ItemGroup>
-            <PackageReference Include="Descent" Version="{version}" />
-          </ItemGroup>
-        </Project>
-        """;
 }
